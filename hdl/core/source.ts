@@ -1,0 +1,40 @@
+// Source locations: every IR object remembers the line of the user's TypeScript that created it, so
+// errors and the emitted Verilog (`// src: file.ts:line`) point back at the generator, not at the HDL.
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export interface SourceLoc {
+  file: string; // relative to the repository root, forward slashes
+  line: number;
+}
+
+const hdlInternals = path.dirname(fileURLToPath(import.meta.url)); // hdl/core
+const hdlRoot = path.dirname(hdlInternals);
+const repoRoot = path.dirname(hdlRoot);
+// Frames inside these folders are the HDL's own machinery; the first frame outside them is the user's.
+const internalDirs = ['core', 'ir', 'verilog'].map((d) => path.join(hdlRoot, d) + path.sep);
+
+function frameFile(frame: string): { file: string; line: number } | undefined {
+  const m = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):\d+\)?\s*$/.exec(frame);
+  if (!m) return undefined;
+  let file = m[1]!;
+  if (file.startsWith('file://')) file = fileURLToPath(file);
+  return { file, line: Number(m[2]) };
+}
+
+/** The first stack frame outside the HDL core: where the user wrote the statement. */
+export function callerLocation(): SourceLoc {
+  const stack = new Error().stack ?? '';
+  for (const frame of stack.split('\n').slice(1)) {
+    const f = frameFile(frame);
+    if (!f || f.file.startsWith('node:') || f.file.includes(`${path.sep}node_modules${path.sep}`)) continue;
+    if (internalDirs.some((d) => f.file.startsWith(d))) continue;
+    const rel = path.relative(repoRoot, f.file).split(path.sep).join('/');
+    return { file: rel, line: f.line };
+  }
+  return { file: '<unknown>', line: 0 };
+}
+
+export function formatLoc(loc: SourceLoc): string {
+  return `${loc.file}:${loc.line}`;
+}
