@@ -75,7 +75,11 @@ export class ExprPrinter {
       const base = this.leaf(e.a);
       return e.a.width === 1 ? base : e.hi === e.lo ? `${base}[${e.hi}]` : `${base}[${e.hi}:${e.lo}]`;
     }
-    if (e instanceof ConcatExpr) return `{${e.parts.map((p) => this.print(p)).join(', ')}}`;
+    if (e instanceof ConcatExpr) {
+      const first = e.parts[0]!;
+      if (e.parts.length > 1 && e.parts.every((p) => p === first)) return `{${e.parts.length}{${this.print(first)}}}`;
+      return `{${e.parts.map((p) => this.print(p)).join(', ')}}`;
+    }
     if (e instanceof MuxExpr) return `(${this.print(e.sel)} ? ${this.ext(e.onTrue, e.width)} : ${this.ext(e.onFalse, e.width)})`;
     if (e instanceof ExtendExpr) return this.ext(e.a, e.width);
     if (e instanceof MemReadExpr) return `${this.memName(e.memory)}[${this.print(e.addr)}]`;

@@ -1,0 +1,43 @@
+// UART transmitter, 8N1: one start bit (0), eight data bits LSB first, one stop bit (1). Takes one byte
+// per transfer from a valid/ready stream; `tx` idles high.
+import { defineModule } from '../core/generator.ts';
+import { cat, lit } from '../core/expr.ts';
+import { Bool, UInt, clog2 } from '../core/types.ts';
+import { streamIn, fire } from './stream.ts';
+import { baudDivisor } from './uart-baud.ts';
+
+export interface UartParams {
+  [k: string]: number;
+  clockHz: number;
+  baud: number;
+}
+
+export const uartTx = defineModule('uart_tx', (m, p: UartParams) => {
+  const div = baudDivisor(p.clockHz, p.baud);
+  const input = streamIn(m, 'in', UInt(8));
+  const tx = m.output('tx', Bool);
+
+  // The frame shifts out LSB first; ones shift in behind it, so bit 0 is the line level at all times.
+  const frame = m.reg('frame', UInt(10), { reset: 0x3ff });
+  const bitsLeft = m.reg('bits_left', UInt(4), { reset: 0 });
+  const baudCount = m.reg('baud_count', UInt(clog2(div)), { reset: 0 });
+  const idle = m.let('idle', bitsLeft.eq(0));
+  const bitDone = m.let('bit_done', baudCount.eq(div - 1));
+
+  m.assign(input.ready, idle);
+  m.assign(tx, frame.bit(0));
+
+  m.sync(() => {
+    m.if(fire(input), () => {
+      frame.set(cat(lit(1, Bool), input.data, lit(0, Bool)));
+      bitsLeft.set(10);
+      baudCount.set(0);
+    }).elif(idle.not(), () => {
+      m.if(bitDone, () => {
+        frame.set(cat(lit(1, Bool), frame.slice(9, 1)));
+        bitsLeft.set(bitsLeft.sub(1).trunc(4));
+        baudCount.set(0);
+      }).else(() => baudCount.set(baudCount.add(1).trunc(baudCount.width)));
+    });
+  });
+});
