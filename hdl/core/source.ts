@@ -11,8 +11,13 @@ export interface SourceLoc {
 const hdlInternals = path.dirname(fileURLToPath(import.meta.url)); // hdl/core
 const hdlRoot = path.dirname(hdlInternals);
 const repoRoot = path.dirname(hdlRoot);
-// Frames inside these folders are the HDL's own machinery; the first frame outside them is the user's.
-const internalDirs = ['core', 'ir', 'verilog'].map((d) => path.join(hdlRoot, d) + path.sep);
+// Files directly inside these folders are the HDL's own machinery; the first frame outside them is the
+// user's. Tests and subfolders (golden designs, fixtures) count as users.
+const internalDirs = ['core', 'ir', 'verilog'].map((d) => path.join(hdlRoot, d));
+
+function isInternal(file: string): boolean {
+  return internalDirs.includes(path.dirname(file)) && !file.endsWith('.test.ts');
+}
 
 function frameFile(frame: string): { file: string; line: number } | undefined {
   const m = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):\d+\)?\s*$/.exec(frame);
@@ -24,11 +29,15 @@ function frameFile(frame: string): { file: string; line: number } | undefined {
 
 /** The first stack frame outside the HDL core: where the user wrote the statement. */
 export function callerLocation(): SourceLoc {
+  // Builders nest (generator -> if -> collect -> body -> ...): keep enough frames to reach the user.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
   const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
   for (const frame of stack.split('\n').slice(1)) {
     const f = frameFile(frame);
     if (!f || f.file.startsWith('node:') || f.file.includes(`${path.sep}node_modules${path.sep}`)) continue;
-    if (internalDirs.some((d) => f.file.startsWith(d))) continue;
+    if (isInternal(f.file)) continue;
     const rel = path.relative(repoRoot, f.file).split(path.sep).join('/');
     return { file: rel, line: f.line };
   }

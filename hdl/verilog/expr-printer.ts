@@ -90,11 +90,11 @@ export class ExprPrinter {
   ext(e: Expr, width: number): string {
     if (width === e.width) return this.print(e);
     const extra = width - e.width;
+    if (e instanceof ConstExpr && !e.label) return literal(e.value, { width, signed: e.signed });
     if (!e.signed) return `{${extra}'d0, ${this.print(e)}}`;
-    if (e instanceof ConstExpr) return literal(e.value, { width, signed: true });
     const base = this.leaf(e);
     const sign = e.width === 1 ? base : `${base}[${e.width - 1}]`;
-    return `{{${extra}{${sign}}}, ${base}}`;
+    return extra === 1 ? `{${sign}, ${base}}` : `{{${extra}{${sign}}}, ${base}}`;
   }
 
   private binary(e: BinaryExpr): string {

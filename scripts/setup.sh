@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what this project needs and is missing; safe to run again. Used by `make demo`, `make test`
+# and CI. npm packages always; the FPGA tools through apt when we are root (or have passwordless sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# npm packages: reinstall only when package-lock.json changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+# Native tools: Verilator (simulation; no substitute), yosys + nextpnr-ice40 + icepack (FPGA flow).
+# Debian's verilator package does not pull in the C++ compiler and make that it needs.
+missing=()
+for tool in verilator g++ make yosys nextpnr-ice40 icepack; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  pkgs="verilator g++ make yosys nextpnr-ice40 fpga-icestorm"
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: apt-get install $pkgs (missing: ${missing[*]})"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    echo "setup: sudo apt-get install $pkgs (missing: ${missing[*]})"
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null
+  else
+    echo "setup: missing ${missing[*]} and no root to install them."
+    echo "       As root run: apt-get install -y $pkgs"
+    echo "       Without root, yosys and nextpnr-ice40 run from npm (WebAssembly): npm install @yowasp/yosys @yowasp/nextpnr-ice40"
+    echo "       Verilator has no such build: simulation needs it installed."
+  fi
+fi
