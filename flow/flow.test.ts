@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { lintYosys, synthIce40 } from './yosys.ts';
 import { icepack, placeAndRouteIce40, toolVersions } from './nextpnr.ts';
+import { resolveBackend, resolveWasmPackage, runWasmTool, wasmPackageSpec } from './wasm-tools.ts';
 
 const T = 120_000;
 let dir: string;
@@ -57,6 +58,9 @@ describe('iCE40 flow', () => {
     const v = toolVersions();
     expect(v.yosys).toMatch(/Yosys/);
     expect(v.nextpnr).toMatch(/nextpnr/);
+    expect(v.backend.yosys).toMatch(/^(native|wasm)$/);
+    expect(v.backend.nextpnr).toMatch(/^(native|wasm)$/);
+    expect(v.backend.icepack).toMatch(/^(native|wasm)$/);
   });
 
   it('synthesises, places, routes and packs an 8-bit counter', async () => {
@@ -153,5 +157,123 @@ endmodule
       placeAndRouteIce40({ jsonPath: syn.jsonPath, workDir, device: 'up5k', package: 'sg48', freqMHz: 12, allowUnconstrained: true }),
     ).rejects.toThrow(/no BELs remaining/);
     console.log(`big: synth ${syn.seconds.toFixed(2)} s, failing pnr ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  }, T);
+});
+
+describe('tool backend selection', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('honours FPGA_TOOLCHAIN and an explicit backend, and rejects unknown values', () => {
+    vi.stubEnv('FPGA_TOOLCHAIN', 'native');
+    expect(resolveBackend('yosys')).toBe('native');
+    // An explicit option beats the environment.
+    if (resolveWasmPackage('yosys')) expect(resolveBackend('yosys', 'wasm')).toBe('wasm');
+    vi.stubEnv('FPGA_TOOLCHAIN', 'fpga');
+    expect(() => resolveBackend('yosys')).toThrow(/FPGA_TOOLCHAIN must be "native", "wasm" or "auto", got "fpga"/);
+  });
+
+  it('falls back to the WebAssembly build when the native binary is missing, else says how to get one', () => {
+    vi.stubEnv('FPGA_TOOLCHAIN', '');
+    vi.stubEnv('ICEPACK', path.join(os.tmpdir(), 'no-such-dir', 'icepack'));
+    if (resolveWasmPackage('icepack')) {
+      expect(resolveBackend('icepack')).toBe('wasm');
+    } else {
+      expect(() => resolveBackend('icepack')).toThrow(
+        'icepack not found: install it (apt-get install fpga-icestorm) or run ' +
+          `\`npm install ${wasmPackageSpec('icepack')}\` for the WebAssembly build`,
+      );
+    }
+  });
+});
+
+const wasmMissing = ['yosys', 'nextpnr-ice40'].filter((t) => !resolveWasmPackage(t as 'yosys' | 'nextpnr-ice40'));
+if (wasmMissing.length) {
+  console.log(
+    `skipping WebAssembly flow tests: ${wasmMissing.join(', ')} not installed ` +
+      `(npm install --no-save ${wasmPackageSpec('yosys')} ${wasmPackageSpec('nextpnr-ice40')})`,
+  );
+}
+
+describe('iCE40 flow on the WebAssembly (YoWASP) tools', () => {
+  it.skipIf(wasmMissing.length > 0)('reports the WebAssembly tool versions', () => {
+    const v = toolVersions({ backend: 'wasm' });
+    expect(v.yosys).toMatch(/^Yosys \d+\.\d+ .*WebAssembly/);
+    expect(v.nextpnr).toMatch(/^nextpnr-ice40 \d+\.\d+ .*WebAssembly/);
+    expect(v.backend).toEqual({ yosys: 'wasm', nextpnr: 'wasm', icepack: 'wasm' });
+  });
+
+  it.skipIf(wasmMissing.length > 0)('synthesises, places, routes and packs an 8-bit counter', async () => {
+    // The source lives outside the work directory, in a directory with a space.
+    fs.mkdirSync(path.join(dir, 'wasm src'), { recursive: true });
+    const src = path.join(dir, 'wasm src', 'counter.v');
+    fs.writeFileSync(src, COUNTER);
+    const workDir = path.join(dir, 'wasm counter');
+    const t0 = performance.now();
+    const syn = await synthIce40({ top: 'counter', sources: [src], workDir, device: 'hx8k', backend: 'wasm' });
+    expect(syn.backend).toBe('wasm');
+    expect(syn.cells.ff).toBeGreaterThanOrEqual(8);
+    expect(syn.cells.lut4).toBeGreaterThan(0);
+    expect(syn.cells.other).toEqual({});
+    expect(fs.readFileSync(syn.jsonPath, 'utf8')).not.toMatch(/\$scopeinfo/);
+    expect(fs.readFileSync(syn.netlistVerilogPath!, 'utf8')).toMatch(/SB_LUT4/);
+    expect(fs.readFileSync(path.join(workDir, 'counter_synth.ys'), 'utf8')).toMatch(/^read_verilog "counter\.v"$/m);
+
+    const pnr = await placeAndRouteIce40({
+      jsonPath: syn.jsonPath, workDir, device: 'hx8k', package: 'ct256', freqMHz: 12, allowUnconstrained: true,
+      backend: 'wasm',
+    });
+    expect(pnr.backend).toBe('wasm');
+    const fmax = Object.values(pnr.fmaxMHz);
+    expect(fmax.length).toBeGreaterThan(0);
+    expect(Math.max(...fmax)).toBeGreaterThan(12);
+    expect(pnr.passedTiming).toBe(true);
+    expect(pnr.utilisation['ICESTORM_LC']!.used).toBeGreaterThan(0);
+    expect(fs.existsSync(path.join(workDir, 'report.json'))).toBe(true);
+
+    const bin = path.join(workDir, 'counter.bin');
+    const pack = await icepack(pnr.ascPath, bin, { backend: 'wasm' });
+    expect(pack.backend).toBe('wasm');
+    expect(fs.statSync(bin).size).toBeGreaterThan(0);
+    const total = (performance.now() - t0) / 1000;
+    console.log(
+      `wasm counter: synth ${syn.seconds.toFixed(2)} s, pnr ${pnr.seconds.toFixed(2)} s, ` +
+        `pack ${pack.seconds.toFixed(2)} s, total ${total.toFixed(2)} s, fmax ${JSON.stringify(pnr.fmaxMHz)}`,
+    );
+  }, T);
+
+  it.skipIf(wasmMissing.length > 0)('lints, and throws on a missing module', async () => {
+    const src = write('wasm_missing.v', 'module m(input a, output y); nothere u(.a(a), .y(y)); endmodule\n');
+    await expect(lintYosys({ top: 'm', sources: [src], backend: 'wasm' })).rejects.toThrow(/WebAssembly.*\n?.*nothere/);
+    const good = write('wasm_lint.v', COUNTER);
+    expect(await lintYosys({ top: 'counter', sources: [good], backend: 'wasm' })).toEqual([]);
+  }, T);
+
+  it.skipIf(wasmMissing.length > 0)('rejects two sources with the same basename', async () => {
+    for (const d of ['a', 'b']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'a', 'dup.v'), 'module x; endmodule\n');
+    fs.writeFileSync(path.join(dir, 'b', 'dup.v'), 'module y; endmodule\n');
+    await expect(
+      synthIce40({
+        top: 'x', sources: [path.join(dir, 'a', 'dup.v'), path.join(dir, 'b', 'dup.v')], workDir: path.join(dir, 'dup'),
+        backend: 'wasm',
+      }),
+    ).rejects.toThrow(/two share the name dup\.v/);
+  });
+
+  it.skipIf(wasmMissing.length > 0)('runs a tool on an in-memory tree and writes its outputs back', async () => {
+    const out = path.join(dir, 'tree');
+    const ok = await runWasmTool(
+      'yosys', ['-q', '-p', 'read_verilog src/a.v; write_verilog gen/out.v'], { 'src/a.v': 'module a(input x, output y); assign y = ~x; endmodule\n' }, out,
+    );
+    expect(ok.code).toBe(0);
+    // Inputs are not copied back, only what the tool wrote.
+    expect(ok.written).toEqual([path.join(out, 'gen', 'out.v')]);
+    expect(fs.readFileSync(path.join(out, 'gen', 'out.v'), 'utf8')).toMatch(/module a/);
+
+    const bad = await runWasmTool('yosys', ['-p', 'read_verilog nope.v'], {}, out);
+    expect(bad.code).not.toBe(0);
+    expect(bad.output).toMatch(/nope\.v/);
   }, T);
 });

@@ -1,9 +1,22 @@
 // nextpnr-ice40 place-and-route, icepack bitstream packing and tool version
-// reporting for the iCE40 flow.
+// reporting for the iCE40 flow. Each tool runs natively or as the YoWASP
+// WebAssembly build (see wasm-tools.ts); the latter sees only its inputs,
+// placed in an in-memory tree under their basenames, and its outputs are
+// written back into the work directory.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import {
+  filesByBasename,
+  nativeCommand,
+  resolveBackend,
+  runWasmTool,
+  wasmToolVersion,
+  type ToolBackend,
+} from './wasm-tools.ts';
+
+export type { ToolBackend } from './wasm-tools.ts';
 
 export interface PnrOptions {
   jsonPath: string;
@@ -15,6 +28,8 @@ export interface PnrOptions {
   seed?: number;
   allowUnconstrained?: boolean;
   timingAllowFail?: boolean;
+  /** Overrides FPGA_TOOLCHAIN and auto-detection (see resolveBackend). */
+  backend?: ToolBackend;
 }
 
 export interface PnrResult {
@@ -26,11 +41,9 @@ export interface PnrResult {
   seed: number;
   log: string;
   seconds: number;
+  /** Which nextpnr ran: the native binary or the YoWASP WebAssembly build. */
+  backend: ToolBackend;
 }
-
-const NEXTPNR = process.env.NEXTPNR_ICE40 ?? 'nextpnr-ice40';
-const ICEPACK = process.env.ICEPACK ?? 'icepack';
-const YOSYS = process.env.YOSYS ?? 'yosys';
 
 interface RunResult {
   code: number;
@@ -53,7 +66,8 @@ function run(cmd: string, args: string[]): Promise<RunResult> {
 
 // The ERROR lines are hoisted to the front because nextpnr prints a slack
 // histogram after a timing failure, which pushes the reason out of the tail.
-function failure(tool: string, r: RunResult): Error {
+function failure(tool: string, r: RunResult, backend: ToolBackend = 'native'): Error {
+  if (backend === 'wasm') tool += ' (WebAssembly)';
   const errors = r.output.split('\n').filter((l) => l.startsWith('ERROR:'));
   const head = errors.length ? errors.join('\n') : `exit code ${r.code}`;
   const tail = r.output.trimEnd().split('\n').slice(-30).join('\n');
@@ -66,6 +80,7 @@ interface NextpnrReport {
 }
 
 export async function placeAndRouteIce40(o: PnrOptions): Promise<PnrResult> {
+  const backend = resolveBackend('nextpnr-ice40', o.backend);
   const workDir = path.resolve(o.workDir);
   fs.mkdirSync(workDir, { recursive: true });
   const jsonPath = path.resolve(o.jsonPath);
@@ -77,25 +92,35 @@ export async function placeAndRouteIce40(o: PnrOptions): Promise<PnrResult> {
   fs.rmSync(reportPath, { force: true });
   fs.rmSync(ascPath, { force: true });
 
+  // The WebAssembly tool sees only its tree, so there every file is named
+  // relative to workDir (inputs by basename, outputs written back there).
+  const ref = backend === 'wasm' ? (p: string) => path.basename(p) : (p: string) => p;
+  const pcfPath = o.pcf ? path.resolve(o.pcf) : undefined;
   const args = [`--${o.device}`, '--package', o.package];
-  if (o.pcf) args.push('--pcf', path.resolve(o.pcf));
+  if (pcfPath) args.push('--pcf', ref(pcfPath));
   // Both may be given: a partial PCF whose remaining IOs nextpnr places freely.
   if (o.allowUnconstrained) args.push('--pcf-allow-unconstrained');
   args.push(
-    '--json', jsonPath,
-    '--asc', ascPath,
+    '--json', ref(jsonPath),
+    '--asc', ref(ascPath),
     '--freq', String(o.freqMHz),
     '--seed', String(seed),
-    '--report', reportPath,
+    '--report', ref(reportPath),
   );
   if (o.timingAllowFail) args.push('--timing-allow-fail');
 
   const t0 = performance.now();
-  const r = await run(NEXTPNR, args);
+  let r: RunResult;
+  if (backend === 'wasm') {
+    const inputs = filesByBasename(pcfPath ? [jsonPath, pcfPath] : [jsonPath], [ref(ascPath), ref(reportPath)]);
+    r = await runWasmTool('nextpnr-ice40', args, inputs, workDir);
+  } else {
+    r = await run(nativeCommand('nextpnr-ice40'), args);
+  }
   const seconds = (performance.now() - t0) / 1000;
   fs.writeFileSync(logPath, r.output);
   if (r.code !== 0 || !fs.existsSync(reportPath) || !fs.existsSync(ascPath)) {
-    throw failure('nextpnr-ice40', r);
+    throw failure('nextpnr-ice40', r, backend);
   }
 
   const report = JSON.parse(fs.readFileSync(reportPath, 'utf8')) as NextpnrReport;
@@ -110,16 +135,51 @@ export async function placeAndRouteIce40(o: PnrOptions): Promise<PnrResult> {
     utilisation[bel] = { used: u.used, available: u.available };
   }
 
-  return { fmaxMHz, utilisation, ascPath, passedTiming, seed, log: r.output, seconds };
+  return { fmaxMHz, utilisation, ascPath, passedTiming, seed, log: r.output, seconds, backend };
 }
 
-export async function icepack(ascPath: string, binPath: string): Promise<void> {
-  fs.mkdirSync(path.dirname(path.resolve(binPath)), { recursive: true });
-  const r = await run(ICEPACK, [ascPath, binPath]);
-  if (r.code !== 0) throw failure('icepack', r);
+/** Packs an ASCII bitstream into a binary one; `backend` overrides FPGA_TOOLCHAIN and auto-detection. */
+export async function icepack(
+  ascPath: string,
+  binPath: string,
+  o: { backend?: ToolBackend } = {},
+): Promise<{ backend: ToolBackend; seconds: number }> {
+  const backend = resolveBackend('icepack', o.backend);
+  const binDir = path.dirname(path.resolve(binPath));
+  fs.mkdirSync(binDir, { recursive: true });
+  const t0 = performance.now();
+  let r: RunResult;
+  if (backend === 'wasm') {
+    const bin = path.basename(binPath);
+    fs.rmSync(path.resolve(binPath), { force: true });
+    const inputs = filesByBasename([ascPath], [bin]);
+    r = await runWasmTool('icepack', [path.basename(ascPath), bin], inputs, binDir);
+    if (r.code === 0 && !fs.existsSync(path.resolve(binPath))) r = { ...r, code: 1 };
+  } else {
+    r = await run(nativeCommand('icepack'), [ascPath, binPath]);
+  }
+  if (r.code !== 0) throw failure('icepack', r, backend);
+  return { backend, seconds: (performance.now() - t0) / 1000 };
 }
 
-let versions: { yosys: string; nextpnr: string } | undefined;
+export interface ToolVersions {
+  /** First line of `yosys -V` (native) or the YoWASP build's version; 'not found' if neither is available. */
+  yosys: string;
+  /** First line of `nextpnr-ice40 --version` (native) or the YoWASP build's version; 'not found' likewise. */
+  nextpnr: string;
+  /** Which backend each tool resolves to now (null: not available at all). */
+  backend: { yosys: ToolBackend | null; nextpnr: ToolBackend | null; icepack: ToolBackend | null };
+}
+
+const versions = new Map<string, ToolVersions>();
+
+function backendOrNull(tool: 'yosys' | 'nextpnr-ice40' | 'icepack', force?: ToolBackend): ToolBackend | null {
+  try {
+    return resolveBackend(tool, force);
+  } catch {
+    return null;
+  }
+}
 
 function versionOf(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -129,8 +189,30 @@ function versionOf(cmd: string, args: string[]): string {
   return text.split('\n')[0] ?? text;
 }
 
-/** Synchronous (and cached) so it can be stamped into reports without ceremony. */
-export function toolVersions(): { yosys: string; nextpnr: string } {
-  versions ??= { yosys: versionOf(YOSYS, ['-V']), nextpnr: versionOf(NEXTPNR, ['--version']) };
-  return { ...versions };
+/**
+ * Synchronous (and cached) so it can be stamped into reports without ceremony.
+ * `backend` forces one backend for every tool, as the flow functions' option does;
+ * otherwise each tool resolves as it would when run (FPGA_TOOLCHAIN, then detection).
+ */
+export function toolVersions(o: { backend?: ToolBackend } = {}): ToolVersions {
+  const key = `${o.backend ?? ''}|${process.env.FPGA_TOOLCHAIN ?? ''}`;
+  let v = versions.get(key);
+  if (!v) {
+    const backend = {
+      yosys: backendOrNull('yosys', o.backend),
+      nextpnr: backendOrNull('nextpnr-ice40', o.backend),
+      icepack: backendOrNull('icepack', o.backend),
+    };
+    const version = (tool: 'yosys' | 'nextpnr-ice40', b: ToolBackend | null, flag: string) =>
+      b === 'native' ? versionOf(nativeCommand(tool), [flag])
+        : b === 'wasm' ? (wasmToolVersion(tool) ?? 'not found')
+          : 'not found';
+    v = {
+      yosys: version('yosys', backend.yosys, '-V'),
+      nextpnr: version('nextpnr-ice40', backend.nextpnr, '--version'),
+      backend,
+    };
+    versions.set(key, v);
+  }
+  return { ...v, backend: { ...v.backend } };
 }

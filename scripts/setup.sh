@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Installs what this project needs and is missing; safe to run again. Used by `make demo`, `make test`
 # and CI. npm packages always; the FPGA tools through apt when we are root (or have passwordless sudo).
+#   --with-wasm  also install the WebAssembly yosys/nextpnr (CI does, to keep that path tested)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The WebAssembly builds of yosys and nextpnr-ice40, pinned to the versions flow/ is tested with.
+YOWASP_PKGS="@yowasp/yosys@0.55.944 @yowasp/nextpnr-ice40@0.8.621"
+install_wasm_tools() {
+  if [ ! -d node_modules/@yowasp/yosys ] || [ ! -d node_modules/@yowasp/nextpnr-ice40 ]; then
+    echo "setup: npm install --no-save $YOWASP_PKGS (WebAssembly yosys and nextpnr-ice40)"
+    npm install --no-save --no-audit --no-fund $YOWASP_PKGS
+  fi
+}
 
 # npm packages: reinstall only when package-lock.json changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -29,7 +38,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   else
     echo "setup: missing ${missing[*]} and no root to install them."
     echo "       As root run: apt-get install -y $pkgs"
-    echo "       Without root, yosys and nextpnr-ice40 run from npm (WebAssembly): npm install @yowasp/yosys @yowasp/nextpnr-ice40"
-    echo "       Verilator has no such build: simulation needs it installed."
+    echo "       Meanwhile yosys and nextpnr-ice40 run from npm's WebAssembly builds; Verilator has no such"
+    echo "       build, so simulation needs it installed."
+    install_wasm_tools
   fi
 fi
+if [ "${1:-}" = "--with-wasm" ]; then install_wasm_tools; fi

@@ -2,8 +2,8 @@
 // parent wire named `<instance>_<port>`, so no pin is ever left dangling in the Verilog.
 import type { Expr } from './expr.ts';
 import type { Signal } from './signal.ts';
-import type { SourceLoc } from './source.ts';
-import { reportError } from './errors.ts';
+import { type SourceLoc, callerLocation } from './source.ts';
+import { HdlError } from './errors.ts';
 import type { Module } from './module.ts';
 
 export type ParamValue = number | bigint | string;
@@ -24,10 +24,8 @@ export class Instance {
   /** The parent wire an output port drives. */
   out(port: string): Signal {
     const s = this.outputs.get(port);
-    if (!s) {
-      reportError(`instance ${this.name} of ${this.def.name} has no output '${port}'`, this.loc);
-      return [...this.outputs.values()][0]!;
-    }
+    // No value can stand in for a missing port, so this one is thrown rather than collected.
+    if (!s) throw new HdlError(`instance ${this.name} of ${this.def.name} has no output '${port}'`, callerLocation());
     return s;
   }
 }
