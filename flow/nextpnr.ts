@@ -4,7 +4,8 @@
 // placed in an in-memory tree under their basenames, and its outputs are
 // written back into the work directory.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runTool, type RunResult } from './run-tool.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -45,24 +46,6 @@ export interface PnrResult {
   backend: ToolBackend;
 }
 
-interface RunResult {
-  code: number;
-  output: string;
-}
-
-// nextpnr logs to stderr; merging both streams in arrival order keeps the log readable.
-function run(cmd: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => chunks.push(c));
-    child.on('error', (err) => reject(new Error(`failed to start ${cmd}: ${err.message}`)));
-    child.on('close', (code, signal) => {
-      resolve({ code: code ?? (signal ? 128 : 1), output: Buffer.concat(chunks).toString('utf8') });
-    });
-  });
-}
 
 // The ERROR lines are hoisted to the front because nextpnr prints a slack
 // histogram after a timing failure, which pushes the reason out of the tail.
@@ -115,7 +98,7 @@ export async function placeAndRouteIce40(o: PnrOptions): Promise<PnrResult> {
     const inputs = filesByBasename(pcfPath ? [jsonPath, pcfPath] : [jsonPath], [ref(ascPath), ref(reportPath)]);
     r = await runWasmTool('nextpnr-ice40', args, inputs, workDir);
   } else {
-    r = await run(nativeCommand('nextpnr-ice40'), args);
+    r = await runTool(nativeCommand('nextpnr-ice40'), args);
   }
   const seconds = (performance.now() - t0) / 1000;
   fs.writeFileSync(logPath, r.output);
@@ -156,7 +139,7 @@ export async function icepack(
     r = await runWasmTool('icepack', [path.basename(ascPath), bin], inputs, binDir);
     if (r.code === 0 && !fs.existsSync(path.resolve(binPath))) r = { ...r, code: 1 };
   } else {
-    r = await run(nativeCommand('icepack'), [ascPath, binPath]);
+    r = await runTool(nativeCommand('icepack'), [ascPath, binPath]);
   }
   if (r.code !== 0) throw failure('icepack', r, backend);
   return { backend, seconds: (performance.now() - t0) / 1000 };

@@ -10,11 +10,11 @@
 // in-memory tree, so its scripts name every file relative to the work
 // directory and sources are placed in the tree under their basenames.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { filesByBasename, nativeCommand, resolveBackend, runWasmTool, type ToolBackend } from './wasm-tools.ts';
+import { runTool, type RunResult } from './run-tool.ts';
 
 export type { ToolBackend } from './wasm-tools.ts';
 
@@ -57,24 +57,6 @@ export interface SynthResult {
   backend: ToolBackend;
 }
 
-interface RunResult {
-  code: number;
-  output: string;
-}
-
-// stdout and stderr are merged in arrival order so the log reads like a terminal.
-function run(cmd: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => chunks.push(c));
-    child.on('error', (err) => reject(new Error(`failed to start ${cmd}: ${err.message}`)));
-    child.on('close', (code, signal) => {
-      resolve({ code: code ?? (signal ? 128 : 1), output: Buffer.concat(chunks).toString('utf8') });
-    });
-  });
-}
 
 function quote(p: string): string {
   if (p.includes('"')) throw new Error(`path cannot contain a double quote for Yosys: ${p}`);
@@ -241,7 +223,7 @@ async function synthNative(
   let r: RunResult;
   let stat: StatJson;
   try {
-    r = await run(nativeCommand('yosys'), ['-s', scriptPath]);
+    r = await runTool(nativeCommand('yosys'), ['-s', scriptPath]);
     fs.writeFileSync(logPath, r.output);
     if (r.code !== 0) throw failure('yosys', r);
     stat = JSON.parse(fs.readFileSync(statPath, 'utf8')) as StatJson;
@@ -309,7 +291,7 @@ export async function lintYosys(o: { top: string; sources: string[]; backend?: T
     } else {
       const scriptPath = path.join(tmp, 'lint.ys');
       fs.writeFileSync(scriptPath, script(readCommands(o.sources)));
-      r = await run(nativeCommand('yosys'), ['-s', scriptPath]);
+      r = await runTool(nativeCommand('yosys'), ['-s', scriptPath]);
     }
     if (r.code !== 0) throw failure('yosys lint', r, backend);
     return parseYosysWarnings(r.output);
