@@ -1,5 +1,6 @@
 // Expressions: an immutable tree of typed nodes. Every operator states its result type up front
 // (additions grow by one bit, products by the sum of widths), so nothing is ever truncated silently,
+// (an unsigned difference wraps below zero: subtract signed values for a signed result),
 // and mixing signed with unsigned is an error until the user casts one side.
 import { type HdlType, UInt, SInt, Bool, typeName, typeRange, bitsFor, MAX_WIDTH } from './types.ts';
 import { type SourceLoc, callerLocation } from './source.ts';
@@ -26,6 +27,7 @@ export abstract class Expr {
   add(b: ExprLike): Expr {
     return arith('add', this, b, (w) => w + 1);
   }
+  /** Unsigned minus unsigned stays unsigned (wrapping below zero); use .toSigned() for a difference. */
   sub(b: ExprLike): Expr {
     return arith('sub', this, b, (w) => w + 1);
   }
@@ -94,7 +96,7 @@ export abstract class Expr {
     }
     const grow = 2 ** amount.width - 1;
     if (amount.signed || this.width + grow > MAX_WIDTH) {
-      reportError(`shift amount must be an unsigned signal of at most ${Math.floor(Math.log2(MAX_WIDTH))} bits, got ${typeName(amount.type)}`, amount.loc);
+      reportError(`shift amount must be an unsigned signal of at most ${Math.floor(Math.log2(MAX_WIDTH))} bits, got ${typeName(amount.type)}`, callerLocation());
     }
     return new ShiftExpr('shl', this, amount, { width: Math.min(this.width + grow, MAX_WIDTH), signed: this.signed });
   }
@@ -107,7 +109,7 @@ export abstract class Expr {
       checkShift(amount, this.width - 1);
       return amount === 0 ? this : new ShiftExpr('shr', this, amount, { width: this.width - amount, signed: this.signed });
     }
-    if (amount.signed) reportError(`shift amount must be unsigned, got ${typeName(amount.type)}`, amount.loc);
+    if (amount.signed) reportError(`shift amount must be unsigned, got ${typeName(amount.type)}`, callerLocation());
     return new ShiftExpr('shr', this, amount, this.type);
   }
 
@@ -116,7 +118,7 @@ export abstract class Expr {
     const loc = callerLocation();
     if (!Number.isInteger(hi) || !Number.isInteger(lo) || lo < 0 || hi < lo || hi >= this.width) {
       reportError(`slice [${hi}:${lo}] is outside ${typeName(this.type)}`, loc);
-      return new ConstExpr(0n, UInt(Math.max(1, hi - lo + 1) || 1), loc);
+      return new ConstExpr(0n, UInt(Math.min(MAX_WIDTH, Math.max(1, hi - lo + 1) || 1)), loc);
     }
     return new SliceExpr(this, hi, lo, loc);
   }
@@ -292,14 +294,14 @@ export function repeat(e: Expr, n: number): Expr {
 
 /** sel ? onTrue : onFalse. Both sides must agree in signedness; the result is the wider. */
 export function mux(sel: Expr, onTrue: ExprLike, onFalse: ExprLike): Expr {
-  checkCondition(sel, 'mux select');
+  checkCondition(sel, 'mux select', callerLocation());
   const [t, f] = unify(onTrue, onFalse, 'mux');
   return new MuxExpr(sel, t, f, { width: Math.max(t.width, f.width), signed: t.signed });
 }
 
 /** A one-bit condition; anything wider must be reduced explicitly (.orR(), .ne(0)). */
-export function checkCondition(c: Expr, what: string): void {
-  if (c.width !== 1) reportError(`${what} must be 1 bit wide, got ${typeName(c.type)}; use .orR() or .ne(0)`, c.loc);
+export function checkCondition(c: Expr, what: string, loc: SourceLoc): void {
+  if (c.width !== 1) reportError(`${what} must be 1 bit wide, got ${typeName(c.type)}; use .orR() or .ne(0)`, loc);
 }
 
 /** Turn a plain number into a constant typed to sit next to `like`. */
@@ -315,7 +317,7 @@ export function toExpr(v: ExprLike, like?: HdlType): Expr {
   return new ConstExpr(big, { width: bitsFor(big, signed), signed }, loc);
 }
 
-function toBig(v: number | bigint | boolean, loc: SourceLoc): bigint {
+export function toBig(v: number | bigint | boolean, loc: SourceLoc): bigint {
   if (typeof v === 'boolean') return v ? 1n : 0n;
   if (typeof v === 'bigint') return v;
   if (!Number.isSafeInteger(v)) {
@@ -326,6 +328,12 @@ function toBig(v: number | bigint | boolean, loc: SourceLoc): bigint {
 }
 
 function unify(a: ExprLike, b: ExprLike, op: string): [Expr, Expr] {
+  if (!(a instanceof Expr) && !(b instanceof Expr)) {
+    // Two plain numbers: signed if either is negative, whatever their order.
+    const signed = toBig(a, callerLocation()) < 0n || toBig(b, callerLocation()) < 0n;
+    const like = { width: 1, signed };
+    return [toExpr(a, like), toExpr(b, like)];
+  }
   const x = a instanceof Expr ? a : toExpr(a, b instanceof Expr ? b.type : undefined);
   const y = b instanceof Expr ? b : toExpr(b, x.type);
   if (x.signed !== y.signed) {

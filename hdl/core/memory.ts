@@ -2,7 +2,7 @@
 // synchronous (registered) read ports maps to iCE40 EBR (SB_RAM40_4K), or with `synth_ice40 -spram`
 // a 16K x 16 single-port array maps to SB_SPRAM256KA. ROMs are memories with init data and no write port.
 // An asynchronous read is available for small tables that should become LUTs.
-import { Expr, type ExprLike, checkCondition, toExpr } from './expr.ts';
+import { Expr, type ExprLike, checkCondition, toBig, toExpr } from './expr.ts';
 import type { Signal } from './signal.ts';
 import { type HdlType, clog2, typeName, typeRange } from './types.ts';
 import { type SourceLoc, callerLocation } from './source.ts';
@@ -27,6 +27,8 @@ export interface WritePort {
 export interface MemoryOwner {
   readonly name: string;
   newReadRegister(name: string, type: HdlType, loc: SourceLoc): Signal;
+  /** Throws when the module is already built. */
+  assertOpen(loc: SourceLoc): void;
   readonly clk: Signal;
 }
 
@@ -54,7 +56,7 @@ export class Memory {
     if (init.length > this.depth) reportError(`memory ${this.name}: ${init.length} init words for depth ${this.depth}`, this.loc);
     const r = typeRange(this.type);
     const mask = (1n << BigInt(this.type.width)) - 1n;
-    const words = Array.from({ length: this.depth }, (_, i) => BigInt(init[i] ?? 0));
+    const words = Array.from({ length: this.depth }, (_, i) => toBig(init[i] ?? 0, this.loc));
     return words.map((v, i) => {
       if (v < r.min || v > r.max) reportError(`memory ${this.name}: init word ${i} = ${v} does not fit ${typeName(this.type)}`, this.loc);
       return v & mask;
@@ -71,7 +73,7 @@ export class Memory {
   /** A synchronous read port: data appears in the returned register one cycle after addr (when enable). */
   read(addr: Expr, opts: { enable?: Expr; name?: string } = {}): Signal {
     const loc = callerLocation();
-    if (opts.enable) checkCondition(opts.enable, `memory ${this.name} read enable`);
+    if (opts.enable) checkCondition(opts.enable, `memory ${this.name} read enable`, loc);
     const name = opts.name ?? `${this.name}_rdata${this.readPorts.length === 0 ? '' : this.readPorts.length}`;
     const data = this.owner.newReadRegister(name, this.type, loc);
     this.readPorts.push({ addr: this.checkAddr(addr, loc), enable: opts.enable, data, loc });
@@ -87,7 +89,8 @@ export class Memory {
   /** A synchronous write port: on the clock edge where enable is 1, memory[addr] <= data. */
   write(addr: Expr, data: ExprLike, enable: Expr): void {
     const loc = callerLocation();
-    checkCondition(enable, `memory ${this.name} write enable`);
+    this.owner.assertOpen(loc);
+    checkCondition(enable, `memory ${this.name} write enable`, loc);
     const d = toExpr(data, this.type);
     if (d.width > this.type.width || d.signed !== this.type.signed) {
       reportError(`memory ${this.name}: write data ${typeName(d.type)} does not fit ${typeName(this.type)}`, loc);

@@ -1,7 +1,7 @@
 // The module builder: ports, wires, registers, comb and sync blocks with if/switch, memories and
 // instances. A Module records what the generator says; the IR checks (hdl/ir) and the Verilog printer
 // (hdl/verilog) read it afterwards. Errors found while building are collected on the module.
-import { Expr, type ExprLike, ConstExpr, checkCondition, toExpr } from './expr.ts';
+import { Expr, type ExprLike, ConstExpr, checkCondition, toBig, toExpr } from './expr.ts';
 import { Signal, type Direction, type SignalOwner, type Storage } from './signal.ts';
 import type { AssignStmt, IfStmt, Process, Stmt, SwitchStmt } from './statements.ts';
 import { Memory, type MemoryOwner } from './memory.ts';
@@ -179,6 +179,7 @@ export class Module implements SignalOwner, MemoryOwner, ErrorSink {
   /** Declare values as intentionally unused, e.g. the high bits of an instance output. */
   sink(...values: Expr[]): void {
     const loc = callerLocation();
+    this.assertOpen(loc);
     for (const value of values) this.sinks.push({ value, loc });
   }
 
@@ -284,7 +285,7 @@ export class Module implements SignalOwner, MemoryOwner, ErrorSink {
 
   private resetOf(opts: RegOptions, type: HdlType, loc: SourceLoc): bigint | undefined {
     if (opts.reset === undefined) return undefined;
-    const v = BigInt(opts.reset);
+    const v = toBig(opts.reset, loc);
     const r = typeRange(type);
     if (v < r.min || v > r.max) reportError(`reset value ${v} does not fit ${typeName(type)}`, loc);
     void this.rst;
@@ -307,6 +308,10 @@ export class Module implements SignalOwner, MemoryOwner, ErrorSink {
     this.names.set(name, loc);
   }
 
+  assertOpen(loc: SourceLoc): void {
+    this.checkOpen(loc);
+  }
+
   private checkOpen(loc: SourceLoc): void {
     if (this.frozen) throw new HdlError(`module ${this.name} is already built; it cannot change`, loc);
   }
@@ -320,7 +325,7 @@ export class IfBuilder {
 
   elif(cond: Expr, body: () => void, loc: SourceLoc = callerLocation()): IfBuilder {
     if (this.stmt.elseBody) reportError('else-if after else', loc);
-    checkCondition(cond, 'if condition');
+    checkCondition(cond, 'if condition', loc);
     this.stmt.branches.push({ cond, body: this.m.collect(body), loc });
     return this;
   }

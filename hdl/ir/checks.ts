@@ -121,14 +121,30 @@ function checkLatches(body: readonly Stmt[], loc: SourceLoc, err: (msg: string, 
 function checkCombSelfReads(body: readonly Stmt[], loc: SourceLoc, err: (msg: string, loc: SourceLoc) => void): void {
   const targets = new Set([...assignmentsIn(body)].map((a) => a.target));
   const reported = new Set<Signal>();
-  for (const e of expressionsIn(body)) {
+  const check = (e: Expr, at: SourceLoc) =>
     forEachRead(e, (s) => {
       if (targets.has(s) && !reported.has(s)) {
         reported.add(s);
-        err(`${s.name} is read inside the comb block that drives it (${formatLoc(loc)}); compute it with m.let or in another block`, e.loc);
+        err(`${s.name} is read inside the comb block that drives it (${formatLoc(loc)}); compute it with m.let or in another block`, at);
       }
     });
-  }
+  const walk = (stmts: readonly Stmt[]) => {
+    for (const s of stmts) {
+      if (s.kind === 'assign') check(s.value, s.loc);
+      else if (s.kind === 'if') {
+        for (const b of s.branches) {
+          check(b.cond, b.loc);
+          walk(b.body);
+        }
+        if (s.elseBody) walk(s.elseBody);
+      } else {
+        check(s.sel, s.loc);
+        s.cases.forEach((c) => walk(c.body));
+        if (s.defaultBody) walk(s.defaultBody);
+      }
+    }
+  };
+  walk(body);
 }
 
 /** Combinational dependencies: for each comb-driven signal, the signals it reads and where. */
