@@ -1,7 +1,7 @@
 // UART receiver, 8N1. The line is synchronised through two flip-flops, the start bit is confirmed at
 // its middle, and each data bit is sampled at the middle of its period. A good byte comes out as a
 // one-cycle `out_valid` pulse (a UART cannot wait, so there is no ready); a missing stop bit pulses
-// `frame_error` instead.
+// `frame_error` instead, and nothing more is received until the line has returned high.
 import { defineModule } from '../core/generator.ts';
 import { cat } from '../core/expr.ts';
 import { Fsm } from '../core/fsm.ts';
@@ -18,7 +18,7 @@ export const uartRx = defineModule('uart_rx', (m, p: UartParams) => {
 
   const sync1 = m.reg('rx_meta', Bool, { reset: 1 });
   const line = m.reg('rx_sync', Bool, { reset: 1 });
-  const fsm = new Fsm(m, 'state', ['IDLE', 'START', 'DATA', 'STOP'] as const);
+  const fsm = new Fsm(m, 'state', ['IDLE', 'START', 'DATA', 'STOP', 'BREAK'] as const);
   const count = m.reg('baud_count', UInt(clog2(div)), { reset: 0 });
   const bitIndex = m.reg('bit_index', UInt(3), { reset: 0 });
   const shift = m.reg('shift', UInt(8));
@@ -58,10 +58,16 @@ export const uartRx = defineModule('uart_rx', (m, p: UartParams) => {
           m.if(line, () => {
             outValid.set(1);
             outData.set(shift);
-          }).else(() => frameError.set(1));
-          fsm.goto('IDLE');
+            fsm.goto('IDLE');
+          }).else(() => {
+            frameError.set(1);
+            fsm.goto('BREAK');
+          });
         });
       },
+      // After a missing stop bit the line may be held low (a break): wait for it to go high before
+      // looking for the next start bit, so a long low is not read as a stream of 0x00 frames.
+      BREAK: () => m.if(line, () => fsm.goto('IDLE')),
     });
   });
 });

@@ -83,28 +83,29 @@ describe('UART loopback (Verilator)', () => {
     });
   }
 
-  it('the transmitter line, cycle by cycle: start bit, data LSB first, stop bit, each exactly one bit time', { timeout: 120_000 }, async () => {
-    const div = 4;
-    const { model } = await buildRtlModel(uartLoopback(FAST));
-    const bytes = [0x01, 0x80, 0xa5, 0x00, 0xff];
-    const window = 11 * div;
-    const s = new StimulusScript(model.ports);
-    s.set('rst', 1).set('in_valid', 0).set('in_data', 0).tick(3).set('rst', 0).tick(2);
-    for (const b of bytes) {
-      // The transfer is on the last edge of waitFor; from then on the frame is on the line.
-      s.set('in_data', b).set('in_valid', 1).waitFor('in_ready', 12 * div).set('in_valid', 0).set('in_data', 0);
-      for (let i = 0; i < window; i++) s.eval().get('line', 'line').get('ready', 'in_ready').tick();
-    }
-    const r = await runModel(model, s);
-    const line = num(r.samples.get('line'));
-    const ready = num(r.samples.get('ready'));
-    bytes.forEach((b, k) => {
-      const expectedLine = [...frameBits(b).flatMap((bit) => Array(div).fill(bit)), ...Array(div).fill(1)];
-      const expectedReady = [...Array(10 * div).fill(0), ...Array(div).fill(1)];
-      expect({ byte: b, line: line.slice(k * window, (k + 1) * window) }).toEqual({ byte: b, line: expectedLine });
-      expect({ byte: b, ready: ready.slice(k * window, (k + 1) * window) }).toEqual({ byte: b, ready: expectedReady });
+  for (const { p, div } of SETTINGS) {
+    it(`${div} cycles/bit: the transmitter line, cycle by cycle: start bit, data LSB first, stop bit, each exactly one bit time`, { timeout: 120_000 }, async () => {
+      const { model } = await buildRtlModel(uartLoopback(p));
+      const bytes = [0x01, 0x80, 0xa5, 0x00, 0xff];
+      const window = 11 * div;
+      const s = new StimulusScript(model.ports);
+      s.set('rst', 1).set('in_valid', 0).set('in_data', 0).tick(3).set('rst', 0).tick(2);
+      for (const b of bytes) {
+        // The transfer is on the last edge of waitFor; from then on the frame is on the line.
+        s.set('in_data', b).set('in_valid', 1).waitFor('in_ready', 12 * div).set('in_valid', 0).set('in_data', 0);
+        for (let i = 0; i < window; i++) s.eval().get('line', 'line').get('ready', 'in_ready').tick();
+      }
+      const r = await runModel(model, s);
+      const line = num(r.samples.get('line'));
+      const ready = num(r.samples.get('ready'));
+      bytes.forEach((b, k) => {
+        const expectedLine = [...frameBits(b).flatMap((bit) => Array(div).fill(bit)), ...Array(div).fill(1)];
+        const expectedReady = [...Array(10 * div).fill(0), ...Array(div).fill(1)];
+        expect({ byte: b, line: line.slice(k * window, (k + 1) * window) }).toEqual({ byte: b, line: expectedLine });
+        expect({ byte: b, ready: ready.slice(k * window, (k + 1) * window) }).toEqual({ byte: b, ready: expectedReady });
+      });
     });
-  });
+  }
 });
 
 describe('UART receiver alone on hand-made waveforms (Verilator)', () => {
@@ -118,8 +119,9 @@ describe('UART receiver alone on hand-made waveforms (Verilator)', () => {
       const frame = (byte: number, stop = 1) => {
         for (const bit of frameBits(byte, stop)) s.set('rx', bit).tick(div);
       };
+      // None of the good bytes is its own bit reversal, so a receiver that shifts the wrong way fails.
       idle(2);
-      frame(0xa5);
+      frame(0x31);
       idle(1);
       // Low for under half a bit: the start bit is confirmed at its middle, so this is no start bit.
       s.set('rx', 0).tick(Math.max(1, Math.floor(div / 4)));
@@ -127,14 +129,28 @@ describe('UART receiver alone on hand-made waveforms (Verilator)', () => {
       // 0x3c has bit 7 low, and the stop bit is low too: the line is low from bit 7 to the frame's end.
       frame(0x3c, 0);
       idle(2);
-      frame(0x5a);
+      frame(0xe4);
       frame(0x00);
       frame(0xff);
       idle(2);
       const r = await runModel(model, s);
-      expect(num(r.monitors.get('rx'))).toEqual([0xa5, 0x5a, 0x00, 0xff]);
+      expect(num(r.monitors.get('rx'))).toEqual([0x31, 0xe4, 0x00, 0xff]);
       // One pulse, one cycle long (the monitor reports every edge on which frame_error is 1).
       expect(num(r.monitors.get('fe')).length).toBe(1);
+    });
+
+    it(`${div} cycles/bit: a line held low (a break) gives one frame_error and no bytes, then reception resumes`, { timeout: 120_000 }, async () => {
+      const { model } = await buildRtlModel(uartRx(p));
+      const s = new StimulusScript(model.ports);
+      s.monitor('rx', 'out_valid', 'out_data').monitor('fe', 'frame_error', 'frame_error');
+      s.set('rst', 1).set('rx', 1).tick(3).set('rst', 0).tick(2 * div);
+      s.set('rx', 0).tick(40 * div); // four frames' worth of low line
+      s.set('rx', 1).tick(2 * div);
+      for (const bit of frameBits(0x4b)) s.set('rx', bit).tick(div);
+      s.set('rx', 1).tick(2 * div);
+      const r = await runModel(model, s);
+      expect(num(r.monitors.get('fe')).length).toBe(1);
+      expect(num(r.monitors.get('rx'))).toEqual([0x4b]);
     });
 
     it(`${div} cycles/bit: frame_error pulses for exactly one cycle, in the bad frame's stop bit, and out_valid stays 0`, { timeout: 120_000 }, async () => {
