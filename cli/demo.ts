@@ -47,4 +47,4 @@ if (!r.placed) {
 const lc = r.placed.logicCells;
 console.log(`placed in the serial harness: ${lc.used} / ${lc.available} logic cells (${((100 * lc.used) / lc.available).toFixed(1)}%, the harness adds ${lane.n * 10 + 2} shift flip-flops)`);
 console.log(`post-route fmax: ${r.placed.fmaxMHz.toFixed(1)} MHz -> ${((r.placed.fmaxMHz * 1e6 * lane.n) / 1e9).toFixed(2)} G ternary MACs/s`);
-console.log(`synthesis ${r.synthSeconds.toFixed(1)} s, place and route ${r.pnrSeconds.toFixed(1)} s`);
+console.log(`synthesis ${r.synthSeconds.toFixed(1)} s (${r.tools.yosys} yosys), place and route ${r.pnrSeconds.toFixed(1)} s (${r.tools.nextpnr} nextpnr-ice40)`);

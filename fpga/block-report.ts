@@ -42,6 +42,8 @@ export interface BlockReport {
   failure?: string;
   synthSeconds: number;
   pnrSeconds: number;
+  /** Which builds ran: native binaries or the WebAssembly ones. */
+  tools: { yosys: string; nextpnr?: string };
 }
 
 export async function reportBlock(block: Module, target: Ice40Target, workDir: string): Promise<BlockReport> {
@@ -50,7 +52,14 @@ export async function reportBlock(block: Module, target: Ice40Target, workDir: s
   const harness = serialWrapper(block);
   const sources = writeVerilog(elaborate(harness), path.join(workDir, 'rtl'));
   const wrapped = await synthIce40({ top: harness.name, sources, workDir: path.join(workDir, 'harness'), device: target.device });
-  const report: BlockReport = { block: block.name, cells: alone.cells, fits: false, synthSeconds: alone.seconds + wrapped.seconds, pnrSeconds: 0 };
+  const report: BlockReport = {
+    block: block.name,
+    cells: alone.cells,
+    fits: false,
+    synthSeconds: alone.seconds + wrapped.seconds,
+    pnrSeconds: 0,
+    tools: { yosys: alone.backend },
+  };
   try {
     const pnr = await placeAndRouteIce40({
       jsonPath: wrapped.jsonPath,
@@ -63,6 +72,7 @@ export async function reportBlock(block: Module, target: Ice40Target, workDir: s
       timingAllowFail: true,
     });
     report.pnrSeconds = pnr.seconds;
+    report.tools.nextpnr = pnr.backend;
     const fmax = Object.values(pnr.fmaxMHz);
     report.placed = {
       fmaxMHz: fmax.length ? Math.min(...fmax) : NaN,
