@@ -3,48 +3,15 @@
 //
 // Expected lines are taken from the source of this file: a statement that should be blamed ends in a
 // marker comment `//@tag`, and lineOf('tag') finds that line, so editing the file never breaks them.
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Bool, SInt, UInt, type HdlType } from './types.ts';
 import { BinaryExpr, CastExpr, ConcatExpr, ConstExpr, Expr, ExtendExpr, ShiftExpr, SliceExpr, cat, lit, mux, repeat } from './expr.ts';
 import { Module } from './module.ts';
 import { buildModule, defineModule } from './generator.ts';
-import { ElaborationError, HdlError } from './errors.ts';
-import type { SourceLoc } from './source.ts';
-import { elaborate } from '../ir/elaborate.ts';
+import { HdlError } from './errors.ts';
+import { elabErrors, sourceMarkers } from '../../test/hdl-errors.ts';
 
-const FILE = 'hdl/core/types-and-widths.test.ts';
-const SRC = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
-
-/** The line (1-based) of this file that ends with the marker comment for `tag`. */
-function lineOf(tag: string): number {
-  const marker = '//' + '@' + tag;
-  const hits = SRC.flatMap((l, i) => (l.trimEnd().endsWith(marker) ? [i + 1] : []));
-  if (hits.length !== 1) throw new Error(`marker ${marker} occurs ${hits.length} times`);
-  return hits[0]!;
-}
-
-function at(tag: string): SourceLoc {
-  return { file: FILE, line: lineOf(tag) };
-}
-
-/** An error as the tests compare it: the text and where it points. */
-interface Reported {
-  detail: string;
-  loc: SourceLoc;
-}
-
-/** Every error elaboration reports for `top` (empty when it elaborates cleanly). */
-function elabErrors(top: Module): Reported[] {
-  try {
-    elaborate(top);
-  } catch (e) {
-    if (!(e instanceof ElaborationError)) throw e;
-    return e.errors.map((x) => ({ detail: x.detail, loc: x.loc }));
-  }
-  return [];
-}
+const { file: FILE, lineOf, at } = sourceMarkers(import.meta.url);
 
 /** The HdlError `fn` throws (fails the test when it throws nothing or something else). */
 function thrown(fn: () => unknown): HdlError {

@@ -4,8 +4,6 @@
 //
 // Expected lines are taken from the source of this file: a statement that should be blamed ends in a
 // marker comment `//@tag`, and lineOf('tag') finds that line, so editing the file never breaks them.
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Bool, SInt, UInt } from '../core/types.ts';
 import { Module } from '../core/module.ts';
@@ -13,43 +11,10 @@ import { cat } from '../core/expr.ts';
 import { buildModule } from '../core/generator.ts';
 import { blackbox } from '../core/blackbox.ts';
 import { ElaborationError } from '../core/errors.ts';
-import type { SourceLoc } from '../core/source.ts';
 import { elaborate } from './elaborate.ts';
+import { elabErrors, sourceMarkers } from '../../test/hdl-errors.ts';
 
-const FILE = 'hdl/ir/checks.test.ts';
-const SRC = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
-
-/** The line (1-based) of this file that ends with the marker comment for `tag`. */
-function lineOf(tag: string): number {
-  const marker = '//' + '@' + tag;
-  const hits = SRC.flatMap((l, i) => (l.trimEnd().endsWith(marker) ? [i + 1] : []));
-  if (hits.length !== 1) throw new Error(`marker ${marker} occurs ${hits.length} times`);
-  return hits[0]!;
-}
-
-function at(tag: string): SourceLoc {
-  return { file: FILE, line: lineOf(tag) };
-}
-
-/** `file:line` of a marker, as messages print it. */
-function where(tag: string): string {
-  return `${FILE}:${lineOf(tag)}`;
-}
-
-interface Reported {
-  detail: string;
-  loc: SourceLoc;
-}
-
-function elabErrors(top: Module): Reported[] {
-  try {
-    elaborate(top);
-  } catch (e) {
-    if (!(e instanceof ElaborationError)) throw e;
-    return e.errors.map((x) => ({ detail: x.detail, loc: x.loc }));
-  }
-  return [];
-}
+const { at, where } = sourceMarkers(import.meta.url);
 
 const sinkHint = 'use m.sink() if that is intended';
 
