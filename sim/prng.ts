@@ -1,14 +1,5 @@
-// A small seeded PRNG (mulberry32): test vectors that reproduce from their seed.
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded test vectors: the model's sampler PRNG (mulberry32), so vectors reproduce from their seed.
+export { seededRandom as prng } from '../model/run/sample.ts';
 
 /** Pack small integers (two's complement, `bits` each) into one bus, element 0 in the low bits. */
 export function packLanes(values: readonly number[], bits: number): bigint {

@@ -1,0 +1,50 @@
+// What the engines need to know about a model's shape; the checkpoint loader fills it from config.json.
+import { TernaryMatrix } from '../numerics/ternary.ts';
+export interface ModelShape {
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  vocabSize: number;
+  rmsNormEps: number;
+}
+
+/**
+ * Where the engines read their parameters from: a checkpoint (weights ternarised on load) or a packed
+ * model file (ternary codes and scales stored). Both give the engines identical numbers.
+ */
+export interface WeightSource {
+  readonly config: ModelShape;
+  /** A full-precision tensor (norm weights, embeddings, lower bounds), row-major. */
+  vector(name: string): Float32Array;
+  /** A projection's ternary codes and absmean scale. */
+  ternary(name: string, rows: number, cols: number): TernaryMatrix;
+}
+
+/** Weights from full-precision tensors: projections are ternarised here, as upstream does at run time. */
+export function weightsFromTensors(config: ModelShape, tensor: (name: string) => Float32Array): WeightSource {
+  return { config, vector: tensor, ternary: (name, rows, cols) => TernaryMatrix.fromFloat(tensor(name), rows, cols) };
+}
+
+/** The tensor names of one layer, in the upstream (HF hgrn_bit) naming. */
+export function layerTensorNames(n: number) {
+  const p = `model.layers.${n}`;
+  return {
+    attnNorm: `${p}.attn_norm.weight`,
+    proj: (which: 'i' | 'f' | 'g' | 'o') => `${p}.attn.${which}_proj.weight`,
+    projNorm: (which: 'i' | 'f' | 'g' | 'o') => `${p}.attn.${which}_proj.norm.weight`,
+    gNorm: `${p}.attn.g_norm.weight`,
+    mlpNorm: `${p}.mlp_norm.weight`,
+    gateUp: `${p}.mlp.gate_proj.weight`,
+    gateUpNorm: `${p}.mlp.gate_proj.norm.weight`,
+    down: `${p}.mlp.down_proj.weight`,
+    downNorm: `${p}.mlp.down_proj.norm.weight`,
+  };
+}
+
+export const MODEL_TENSORS = {
+  embeddings: 'model.embeddings.weight',
+  lowerBounds: 'model.lower_bounds',
+  finalNorm: 'model.norm.weight',
+  lmHead: 'lm_head.weight',
+  lmHeadNorm: 'lm_head.norm.weight',
+} as const;
