@@ -26,8 +26,8 @@ export const RSQRT = { indexBits: 10, mantissaBits: 16, frac: 23 } as const;
 /** reciprocal table for 127 / m: indexed by the top 10 bits of a 16-bit mantissa in [2^15, 2^16). */
 export const RECIP = { indexBits: 10, mantissaBits: 16, frac: 22 } as const;
 
-/** sigmoid table: inputs clamped to [-8, 8), 16 entries per unit (257 entries), linear interpolation. */
-export const SIGMOID = { range: 8, stepsPerUnit: 16 } as const;
+/** sigmoid table: inputs clamped to [-12, 12), 16 entries per unit (385 entries), linear interpolation. */
+export const SIGMOID = { range: 12, stepsPerUnit: 16 } as const;
 
 /** Embedding rows: int8 values with one UInt(16) scale mantissa per row and one exponent per table. */
 export const EMBED = { bits: 8, scaleBits: 16 } as const;

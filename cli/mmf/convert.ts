@@ -1,0 +1,21 @@
+// mmf convert: a checkpoint to the packed model format (docs/packed-format.md).
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { openModel } from './open-model.ts';
+import { writePacked } from '../../model/packed/index.ts';
+
+export function registerConvert(program: Command): void {
+  program
+    .command('convert')
+    .description('write the packed model file (ternary codes, scales, vectors, config, checksum)')
+    .requiredOption('--model <dir>', 'checkpoint directory')
+    .requiredOption('-o, --output <file>', 'packed model file to write')
+    .option('--packing <2bit|5trit>', 'ternary code packing', '2bit')
+    .action((o: { model: string; output: string; packing: string }) => {
+      if (o.packing !== '2bit' && o.packing !== '5trit') throw new Error(`--packing must be 2bit or 5trit, got '${o.packing}'`);
+      const m = openModel(o.model);
+      const { bytes } = writePacked(m.weights, o.output, { packing: o.packing });
+      const source = fs.readdirSync(m.dir).filter((f) => f.endsWith('.safetensors') && !f.startsWith('reference')).reduce((s, f) => s + fs.statSync(`${m.dir}/${f}`).size, 0);
+      console.log(`wrote ${o.output}: ${bytes} bytes (${o.packing}); the checkpoint's safetensors: ${source} bytes (${((100 * bytes) / source).toFixed(1)}%)`);
+    });
+}

@@ -1,0 +1,44 @@
+// mmf generate: stream text from a prompt.
+import type { Command } from 'commander';
+import { engineKind, makeEngine, openModel } from './open-model.ts';
+import { makeSampler } from '../../model/run/sample.ts';
+
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description('generate text from a prompt; text on stdout, speed on stderr')
+    .option('--model <dir|file>', 'checkpoint directory or packed model (default: the embedded tiny model)')
+    .requiredOption('--prompt <text>', 'the prompt')
+    .option('--max-tokens <n>', 'tokens to generate', '64')
+    .option('--engine <float|fixed>', 'float: upstream semantics; fixed: the accelerator arithmetic', 'float')
+    .option('--temperature <t>', 'sampling temperature; 0 is greedy', '0')
+    .option('--top-k <k>', 'sample from the k most likely tokens (0: all)', '0')
+    .option('--seed <s>', 'random seed for sampling', '1')
+    .action((o: { model?: string; prompt: string; maxTokens: string; engine: string; temperature: string; topK: string; seed: string }) => {
+      const max = positiveInt(o.maxTokens, '--max-tokens', true);
+      const m = openModel(o.model);
+      const engine = makeEngine(engineKind(o.engine), m.weights);
+      const sample = makeSampler({ temperature: Number(o.temperature), topK: positiveInt(o.topK, '--top-k', true), seed: positiveInt(o.seed, '--seed', true) });
+      const ids = m.tokenizer.encode(o.prompt);
+      if (ids.length === 0) throw new Error('--prompt is empty');
+      const state = engine.newState();
+      let logits: Float32Array | undefined;
+      for (const id of ids) logits = engine.step(state, id);
+      const decoder = m.tokenizer.createDecoder();
+      const t0 = performance.now();
+      for (let n = 0; n < max; n++) {
+        const next = sample(logits!);
+        process.stdout.write(decoder.push(next));
+        logits = engine.step(state, next);
+      }
+      process.stdout.write(decoder.flush() + '\n');
+      const s = (performance.now() - t0) / 1000;
+      process.stderr.write(`${max} tokens in ${s.toFixed(2)} s: ${(max / s).toFixed(1)} tokens/s (${engine.kind} engine)\n`);
+    });
+}
+
+export function positiveInt(v: string, what: string, allowZero = false): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`${what} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got '${v}'`);
+  return n;
+}

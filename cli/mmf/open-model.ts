@@ -1,0 +1,56 @@
+// Resolving --model: a checkpoint directory (or a .safetensors file in one), a packed model file, or
+// nothing for the embedded tiny model. Returns what the engines and the tokenizer need.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCheckpoint } from '../../model/checkpoint/load.ts';
+import { loadTokenizer } from '../../model/tokenizer/load.ts';
+import type { Tokenizer } from '../../model/tokenizer/tokenizer.ts';
+import { type WeightSource, weightsFromTensors } from '../../model/config.ts';
+import type { Engine, EngineKind } from '../../model/engine.ts';
+import { FloatModel } from '../../model/float/float-model.ts';
+import { FixedModel } from '../../model/fixed/fixed-model.ts';
+import { isPackedFile, readPacked } from '../../model/packed/index.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The model used when --model is not given: the tiny fixture, copied into the repository. */
+export const EMBEDDED_MODEL = path.join(repoRoot, 'models', 'tiny');
+
+export interface OpenedModel {
+  /** The folder that holds the model (for tokenizer.json and the reference files). */
+  dir: string;
+  label: string;
+  weights: WeightSource;
+  tokenizer: Tokenizer;
+}
+
+export function openModel(where: string | undefined): OpenedModel {
+  const target = path.resolve(where ?? EMBEDDED_MODEL);
+  if (!fs.existsSync(target)) throw new Error(`${target}: no such file or directory`);
+  if (fs.statSync(target).isFile() && isPackedFile(target)) {
+    const packed = readPacked(target);
+    const dir = path.dirname(target);
+    return { dir, label: target, weights: packed, tokenizer: loadTokenizer(dir, packed.config.vocabSize) };
+  }
+  const ckpt = loadCheckpoint(target);
+  return { dir: ckpt.dir, label: ckpt.dir, weights: weightsFromTensors(ckpt.config, ckpt.tensor), tokenizer: loadTokenizer(ckpt.dir, ckpt.config.vocabSize) };
+}
+
+export function makeEngine(kind: string, weights: WeightSource): Engine {
+  if (kind === 'float') return new FloatModel(weights);
+  if (kind === 'fixed') return FixedModel.fromSource(weights);
+  throw new Error(`--engine must be float or fixed, got '${kind}'`);
+}
+
+export function engineKind(v: string): EngineKind {
+  if (v !== 'float' && v !== 'fixed') throw new Error(`--engine must be float or fixed, got '${v}'`);
+  return v;
+}
+
+/** The default text for losses: the fixtures' corpus beside the repository, when present. */
+export function defaultText(): string | undefined {
+  for (const p of [path.resolve('../shared/data/tinyshakespeare.txt'), path.join(repoRoot, '..', 'shared', 'data', 'tinyshakespeare.txt')]) {
+    if (fs.existsSync(p)) return p;
+  }
+  return undefined;
+}

@@ -1,0 +1,4 @@
+export { TokenizerError, type StreamDecoder, type Tokenizer } from './tokenizer.ts';
+export { byteTokenizer } from './byte.ts';
+export { tokenizerFromJson, incrementalDecoder } from './hf.ts';
+export { loadTokenizer } from './load.ts';
