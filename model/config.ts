@@ -6,6 +6,8 @@ export interface ModelShape {
   numLayers: number;
   vocabSize: number;
   rmsNormEps: number;
+  /** Upstream's use_lower_bound: forget gates of layers > 0 are bounded below (default true). */
+  useLowerBound?: boolean;
 }
 
 /**

@@ -1,7 +1,7 @@
 // mmf convert: a checkpoint to the packed model format (docs/packed-format.md).
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { openModel } from './open-model.ts';
+import { openModel } from '../../model/open.ts';
 import { writePacked } from '../../model/packed/index.ts';
 
 export function registerConvert(program: Command): void {

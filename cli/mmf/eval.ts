@@ -1,8 +1,10 @@
 // mmf eval: the validation loss as the fixtures define it.
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { engineKind, makeEngine, openModel } from './open-model.ts';
-import { validationLoss, validationWindows, VAL } from '../../model/run/validation.ts';
+import { engineKind, openModel } from '../../model/open.ts';
+import os from 'node:os';
+import { validationWindows, VAL } from '../../model/run/validation.ts';
+import { validationLossParallel } from '../../model/run/validation-pool.ts';
 import { progress } from './progress.ts';
 import { positiveInt } from './generate.ts';
 
@@ -14,17 +16,18 @@ export function registerEval(program: Command): void {
     .requiredOption('--text <file>', 'the text file (byte-level models: its bytes are the tokens)')
     .option('--engine <float|fixed>', 'engine', 'float')
     .option('--windows <n>', 'number of windows (fewer for a quick estimate)', String(VAL.windows))
+    .option('--threads <n>', 'worker threads (the result does not depend on it)', String(os.availableParallelism()))
     .option('--json', 'print one JSON object')
-    .action((o: { model?: string; text: string; engine: string; windows: string; json?: boolean }) => {
-      const m = openModel(o.model);
-      const engine = makeEngine(engineKind(o.engine), m.weights);
+    .action(async (o: { model?: string; text: string; engine: string; windows: string; threads: string; json?: boolean }) => {
+      const m = openModel(o.model); // validates the model and names it before the workers start
+      const kind = engineKind(o.engine);
       if (!fs.existsSync(o.text)) throw new Error(`${o.text}: no such file`);
-      const windows = validationWindows(fs.readFileSync(o.text), positiveInt(o.windows, '--windows'));
-      const bar = progress(`eval (${engine.kind})`, windows.length);
-      const r = validationLoss(engine, windows, (d) => bar.update(d));
+      const count = validationWindows(fs.readFileSync(o.text), positiveInt(o.windows, '--windows')).length;
+      const bar = progress(`eval (${kind})`, count);
+      const r = await validationLossParallel({ model: o.model, engine: kind, textPath: o.text, windows: count }, Math.min(positiveInt(o.threads, '--threads'), count), (d) => bar.update(d));
       bar.stop();
-      const result = { valLoss: r.loss, engine: engine.kind, model: m.label, predictions: r.predictions, seconds: r.seconds, tokensPerSecond: r.predictions / r.seconds };
+      const result = { valLoss: r.loss, engine: kind, model: m.label, predictions: r.predictions, seconds: r.seconds, tokensPerSecond: r.predictions / r.seconds, threads: r.threads };
       if (o.json) console.log(JSON.stringify(result));
-      else console.log(`validation loss ${r.loss.toFixed(6)} nats/token over ${r.predictions} predictions (${engine.kind} engine, ${result.tokensPerSecond.toFixed(0)} tokens/s)`);
+      else console.log(`validation loss ${r.loss.toFixed(6)} nats/token over ${r.predictions} predictions (${kind} engine, ${result.tokensPerSecond.toFixed(0)} tokens/s on ${r.threads} threads)`);
     });
 }

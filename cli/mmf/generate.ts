@@ -1,6 +1,6 @@
 // mmf generate: stream text from a prompt.
 import type { Command } from 'commander';
-import { engineKind, makeEngine, openModel } from './open-model.ts';
+import { engineKind, makeEngine, openModel } from '../../model/open.ts';
 import { makeSampler } from '../../model/run/sample.ts';
 
 export function registerGenerate(program: Command): void {

@@ -2,9 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { defaultText, engineKind, makeEngine, openModel } from './open-model.ts';
+import { defaultText, engineKind, makeEngine, openModel } from '../../model/open.ts';
 import { promptParity, type ReferencePrompt } from '../../model/run/parity.ts';
-import { validationLoss, validationWindows } from '../../model/run/validation.ts';
+import { validationWindows } from '../../model/run/validation.ts';
+import { validationLossParallel } from '../../model/run/validation-pool.ts';
 import { readSafetensors, tensorToFloat32 } from '../../model/checkpoint/safetensors.ts';
 import { progress } from './progress.ts';
 
@@ -21,7 +22,7 @@ export function registerParity(program: Command): void {
     .option('--engine <float|fixed>', 'engine', 'float')
     .option('--text <file>', 'text for the validation loss (default: ../shared/data/tinyshakespeare.txt when present)')
     .option('--json', 'print one JSON object')
-    .action((o: { model?: string; engine: string; text?: string; json?: boolean }) => {
+    .action(async (o: { model?: string; engine: string; text?: string; json?: boolean }) => {
       const m = openModel(o.model);
       const engine = makeEngine(engineKind(o.engine), m.weights);
       const refJsonPath = path.join(m.dir, 'reference.json');
@@ -44,9 +45,9 @@ export function registerParity(program: Command): void {
       const textPath = o.text ?? defaultText();
       let valLoss: number | null = null;
       if (textPath) {
-        const windows = validationWindows(fs.readFileSync(textPath));
-        const bar = progress(`validation loss (${engine.kind})`, windows.length);
-        valLoss = validationLoss(engine, windows, (d) => bar.update(d)).loss;
+        const count = validationWindows(fs.readFileSync(textPath)).length;
+        const bar = progress(`validation loss (${engine.kind})`, count);
+        valLoss = (await validationLossParallel({ model: o.model, engine: engine.kind, textPath, windows: count }, undefined, (d) => bar.update(d))).loss;
         bar.stop();
       }
       const agree = prompts.reduce((s, p) => s + p.teacherForcedAgree, 0);

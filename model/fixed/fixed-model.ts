@@ -28,7 +28,7 @@ export interface FixedLayer {
   /** gate rows [0, I), up rows [I, 2I): one tensor, one scale, one int8 quantisation. */
   gateUp: FixedBitLinearParams;
   down: FixedBitLinearParams;
-  /** GATE format; undefined for layer 0 (no lower bound upstream). */
+  /** GATE format; undefined for layer 0 and for models without lower bounds (as upstream). */
   lowerBound: Int32Array | undefined;
 }
 
@@ -54,7 +54,7 @@ export function fixedParams(src: WeightSource): FixedParams {
     const weights = src.ternary(name, rows, cols);
     return { weights, norm: toFixedVector(src.vector(norm)), outScale: bitLinearOutScale(cols, weights.scale) };
   };
-  const lbs = lowerBounds(src.vector(MODEL_TENSORS.lowerBounds), cfg.numLayers, d);
+  const lbs = cfg.useLowerBound === false ? undefined : lowerBounds(src.vector(MODEL_TENSORS.lowerBounds), cfg.numLayers, d);
   return {
     config: cfg,
     layers: Array.from({ length: cfg.numLayers }, (_, n) => {
@@ -69,7 +69,7 @@ export function fixedParams(src: WeightSource): FixedParams {
         mlpNorm: toFixedVector(src.vector(t.mlpNorm)),
         gateUp: bit(t.gateUp, t.gateUpNorm, 2 * I, d),
         down: bit(t.down, t.downNorm, d, I),
-        lowerBound: n > 0 ? toGate(lbs[n]!) : undefined,
+        lowerBound: n > 0 && lbs ? toGate(lbs[n]!) : undefined,
       };
     }),
     embeddings: quantizeEmbeddings(src.vector(MODEL_TENSORS.embeddings), cfg.vocabSize, d),

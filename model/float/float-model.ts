@@ -21,8 +21,8 @@ interface FloatLayer {
   gate: FloatBitLinear;
   up: FloatBitLinear;
   down: FloatBitLinear;
-  /** The forget gate's lower bound (zeros for layer 0, where upstream applies none). */
-  lowerBound: Float64Array;
+  /** The forget gate's lower bound; none for layer 0 or when the model has use_lower_bound false. */
+  lowerBound: Float64Array | undefined;
 }
 
 export interface FloatState {
@@ -76,7 +76,7 @@ export class FloatModel implements Engine<FloatState> {
     const eps = cfg.rmsNormEps;
     const bit = (name: string, norm: string, rows: number, cols: number) =>
       new FloatBitLinear(src.ternary(name, rows, cols), src.vector(norm), eps);
-    const lbs = lowerBounds(src.vector(MODEL_TENSORS.lowerBounds), cfg.numLayers, d);
+    const lbs = cfg.useLowerBound === false ? undefined : lowerBounds(src.vector(MODEL_TENSORS.lowerBounds), cfg.numLayers, d);
     this.layers = Array.from({ length: cfg.numLayers }, (_, n) => {
       const t = layerTensorNames(n);
       const gateUp = src.ternary(t.gateUp, 2 * I, d);
@@ -93,7 +93,7 @@ export class FloatModel implements Engine<FloatState> {
         gate: new FloatBitLinear(gateUp.rowRange(0, I), gateUpNorm, eps),
         up: new FloatBitLinear(gateUp.rowRange(I, 2 * I), gateUpNorm, eps),
         down: bit(t.down, t.downNorm, d, I),
-        lowerBound: lbs[n]!,
+        lowerBound: lbs?.[n],
       };
     });
     this.embeddings = src.vector(MODEL_TENSORS.embeddings);
@@ -130,7 +130,7 @@ export class FloatModel implements Engine<FloatState> {
       const lb = L.lowerBound;
       for (let j = 0; j < d; j++) {
         let f = sigmoid(a[j]!);
-        if (n > 0) f = lb[j]! + (1 - lb[j]!) * f;
+        if (lb && n > 0) f = lb[j]! + (1 - lb[j]!) * f;
         s[j] = f * s[j]! + silu(b[j]!) * (1 - f);
       }
       L.g.forward(x, a);

@@ -24,17 +24,22 @@ export interface LossResult {
   seconds: number;
 }
 
-/** Mean cross-entropy in nats per token over the windows. */
+/** The summed cross-entropy of one window, from a fresh state. */
+export function windowNll(engine: Engine, ids: Uint8Array): number {
+  const state = engine.newState();
+  let nll = 0;
+  for (let t = 0; t < ids.length - 1; t++) nll += crossEntropy(engine.step(state, ids[t]!), ids[t + 1]!);
+  return nll;
+}
+
+/** Mean cross-entropy in nats per token over the windows (window sums added in order, as the thread pool does). */
 export function validationLoss(engine: Engine, windows: ValWindow[], onWindow?: (done: number) => void): LossResult {
   const t0 = performance.now();
   let nll = 0;
   let count = 0;
   windows.forEach((w, i) => {
-    const state = engine.newState();
-    for (let t = 0; t < w.ids.length - 1; t++) {
-      nll += crossEntropy(engine.step(state, w.ids[t]!), w.ids[t + 1]!);
-      count++;
-    }
+    nll += windowNll(engine, w.ids);
+    count += w.ids.length - 1;
     onWindow?.(i + 1);
   });
   return { loss: nll / count, predictions: count, seconds: (performance.now() - t0) / 1000 };

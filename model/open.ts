@@ -1,18 +1,18 @@
-// Resolving --model: a checkpoint directory (or a .safetensors file in one), a packed model file, or
+// Opening a model by path (what --model names): a checkpoint directory (or a .safetensors file in one), a packed model file, or
 // nothing for the embedded tiny model. Returns what the engines and the tokenizer need.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCheckpoint } from '../../model/checkpoint/load.ts';
-import { loadTokenizer } from '../../model/tokenizer/load.ts';
-import type { Tokenizer } from '../../model/tokenizer/tokenizer.ts';
-import { type WeightSource, weightsFromTensors } from '../../model/config.ts';
-import type { Engine, EngineKind } from '../../model/engine.ts';
-import { FloatModel } from '../../model/float/float-model.ts';
-import { FixedModel } from '../../model/fixed/fixed-model.ts';
-import { isPackedFile, readPacked } from '../../model/packed/index.ts';
+import { loadCheckpoint } from './checkpoint/load.ts';
+import { loadTokenizer } from './tokenizer/load.ts';
+import type { Tokenizer } from './tokenizer/tokenizer.ts';
+import { type WeightSource, weightsFromTensors } from './config.ts';
+import type { Engine, EngineKind } from './engine.ts';
+import { FloatModel } from './float/float-model.ts';
+import { FixedModel } from './fixed/fixed-model.ts';
+import { isPackedFile, readPacked } from './packed/index.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The model used when --model is not given: the tiny fixture, copied into the repository. */
 export const EMBEDDED_MODEL = path.join(repoRoot, 'models', 'tiny');
 
