@@ -1,0 +1,79 @@
+// The mmf command line as a user runs it: `npx mmf ...` in a child process, output parsed.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const repo = path.resolve(import.meta.dirname, '..', '..');
+const TEXT = path.resolve(repo, '..', 'shared', 'data', 'tinyshakespeare.txt');
+const reference = JSON.parse(fs.readFileSync(path.join(repo, 'models', 'tiny', 'reference.json'), 'utf8')) as { prompts: { text: string; greedy_text: string }[] };
+
+function mmf(...args: string[]) {
+  const r = spawnSync('npx', ['mmf', ...args], { cwd: repo, encoding: 'utf8', timeout: 240_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.split('\n').filter((l) => l && !l.includes('npm warn')).join('\n') };
+}
+
+describe('mmf', { timeout: 240_000 }, () => {
+  it('generate: the embedded model continues a reference prompt exactly as upstream greedy decoding', () => {
+    const p = reference.prompts[0]!;
+    for (const engine of ['float', 'fixed']) {
+      const r = mmf('generate', '--prompt', p.text, '--max-tokens', '24', '--engine', engine);
+      expect(r.code, r.stderr).toBe(0);
+      if (engine === 'float') expect(r.stdout).toBe(p.greedy_text.slice(0, 24) + '\n');
+      else expect(r.stdout.length).toBe(25);
+      expect(r.stderr).toMatch(/24 tokens in [\d.]+ s: [\d.]+ tokens\/s/);
+    }
+  });
+
+  it.skipIf(!fs.existsSync(TEXT))('eval --json prints one JSON object with valLoss and engine', () => {
+    const r = mmf('eval', '--text', TEXT, '--engine', 'fixed', '--windows', '8', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { valLoss: number; engine: string; predictions: number };
+    expect(j.engine).toBe('fixed');
+    expect(j.predictions).toBe(8 * 256);
+    expect(j.valLoss).toBeGreaterThan(1);
+    expect(j.valLoss).toBeLessThan(2.5);
+  });
+
+  it.skipIf(!fs.existsSync(TEXT))('parity --json: the float engine meets the parity bar on the embedded model', () => {
+    const r = mmf('parity', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const k of ['valLoss', 'refValLoss', 'teacherForcedAgreement', 'maxAbsLogitDiff', 'meanAbsLogitDiff', 'freeRunMatched']) expect(j).toHaveProperty(k);
+    expect(Math.abs((j.valLoss as number) / (j.refValLoss as number) - 1)).toBeLessThan(0.001);
+    expect(j.teacherForcedAgreement as number).toBeGreaterThanOrEqual(0.98);
+    expect((j.freeRunMatched as number[]).length).toBe(reference.prompts.length);
+  });
+
+  it('convert, then both engines run from the packed file with the same text as from the checkpoint', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mmf-')), 'tiny.mmf');
+    const c = mmf('convert', '--model', 'models/tiny', '-o', file, '--packing', '5trit');
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/wrote .* \d+ bytes \(5trit\)/);
+    for (const engine of ['float', 'fixed']) {
+      const a = mmf('generate', '--prompt', 'KING', '--max-tokens', '16', '--engine', engine);
+      const b = mmf('generate', '--model', file, '--prompt', 'KING', '--max-tokens', '16', '--engine', engine);
+      expect(b.stdout).toBe(a.stdout);
+    }
+  });
+
+  it('bad input: one line on stderr, exit 1, no stack trace', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmf-bad-'));
+    fs.copyFileSync(path.join(repo, 'models', 'tiny', 'config.json'), path.join(dir, 'config.json'));
+    fs.writeFileSync(path.join(dir, 'model.safetensors'), fs.readFileSync(path.join(repo, 'models', 'tiny', 'model.safetensors')).subarray(0, 4000));
+    for (const args of [
+      ['generate', '--model', dir, '--prompt', 'x'],
+      ['generate', '--prompt', 'x', '--engine', 'gpu'],
+      ['eval', '--text', path.join(dir, 'missing.txt')],
+      ['generate', '--prompt', 'x', '--max-tokens', '-3'],
+    ]) {
+      const r = mmf(...args);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^mmf: /);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(mmf('generate', '--model', dir, '--prompt', 'x').stderr).toMatch(/model\.safetensors: .*truncated/);
+  });
+});
