@@ -1,12 +1,36 @@
-// npm run bench: the speed figures of the parts that exist today, printed, never asserted.
+// npm run bench: the speed figures, printed, never asserted.
+//   - golden model: tokens/s of the float and fixed engines, single thread, on tiny and small
 //   - HDL: elaborate + print the ternary lane at several sizes (what every gen-rtl run pays)
 //   - Verilator: simulated cycles per second of the 64-lane ternary lane (pipelined, one vector a cycle)
+import fs from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ternaryLane } from '../hdl/lib/ternary-lane.ts';
 import { elaborate } from '../hdl/ir/elaborate.ts';
 import { emitVerilog } from '../hdl/verilog/emit.ts';
 import { clog2 } from '../hdl/core/types.ts';
 import { checkLane } from '../sim/lane-check.ts';
+import { EMBEDDED_MODEL, makeEngine, openModel } from '../model/open.ts';
+
+const small = path.resolve('..', 'shared', 'models', 'small');
+const text = Buffer.from('First Citizen:\nBefore we proceed any further, hear me speak.\n'.repeat(40));
+for (const [name, dir] of [['tiny', EMBEDDED_MODEL], ['small', small]] as const) {
+  if (!fs.existsSync(dir)) {
+    console.log(`model ${name}: skipped (${dir} not found)`);
+    continue;
+  }
+  const m = openModel(dir);
+  for (const kind of ['float', 'fixed'] as const) {
+    const engine = makeEngine(kind, m.weights);
+    const tokens = name === 'tiny' ? 2048 : 256;
+    const state = engine.newState();
+    for (let t = 0; t < 64; t++) engine.step(state, text[t]!); // warm-up: let the JIT compile the kernels
+    const t0 = performance.now();
+    for (let t = 0; t < tokens; t++) engine.step(state, text[t % text.length]!);
+    const s = (performance.now() - t0) / 1000;
+    console.log(`model ${name}: ${kind} engine ${(tokens / s).toFixed(0)} tokens/s (single thread, ${tokens} tokens)`);
+  }
+}
 
 for (const n of [32, 64, 128, 256]) {
   const t0 = performance.now();
