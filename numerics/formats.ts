@@ -8,6 +8,13 @@ export const ACT = { bits: 24, frac: 12 } as const;
 /** Gates in [0, 1] (sigmoid outputs, forget gates, lower bounds): UInt(16), 15 fraction bits; 1.0 = 32768. */
 export const GATE = { bits: 16, frac: 15, one: 1 << 15 } as const;
 
+/**
+ * Ternary weights as 2-bit codes, bit 0 = non-zero, bit 1 = negative (a 2-bit two's-complement read
+ * gives 0, +1, -1); 10 is reserved. The packed model format and the accelerator's lanes both use it
+ * (hdl/lib/ternary-lane.ts keeps the HDL's own copy; test/encodings.test.ts checks they agree).
+ */
+export const TERNARY_2BIT = { zero: 0b00, plus: 0b01, minus: 0b11, reserved: 0b10 } as const;
+
 /** Per-token int8 activations of a BitLinear: q in [-128, 127]. */
 export const QACT = { bits: 8, min: -128, max: 127, scale: 127 } as const;
 

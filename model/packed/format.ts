@@ -1,6 +1,7 @@
 // The packed model format (docs/packed-format.md): constants, the tensor list a config implies, the
 // ternary code packings, bf16, and the one-line error every reader problem becomes.
 import { type ModelShape, MODEL_TENSORS, layerTensorNames } from '../config.ts';
+import { TERNARY_2BIT } from '../../numerics/formats.ts';
 
 /** 0x89 'M' 'M' 'F' 'P' 'A' 'C' 'K': the high first byte catches 7-bit and text-mode mangling. */
 export const PACKED_MAGIC = Uint8Array.of(0x89, 0x4d, 0x4d, 0x46, 0x50, 0x41, 0x43, 0x4b);
@@ -124,8 +125,8 @@ export function ternaryPayloadBytes(packing: Packing, n: number): number {
   return packing === '2bit' ? Math.ceil(n / 4) : Math.ceil(n / 5);
 }
 
-/** 2-bit codes, the hardware lane's encoding (hdl/lib/ternary-lane.ts): 00 = 0, 01 = +1, 11 = -1. */
-const TWO_BIT = { [0]: 0b00, [1]: 0b01, [-1]: 0b11 } as Record<number, number>;
+/** Weight value -> its 2-bit code (numerics/formats.ts TERNARY_2BIT, the accelerator's encoding). */
+const TWO_BIT = { [0]: TERNARY_2BIT.zero, [1]: TERNARY_2BIT.plus, [-1]: TERNARY_2BIT.minus } as Record<number, number>;
 
 /** Weight k in bits [2(k mod 4) + 1 : 2(k mod 4)] of byte floor(k / 4); unused high bits are 00. */
 export function pack2bit(codes: Int8Array): Uint8Array {
@@ -143,8 +144,8 @@ const UNPACK_2BIT: (Int8Array | null)[] = Array.from({ length: 256 }, (_, b) => 
   const codes = new Int8Array(4);
   for (let k = 0; k < 4; k++) {
     const f = (b >> (2 * k)) & 3;
-    if (f === 0b10) return null;
-    codes[k] = f === 0b01 ? 1 : f === 0b11 ? -1 : 0;
+    if (f === TERNARY_2BIT.reserved) return null;
+    codes[k] = f === TERNARY_2BIT.plus ? 1 : f === TERNARY_2BIT.minus ? -1 : 0;
   }
   return codes;
 });
