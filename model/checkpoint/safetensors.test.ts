@@ -17,7 +17,7 @@ import {
   f32Bits,
   headerText,
   rawSafetensors,
-  SHARED_MODELS,
+  TINY_MODEL,
   TempDirs,
   type TensorSpec,
 } from './test-support.ts';
@@ -67,7 +67,7 @@ function f16ByHand(bits: number): number {
 }
 
 describe('reading the shared tiny checkpoint', () => {
-  const path = join(SHARED_MODELS, 'tiny', 'model.safetensors');
+  const path = join(TINY_MODEL, 'model.safetensors');
   const file = readSafetensors(path);
 
   it('has the expected header', () => {

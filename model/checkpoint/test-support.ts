@@ -9,8 +9,13 @@ import { CheckpointError } from './errors.ts';
 import { expectedTensorShapes } from './load.ts';
 import type { HgrnBitConfig } from './config.ts';
 
-/** The shared models folder (shared/ sits beside the repository). */
-export const SHARED_MODELS = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/models');
+import { existsSync } from 'node:fs';
+
+/** The embedded tiny model (a copy of the tiny fixture, always present). */
+export const TINY_MODEL = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../models/tiny');
+/** The small fixture, in shared/ beside the repository (present on developer machines and in CI). */
+export const SMALL_MODEL = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/models/small');
+export const HAVE_SMALL = existsSync(SMALL_MODEL);
 
 export interface TensorSpec {
   name: string;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint, type Checkpoint } from '../checkpoint/load.ts';
+import { TINY_MODEL, SMALL_MODEL } from '../checkpoint/test-support.ts';
 import { type WeightSource, MODEL_TENSORS, weightsFromTensors } from '../config.ts';
 import { FloatModel } from '../float/float-model.ts';
 import { FixedModel } from '../fixed/fixed-model.ts';
@@ -29,9 +29,8 @@ import {
   type Packing,
 } from './index.ts';
 
-const SHARED_MODELS = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/models');
-const TINY = join(SHARED_MODELS, 'tiny');
-const SMALL = join(SHARED_MODELS, 'small');
+const TINY = TINY_MODEL;
+const SMALL = SMALL_MODEL;
 const PACKINGS: Packing[] = ['2bit', '5trit'];
 
 const tmp = mkdtempSync(join(tmpdir(), 'mmf-packed-'));
@@ -227,7 +226,7 @@ describe('corrupted files', () => {
     expect(isPackedFile(f)).toBe(false);
     const e = variant('empty.mmfp', () => Buffer.alloc(0));
     expectPackedError(() => readPacked(e), e, 'bad magic', { field: 'magic', offset: 0 });
-    expectPackedError(() => readPacked(join(SHARED_MODELS, 'tiny', 'model.safetensors')), join(SHARED_MODELS, 'tiny', 'model.safetensors'), 'bad magic');
+    expectPackedError(() => readPacked(join(TINY_MODEL, 'model.safetensors')), join(TINY_MODEL, 'model.safetensors'), 'bad magic');
     const missing = join(tmp, 'missing.mmfp');
     expectPackedError(() => readPacked(missing), missing, 'file not found');
   });
