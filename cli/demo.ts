@@ -1,6 +1,7 @@
-// make demo (until the accelerator exists): generate the standard library, lint every file, check the
-// 64-lane ternary dot product in Verilator against its TypeScript reference, then synthesise, place
-// and route it for the iCE40UP5K and print its resources and fmax.
+// make demo (until the accelerator exists): the embedded tiny model generating text on the CPU in both
+// arithmetics (upstream float and the accelerator's fixed point); then the HDL: generate the standard
+// library, lint every file, check the 64-lane ternary dot product in Verilator against its TypeScript
+// reference, synthesise, place and route it for the iCE40UP5K and print its resources and fmax.
 import path from 'node:path';
 import { generateStdlib } from './gen-rtl.ts';
 import { lintVerilator } from '../flow/verilator-lint.ts';
@@ -8,9 +9,28 @@ import { checkLane } from '../sim/lane-check.ts';
 import { reportBlock, UP5K_ICEBREAKER } from '../fpga/block-report.ts';
 import { ternaryLane, ternaryLaneLatency } from '../hdl/lib/ternary-lane.ts';
 import { clog2 } from '../hdl/core/types.ts';
+import { makeEngine, openModel } from '../model/open.ts';
+import { argmax } from '../model/engine.ts';
 
 const out = 'rtl-out';
 const step = (s: string) => console.log(`\n== ${s}`);
+
+step('the embedded tiny model (models/tiny), greedy, 96 tokens from "ROMEO:\\n"');
+const tiny = openModel(undefined);
+for (const kind of ['float', 'fixed'] as const) {
+  const engine = makeEngine(kind, tiny.weights);
+  const state = engine.newState();
+  let logits: Float32Array | undefined;
+  for (const id of tiny.tokenizer.encode('ROMEO:\n')) logits = engine.step(state, id);
+  const ids: number[] = [];
+  const t0 = performance.now();
+  for (let n = 0; n < 96; n++) {
+    ids.push(argmax(logits!));
+    logits = engine.step(state, ids[n]!);
+  }
+  const s = (performance.now() - t0) / 1000;
+  console.log(`${kind} engine (${(96 / s).toFixed(0)} tokens/s): ${JSON.stringify(tiny.tokenizer.decode(ids))}`);
+}
 
 step('generate the HDL standard library');
 const { files } = generateStdlib(out);
