@@ -22,7 +22,7 @@ export function registerEval(program: Command): void {
       const m = openModel(o.model); // validates the model and names it before the workers start
       const kind = engineKind(o.engine);
       if (!fs.existsSync(o.text)) throw new Error(`${o.text}: no such file`);
-      const count = validationWindows(fs.readFileSync(o.text), positiveInt(o.windows, '--windows')).length;
+      const count = validationWindows(fs.readFileSync(o.text), m.tokenizer, positiveInt(o.windows, '--windows')).length;
       const bar = progress(`eval (${kind})`, count);
       const r = await validationLossParallel({ model: o.model, engine: kind, textPath: o.text, windows: count }, Math.min(positiveInt(o.threads, '--threads'), count), (d) => bar.update(d));
       bar.stop();

@@ -45,7 +45,7 @@ export function registerParity(program: Command): void {
       const textPath = o.text ?? defaultText();
       let valLoss: number | null = null;
       if (textPath) {
-        const count = validationWindows(fs.readFileSync(textPath)).length;
+        const count = validationWindows(fs.readFileSync(textPath), m.tokenizer).length;
         const bar = progress(`validation loss (${engine.kind})`, count);
         valLoss = (await validationLossParallel({ model: o.model, engine: engine.kind, textPath, windows: count }, undefined, (d) => bar.update(d))).loss;
         bar.stop();

@@ -8,7 +8,7 @@ import type { PoolJob } from './validation-pool.ts';
 const job = workerData as PoolJob & { first: number; stride: number };
 const m = openModel(job.model);
 const engine = makeEngine(job.engine, m.weights);
-const windows = validationWindows(fs.readFileSync(job.textPath), job.windows);
+const windows = validationWindows(fs.readFileSync(job.textPath), m.tokenizer, job.windows);
 for (let i = job.first; i < windows.length; i += job.stride) {
   const ids = windows[i]!.ids;
   parentPort!.postMessage({ window: i, nll: windowNll(engine, ids), count: ids.length - 1 });

@@ -2,20 +2,26 @@
 // (from floor(0.9 n)), 256 windows of 256 bytes, each fed with a fresh state, predicting the byte after
 // each position (so a window reads 257 bytes; windows start 256 bytes apart). Measured on the fixtures
 // this reproduces the reference loss to 1e-6 relative; the 255-prediction reading does not.
+// Models with a real tokenizer get the same split, with tokens in place of bytes.
 import { type Engine, crossEntropy } from '../engine.ts';
+import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 
 export const VAL = { fraction: 0.9, windows: 256, length: 256 } as const;
 
 export interface ValWindow {
   /** length + 1 token ids: inputs are [0, length), targets [1, length]. */
-  ids: Uint8Array;
+  ids: Uint8Array | Uint32Array;
 }
 
-export function validationWindows(text: Uint8Array, windows: number = VAL.windows): ValWindow[] {
+/** The validation windows of a text file: bytes for byte-level models, else tokens of the last 10%. */
+export function validationWindows(text: Uint8Array, tokenizer: Tokenizer, windows: number = VAL.windows): ValWindow[] {
   const start = Math.floor(VAL.fraction * text.length);
-  const need = start + windows * VAL.length + 1;
-  if (text.length < need) throw new Error(`text has ${text.length} bytes; the validation split needs ${need} (256 windows of 256 bytes after 90%)`);
-  return Array.from({ length: windows }, (_, w) => ({ ids: text.subarray(start + w * VAL.length, start + (w + 1) * VAL.length + 1) }));
+  const ids = tokenizer.source === 'bytes' ? text.subarray(start) : Uint32Array.from(tokenizer.encode(Buffer.from(text.subarray(start)).toString('utf8')));
+  const need = windows * VAL.length + 1;
+  if (ids.length < need) {
+    throw new Error(`the last 10% of the text gives ${ids.length} ${tokenizer.source === 'bytes' ? 'bytes' : 'tokens'}; ${windows} windows of ${VAL.length} need ${need}`);
+  }
+  return Array.from({ length: windows }, (_, w) => ({ ids: ids.subarray(w * VAL.length, (w + 1) * VAL.length + 1) }));
 }
 
 export interface LossResult {
@@ -25,7 +31,7 @@ export interface LossResult {
 }
 
 /** The summed cross-entropy of one window, from a fresh state. */
-export function windowNll(engine: Engine, ids: Uint8Array): number {
+export function windowNll(engine: Engine, ids: ArrayLike<number>): number {
   const state = engine.newState();
   let nll = 0;
   for (let t = 0; t < ids.length - 1; t++) nll += crossEntropy(engine.step(state, ids[t]!), ids[t + 1]!);
