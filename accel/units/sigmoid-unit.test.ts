@@ -22,7 +22,7 @@ const ONE = 2 ** ACT.frac;
 const CLAMP = SIGMOID.range * ONE; // 49152
 
 /** The test inputs: deterministic edges and sweeps first, then seeded random values. */
-export function sigmoidInputs(seed: number): number[] {
+function sigmoidInputs(seed: number): number[] {
   const xs: number[] = [];
   const add = (x: number) => xs.push(Math.min(ACT_MAX, Math.max(ACT_MIN, x)));
   // The extremes of ACT and the middle.

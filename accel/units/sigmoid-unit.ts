@@ -4,23 +4,25 @@
 //   sig  = sigmoidFixed(x)   GATE, UInt(16), 0 .. 32768
 //   silu = siluFixed(x)      ACT,  SInt(24)  = shiftRound(x * sig, 15)
 //
-// Datapath (each line ends in a register; `sigmoidUnitLatency` counts them):
-//   S1  clamp x to [LOW, HIGH], off = clamp(x) - LOW (17 bits); idx = off >> 8, frac = off & 255;
-//       bank addresses (idx + 1) >> 1 and idx >> 1                         (optionally after an input register)
+// Datapath (each line ends in a register; `sigmoidUnitLatency` counts them, 8 with the defaults):
+//   S0  x                                                                  (only with inputReg = 1)
+//   S1  clamp x to [LOW, HIGH] = [-12, 12) * 4096, off = clamp(x) - LOW (17 bits): idx = off >> 8,
+//       frac = off & 255; bank addresses (idx + 1) >> 1 and idx >> 1
 //   S2  the two ROM banks' registered read ports: T[idx] and T[idx + 1]
 //   S3  a = T[idx], d = T[idx + 1] - T[idx]
 //   S4  d * frac
 //   S5  sig = a + ((d * frac + 128) >> 8)                                  (shiftRound by 8: add half, shift)
-//   S6  x * sig[14:0]                                                      (one or two stages, `siluStages`)
+//   S6  x * sig[14:0]                                                      (one or two stages: siluStages)
 //   S7  silu = sig == 32768 ? x : (x * sig[14:0] + 2^14) >> 15             (shiftRound by 15, arithmetic)
+// x and the valid bit travel alongside; sig is delayed to leave with silu. Only valid bits have a reset.
 //
 // Two table entries per lookup: the table is split into an even bank (T[0], T[2], .., T[384], 193 words)
 // and an odd bank (T[1], T[3], .., T[383], 192 words). Of idx and idx + 1 one is even and one odd, so
 // each bank is read once per lookup through one synchronous read port, and each bank is at most 256 x 16:
 // one SB_RAM40_4K each, two in all. The alternatives cost twice that: a ROM with two read ports is
 // duplicated by yosys (an EBR has one read port; 385 x 16 needs two EBRs per copy, four in all), and a
-// second ROM of differences (384 x 10 beside 384 x 16) also needs four. The price is an 8-bit
-// incrementer on the even bank's address, a swap of the two read words, and a 16-bit subtractor.
+// second ROM of differences (384 x 10 beside 384 x 16) also needs four. The price is a second 9-bit
+// adder for the even bank's address, a swap of the two read words, and a 16-bit subtractor.
 //
 // Widths are all derived from numerics (ACT, GATE, SIGMOID, SIGMOID_TABLE); the only narrowing steps
 // are justified by the table's contents, which are checked when the module is generated:
@@ -31,7 +33,7 @@
 //     sig[14:0], which makes the SiLU multiplier 24 x 16 signed (one SB_MAC16 operand wide);
 //   - |x * sig[14:0]| < 2^23 * 2^15, so the rounded SiLU fits SInt(24) without saturation.
 import { defineModule } from '../../hdl/core/generator.ts';
-import { lit, mux, type Expr } from '../../hdl/core/expr.ts';
+import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
 import type { Signal } from '../../hdl/core/signal.ts';
 import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt, clog2 } from '../../hdl/core/types.ts';
@@ -63,6 +65,7 @@ export function sigmoidGeometry(table: ArrayLike<number> = SIGMOID_TABLE) {
   const stepsLog = Math.log2(SIGMOID.stepsPerUnit);
   if (!Number.isInteger(stepsLog)) throw new RangeError(`SIGMOID.stepsPerUnit must be a power of two, got ${SIGMOID.stepsPerUnit}`);
   const stepShift = ACT.frac - stepsLog; // input LSBs per table step (8)
+  if (!Number.isInteger(SIGMOID.range) || stepShift < 1) throw new RangeError('the unit needs an integer SIGMOID.range and a table step of at least two input LSBs');
   const low = -SIGMOID.range * 2 ** ACT.frac; // -49152
   const high = SIGMOID.range * 2 ** ACT.frac - 1; // 49151
   const offBits = clog2(high - low + 1); // 17: off in [0, 98303]
@@ -83,6 +86,21 @@ export function sigmoidGeometry(table: ArrayLike<number> = SIGMOID_TABLE) {
   const even = Array.from({ length: Math.ceil(entries / 2) }, (_, k) => table[2 * k]!);
   const odd = Array.from({ length: Math.floor(entries / 2) }, (_, k) => table[2 * k + 1]!);
   return { stepShift, low, high, offBits, idxBits, entries, stepBits, even, odd };
+}
+
+/**
+ * a >= c for a constant c, as and/or logic rather than a subtractor: yosys maps a compare to a carry
+ * chain, which here sat on the critical path (the clamp drives the bank addresses' synchronous resets).
+ * Bit by bit from the LSB, ge(a[i:0], c[i:0]) = c_i ? a_i & ge(a[i-1:0]) : a_i | ge(a[i-1:0]); signed
+ * values are compared in offset binary (the sign bit flipped).
+ */
+function atLeast(a: Expr, c: number): Expr {
+  const bias = a.signed ? 2 ** (a.width - 1) : 0;
+  if (!Number.isSafeInteger(c + bias) || c + bias < 0 || c + bias >= 2 ** a.width) throw new RangeError(`atLeast: ${c} is outside the range of a ${a.width}-bit value`);
+  const u = a.signed ? a.asUnsigned().xor(bias) : a;
+  let ge: Expr = lit(1, Bool);
+  for (let i = 0; i < a.width; i++) ge = Math.floor((c + bias) / 2 ** i) % 2 ? u.bit(i).and(ge) : u.bit(i).or(ge);
+  return ge;
 }
 
 export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUnitParams) => {
@@ -119,20 +137,26 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   }
 
   // ---- S1: clamp and split into table index and fraction ---------------------------------------
-  const below = x.lt(g.low);
-  const above = x.gt(g.high);
-  // In range, x - LOW lies in [0, high - low]: the low offBits bits are the whole (non-negative) value.
-  const inRange = x.sub(g.low).slice(g.offBits - 1, 0);
-  const off = m.let('off', mux(below, lit(0, UInt(g.offBits)), mux(above, lit(g.high - g.low, UInt(g.offBits)), inRange)));
-  const idx = off.slice(g.offBits - 1, g.stepShift); // 0 .. 383
+  // LOW is a multiple of 2^12, so the clamp compares only x >> 12 (12 bits, not 24), and in range
+  // off = x - LOW keeps x's low bits: frac = x[7:0] and idx = (x >> 8) - (LOW >> 8) mod 2^9, a 9-bit add.
+  const whole = x.shr(ACT.frac); // floor(x / 4096)
+  const below = atLeast(whole, g.low >> ACT.frac).not(); // x < LOW
+  const above = atLeast(whole, (g.high + 1) >> ACT.frac); // x > HIGH
+  const clamp = (width: number, inRange: Expr, top: number) => mux(below, lit(0, UInt(width)), mux(above, lit(top, UInt(width)), inRange));
+  const xSteps = x.slice(g.offBits - 1, g.stepShift); // (x >> 8) mod 2^9
+  const lowSteps = -(g.low >> g.stepShift); // 192
+  const idxMax = (g.high - g.low) >> g.stepShift; // 383
+  const idx = m.let('idx', clamp(g.idxBits, xSteps.add(lowSteps).trunc(g.idxBits), idxMax));
+  const frac = clamp(g.stepShift, x.slice(g.stepShift - 1, 0), (1 << g.stepShift) - 1);
   // T[idx] and T[idx + 1]: the even one sits at (idx + 1) >> 1 of the even bank, the odd one at idx >> 1
-  // of the odd bank; idx odd means T[idx] is the odd bank's word.
-  const evenAddr = idx.slice(g.idxBits - 1, 1).add(idx.bit(0)).trunc(bankAddrBits); // <= 192: no carry out
+  // of the odd bank; idx odd means T[idx] is the odd bank's word. (idx + 1) >> 1 comes from its own
+  // adder on x, beside idx's, rather than from an incrementer after the clamp.
+  const evenAddr = clamp(bankAddrBits, xSteps.add(lowSteps + 1).trunc(g.idxBits).slice(g.idxBits - 1, 1), (idxMax + 1) >> 1);
   const oddAddr = idx.slice(g.idxBits - 1, 1);
   const evenAddr1 = stage('even_addr_1', evenAddr);
   const oddAddr1 = stage('odd_addr_1', oddAddr);
   const swap1 = stage('idx_odd_1', idx.bit(0));
-  const frac1 = stage('frac_1', off.slice(g.stepShift - 1, 0));
+  const frac1 = stage('frac_1', frac);
   const x1 = stage('x_1', x);
   const valid1 = validStage('valid_1', valid);
 
@@ -162,8 +186,10 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   const valid4 = validStage('valid_4', valid3);
 
   // ---- S5: sig = a + shiftRound(d * frac, 8) ----------------------------------------------------
-  const rounded = prod4.add(1 << (g.stepShift - 1)).shr(g.stepShift);
-  const sig5 = stage('sig_5', base4.add(rounded).trunc(GATE.bits)); // <= max entry <= 32768
+  // a + floor((p + 128) / 256) = floor((a * 256 + 128 + p) / 256), and a * 256 + 128 is a concatenation:
+  // one adder instead of two.
+  const sum = cat(base4, lit(1 << (g.stepShift - 1), UInt(g.stepShift))).add(prod4);
+  const sig5 = stage('sig_5', sum.shr(g.stepShift).trunc(GATE.bits)); // <= max entry <= 32768
   const x5 = stage('x_5', x4);
   const valid5 = validStage('valid_5', valid4);
 
@@ -180,7 +206,7 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
     validS = validStage('valid_6', valid5);
   } else {
     // x * s = x * s[14:8] * 2^8 + x * s[7:0]: two narrower products, summed one stage later.
-    const split = 8;
+    const split = Math.ceil(gateFrac / 2); // 8
     const pHigh = stage('silu_prod_hi_6', x5.mul(sigLow.slice(gateFrac - 1, split).toSigned()));
     const pLow = stage('silu_prod_lo_6', x5.mul(sigLow.slice(split - 1, 0).toSigned()));
     const sig6 = stage('sig_6', sig5);
