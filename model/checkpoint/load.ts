@@ -27,6 +27,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseHgrnBitConfig, type HgrnBitConfig } from './config.ts';
+import { MODEL_TENSORS, layerTensorNames } from '../config.ts';
 import { CheckpointError } from './errors.ts';
 import { readSafetensors, tensorToFloat32, type Dtype, type SafetensorsFile } from './safetensors.ts';
 
@@ -59,24 +60,24 @@ export function expectedTensorShapes(config: HgrnBitConfig): Map<string, number[
   const I = config.intermediateSize;
   const shapes = new Map<string, number[]>();
   for (let n = 0; n < config.numLayers; n++) {
-    const p = `model.layers.${n}`;
-    shapes.set(`${p}.attn_norm.weight`, [d]);
-    for (const proj of ['i', 'f', 'g', 'o']) {
-      shapes.set(`${p}.attn.${proj}_proj.weight`, [d, d]);
-      shapes.set(`${p}.attn.${proj}_proj.norm.weight`, [d]);
+    const t = layerTensorNames(n);
+    shapes.set(t.attnNorm, [d]);
+    for (const proj of ['i', 'f', 'g', 'o'] as const) {
+      shapes.set(t.proj(proj), [d, d]);
+      shapes.set(t.projNorm(proj), [d]);
     }
-    shapes.set(`${p}.attn.g_norm.weight`, [d]);
-    shapes.set(`${p}.mlp_norm.weight`, [d]);
-    shapes.set(`${p}.mlp.gate_proj.weight`, [2 * I, d]);
-    shapes.set(`${p}.mlp.gate_proj.norm.weight`, [d]);
-    shapes.set(`${p}.mlp.down_proj.weight`, [d, I]);
-    shapes.set(`${p}.mlp.down_proj.norm.weight`, [I]);
+    shapes.set(t.gNorm, [d]);
+    shapes.set(t.mlpNorm, [d]);
+    shapes.set(t.gateUp, [2 * I, d]);
+    shapes.set(t.gateUpNorm, [d]);
+    shapes.set(t.down, [d, I]);
+    shapes.set(t.downNorm, [I]);
   }
-  shapes.set('model.embeddings.weight', [config.vocabSize, d]);
-  if (config.useLowerBound) shapes.set('model.lower_bounds', [config.numLayers, d]);
-  shapes.set('model.norm.weight', [d]);
-  shapes.set('lm_head.weight', [config.vocabSize, d]);
-  shapes.set('lm_head.norm.weight', [d]);
+  shapes.set(MODEL_TENSORS.embeddings, [config.vocabSize, d]);
+  if (config.useLowerBound) shapes.set(MODEL_TENSORS.lowerBounds, [config.numLayers, d]);
+  shapes.set(MODEL_TENSORS.finalNorm, [d]);
+  shapes.set(MODEL_TENSORS.lmHead, [config.vocabSize, d]);
+  shapes.set(MODEL_TENSORS.lmHeadNorm, [d]);
   return shapes;
 }
 
