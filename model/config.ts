@@ -50,3 +50,40 @@ export const MODEL_TENSORS = {
   lmHead: 'lm_head.weight',
   lmHeadNorm: 'lm_head.norm.weight',
 } as const;
+
+/** A tensor the engines read: ternary projections are ternarised, vectors stay full precision. */
+export interface TensorSpec {
+  name: string;
+  kind: 'ternary' | 'vector';
+  /** [rows, cols] for ternary tensors; [n] or [rows, cols] for vectors. */
+  shape: number[];
+}
+
+/** Every tensor a model of this shape has, in one fixed order (the packed format's file order). */
+export function modelTensors(config: ModelShape): TensorSpec[] {
+  const d = config.hiddenSize;
+  const I = config.intermediateSize;
+  const out: TensorSpec[] = [];
+  const vec = (name: string, ...shape: number[]) => out.push({ name, kind: 'vector', shape });
+  const tern = (name: string, rows: number, cols: number) => out.push({ name, kind: 'ternary', shape: [rows, cols] });
+  vec(MODEL_TENSORS.embeddings, config.vocabSize, d);
+  if (config.useLowerBound !== false) vec(MODEL_TENSORS.lowerBounds, config.numLayers, d);
+  for (let n = 0; n < config.numLayers; n++) {
+    const t = layerTensorNames(n);
+    vec(t.attnNorm, d);
+    for (const w of ['i', 'f', 'g', 'o'] as const) {
+      tern(t.proj(w), d, d);
+      vec(t.projNorm(w), d);
+    }
+    vec(t.gNorm, d);
+    vec(t.mlpNorm, d);
+    tern(t.gateUp, 2 * I, d);
+    vec(t.gateUpNorm, d);
+    tern(t.down, d, I);
+    vec(t.downNorm, I);
+  }
+  vec(MODEL_TENSORS.finalNorm, d);
+  tern(MODEL_TENSORS.lmHead, config.vocabSize, d);
+  vec(MODEL_TENSORS.lmHeadNorm, d);
+  return out;
+}

@@ -27,7 +27,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseHgrnBitConfig, type HgrnBitConfig } from './config.ts';
-import { MODEL_TENSORS, layerTensorNames } from '../config.ts';
+import { modelTensors } from '../config.ts';
 import { CheckpointError } from './errors.ts';
 import { readSafetensors, tensorToFloat32, type Dtype, type SafetensorsFile } from './safetensors.ts';
 
@@ -56,29 +56,7 @@ export interface Checkpoint {
 
 /** The exact tensor set (name -> shape) a config implies; `lm_head.weight` included even when tied. */
 export function expectedTensorShapes(config: HgrnBitConfig): Map<string, number[]> {
-  const d = config.hiddenSize;
-  const I = config.intermediateSize;
-  const shapes = new Map<string, number[]>();
-  for (let n = 0; n < config.numLayers; n++) {
-    const t = layerTensorNames(n);
-    shapes.set(t.attnNorm, [d]);
-    for (const proj of ['i', 'f', 'g', 'o'] as const) {
-      shapes.set(t.proj(proj), [d, d]);
-      shapes.set(t.projNorm(proj), [d]);
-    }
-    shapes.set(t.gNorm, [d]);
-    shapes.set(t.mlpNorm, [d]);
-    shapes.set(t.gateUp, [2 * I, d]);
-    shapes.set(t.gateUpNorm, [d]);
-    shapes.set(t.down, [d, I]);
-    shapes.set(t.downNorm, [I]);
-  }
-  shapes.set(MODEL_TENSORS.embeddings, [config.vocabSize, d]);
-  if (config.useLowerBound) shapes.set(MODEL_TENSORS.lowerBounds, [config.numLayers, d]);
-  shapes.set(MODEL_TENSORS.finalNorm, [d]);
-  shapes.set(MODEL_TENSORS.lmHead, [config.vocabSize, d]);
-  shapes.set(MODEL_TENSORS.lmHeadNorm, [d]);
-  return shapes;
+  return new Map(modelTensors(config).map((t) => [t.name, t.shape]));
 }
 
 type Layout =

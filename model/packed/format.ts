@@ -1,6 +1,6 @@
 // The packed model format (docs/packed-format.md): constants, the tensor list a config implies, the
 // ternary code packings, bf16, and the one-line error every reader problem becomes.
-import { type ModelShape, MODEL_TENSORS, layerTensorNames } from '../config.ts';
+import { type ModelShape, type TensorSpec, modelTensors } from '../config.ts';
 import { TERNARY_2BIT } from '../../numerics/formats.ts';
 
 /** 0x89 'M' 'M' 'F' 'P' 'A' 'C' 'K': the high first byte catches 7-bit and text-mode mangling. */
@@ -20,46 +20,15 @@ export type Packing = '2bit' | '5trit';
 
 export const ENCODING_NAME: Record<number, string> = { 1: 'ternary 2-bit', 2: 'ternary 5-trit', 3: 'bf16', 4: 'f32' };
 
-export interface PackedTensorSpec {
-  name: string;
-  kind: 'ternary' | 'vector';
-  /** [rows, cols] for ternary tensors; [n] or [rows, cols] for vectors. */
-  shape: number[];
-}
+export type PackedTensorSpec = TensorSpec;
 
-/** Whether the config asks for model.lower_bounds (HgrnBitConfig.useLowerBound; present unless false). */
+/** Whether the config asks for model.lower_bounds (present unless use_lower_bound is false). */
 export function usesLowerBound(config: ModelShape): boolean {
-  return (config as ModelShape & { useLowerBound?: unknown }).useLowerBound !== false;
+  return config.useLowerBound !== false;
 }
 
 /** The tensors of a packed file, in file order, with their shapes: everything the engines read. */
-export function packedTensorList(config: ModelShape): PackedTensorSpec[] {
-  const d = config.hiddenSize;
-  const I = config.intermediateSize;
-  const out: PackedTensorSpec[] = [];
-  const vec = (name: string, ...shape: number[]) => out.push({ name, kind: 'vector', shape });
-  const tern = (name: string, rows: number, cols: number) => out.push({ name, kind: 'ternary', shape: [rows, cols] });
-  vec(MODEL_TENSORS.embeddings, config.vocabSize, d);
-  if (usesLowerBound(config)) vec(MODEL_TENSORS.lowerBounds, config.numLayers, d);
-  for (let n = 0; n < config.numLayers; n++) {
-    const t = layerTensorNames(n);
-    vec(t.attnNorm, d);
-    for (const w of ['i', 'f', 'g', 'o'] as const) {
-      tern(t.proj(w), d, d);
-      vec(t.projNorm(w), d);
-    }
-    vec(t.gNorm, d);
-    vec(t.mlpNorm, d);
-    tern(t.gateUp, 2 * I, d);
-    vec(t.gateUpNorm, d);
-    tern(t.down, d, I);
-    vec(t.downNorm, I);
-  }
-  vec(MODEL_TENSORS.finalNorm, d);
-  tern(MODEL_TENSORS.lmHead, config.vocabSize, d);
-  vec(MODEL_TENSORS.lmHeadNorm, d);
-  return out;
-}
+export const packedTensorList = modelTensors;
 
 /** packedTensorList(config).length, without building the list (the reader checks it before allocating). */
 export function packedTensorCount(config: ModelShape): number {
