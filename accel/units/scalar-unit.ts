@@ -16,17 +16,22 @@
 // left for small ones) into one right shift by a non-negative amount, so the barrel shifter is a plain
 // `shr` by a signal followed by an explicit truncation to the bits that can still reach the output.
 //
-// Pipeline (every line ends in a register; `*Latency` counts them):
+// Pipeline (every line ends in a register; `*Latency` counts them). Stages are at most 2 LUT levels deep:
+// on the iCE40 routing costs more than logic (2-3 ns per net against 1.2 ns per LUT), and 3-level stages
+// measured 63-71 MHz against 78-90 MHz for 2 levels (nextpnr, UP5K, inside hdl/lib/serial-wrapper.ts).
 //   LOD     the leading-one tree: 4-bit leaf encoders, then 2-way merges (any = aH | aL,
-//           pos = {aH, aH ? posH : posL}); a register after every ~3 LUT levels (`leadingOneStages`),
-//           the input word delayed alongside
+//           pos = {aH, aH ? posH : posL}), one LUT level each; a register after every 2 levels
+//           (`leadingOneStages`: 0 up to width 8, 1 for 9 .. 32, 2 for 33 .. 53), the input word delayed alongside
 //   HB      the tree's top: j (rsqrt) or hb (normalize), zero = !any, the input word
-//   SH1..n  the barrel shift, at most 3 amount bits per stage (an 8:1 mux per bit, ~3 LUT levels), MSB
-//           first, each stage keeping only the bits the later stages can still shift into the output;
-//           exp is computed from the HB register here (a small constant add) and travels alongside
-//   ROM     the last shift stage drives the ROM address; the ROM's registered read port (EBR) is the
-//           last register. normalize: mant is registered in the same cycle.
-// At the default widths: LOD 1 + HB 1 + SH 2 = latency 4 for both units.
+//   SH1..n  the barrel shift, 2 amount bits per stage (a 4:1 mux per bit), MSB first, each stage keeping
+//           only the bits the later stages can still shift into the output; exp is computed from the HB
+//           register (a small constant add) and travels alongside
+//   ROM     the last shift stage drives the ROM address; the ROM's registered read port is the last
+//           register of normalize (mant is registered in the same cycle; recip comes straight out of
+//           two 512 x 8 EBRs)
+//   OUT     rsqrt only: its 768-word ROM is three 256 x 16 EBRs with a bank mux (a LUT level) behind
+//           them, so mant is registered once more in the fabric
+// At the default widths: rsqrt LOD 2 + HB 1 + SH 3 + OUT 1 = 7, normalize LOD 2 + HB 1 + SH 3 = 6.
 //
 // Zero inputs (numerics never asks: a BitLinear whose max |p| is 0 returns 0 before any scalar is formed):
 //   rsqrt:      s = 0 sets `zero`; mant and exp are then those of s = 1 (RSQRT_TABLE[256], -16).
@@ -60,12 +65,12 @@ export const MAX_SCALAR_WIDTH = 53;
 
 // ---- the tables and what the units derive from them ---------------------------------------------
 
-/** 2 + log2 of the leaf: each leaf encodes 4 input bits. */
+/** Input bits per leaf encoder (any: a 4-input OR; pos: two 4-input functions; one LUT4 each). */
 const LEAF_BITS = 4;
 /** LUT levels per pipeline stage in the leading-one tree. */
-const LEVELS_PER_STAGE = 3;
-/** Barrel-shift amount bits per pipeline stage (an 8:1 mux per output bit). */
-const SHIFT_BITS_PER_STAGE = 3;
+const LEVELS_PER_STAGE = 2;
+/** Barrel-shift amount bits per pipeline stage (a 4:1 mux per output bit: two LUT levels). */
+const SHIFT_BITS_PER_STAGE = 2;
 
 const RSQRT_PAD = RSQRT.indexBits - 2; // 8: s << 8 >> 2j gives the index directly
 const RSQRT_EXP_BASE = -RSQRT.frac + (RSQRT.mantissaBits - 2) / 2; // -16: exp = -16 - j
@@ -211,6 +216,11 @@ function delay(m: Module, name: string, v: Expr, n: number, reset?: number): Exp
   return out;
 }
 
+/** A signed value whose range is known to fit `w` bits, brought to exactly w bits. */
+function fitSigned(v: Expr, w: number): Expr {
+  return v.width > w ? v.trunc(w) : v.ext(w);
+}
+
 /** Split `bits` amount bits into stages of at most SHIFT_BITS_PER_STAGE, larger chunks first (MSB first). */
 function shiftChunks(bits: number): number[] {
   const n = Math.max(1, Math.ceil(bits / SHIFT_BITS_PER_STAGE));
@@ -251,9 +261,9 @@ function rsqrtAmountBits(width: number): number {
   return leadingOnePosWidth(width) - 1;
 }
 
-/** Cycles from in_valid to out_valid (one input per cycle, no stalls): 4 at width 53. */
+/** Cycles from in_valid to out_valid (one input per cycle, no stalls): 7 at width 53. */
 export function rsqrtUnitLatency(p: ScalarUnitParams = RSQRT_UNIT_DEFAULTS): number {
-  return leadingOneStages(p.width) + 1 + shiftChunks(rsqrtAmountBits(p.width)).length;
+  return leadingOneStages(p.width) + 1 + shiftChunks(rsqrtAmountBits(p.width)).length + 1;
 }
 
 const rsqrtUnitGen = defineModule('rsqrt_unit', (m, p: ScalarUnitParams) => {
@@ -280,12 +290,12 @@ const rsqrtUnitGen = defineModule('rsqrt_unit', (m, p: ScalarUnitParams) => {
   const i8 = idx.bit(RSQRT.indexBits - 2);
   const addr = cat(i9.and(i8), i9.and(i8.not()), idx.slice(RSQRT.indexBits - 3, 0));
   const rom = m.memory('rsqrt_rom', UInt(RSQRT_MANT_BITS), (1 << RSQRT.indexBits) - RSQRT_FIRST, { init: Array.from(RSQRT_TABLE.subarray(RSQRT_FIRST)) });
-  m.assign(mant, rom.read(addr, { name: 'mant_q' }));
+  // OUT: the bank mux of the three EBRs ends in a fabric register.
+  m.assign(mant, regOf(m, 'mant_q', rom.read(addr, { name: 'rom_q' })));
 
-  // exp = -23 - k = -16 - j, computed after HB and carried through the shift and ROM stages.
-  const expW = exp.width;
-  const expHb = lit(RSQRT_EXP_BASE).sub(j.toSigned()).trunc(expW);
-  const after = sh.stages + 1;
+  // exp = -23 - k = -16 - j, computed after HB and carried through the shift, ROM and OUT stages.
+  const expHb = fitSigned(lit(RSQRT_EXP_BASE).sub(j.toSigned()), exp.width);
+  const after = sh.stages + 2;
   m.assign(exp, delay(m, 'exp', expHb, after));
   m.assign(zero, delay(m, 'zero', zeroHb, after));
   m.assign(outValid, delay(m, 'valid', inValid, rsqrtUnitLatency(p), 0));
@@ -298,7 +308,7 @@ export function rsqrtUnit(p: Partial<ScalarUnitParams> = {}): Module {
 
 // ---- normalize16 + recip127 ---------------------------------------------------------------------
 
-/** Cycles from in_valid to out_valid (one input per cycle, no stalls): 4 at width 40. */
+/** Cycles from in_valid to out_valid (one input per cycle, no stalls): 6 at width 40. */
 export function normalizeRecipUnitLatency(p: ScalarUnitParams = NORMALIZE_RECIP_UNIT_DEFAULTS): number {
   return leadingOneStages(p.width) + 1 + shiftChunks(leadingOnePosWidth(p.width)).length;
 }
@@ -327,7 +337,7 @@ const normalizeRecipUnitGen = defineModule('normalize_recip_unit', (m, p: Scalar
   m.assign(recip, rom.read(mantNext.slice(RECIP.mantissaBits - 2, RECIP_DROP), { name: 'recip_q' }));
 
   // exp = hb - 15.
-  const expHb = hb.toSigned().sub(RECIP_PAD).trunc(exp.width);
+  const expHb = fitSigned(hb.toSigned().sub(RECIP_PAD), exp.width);
   const after = sh.stages + 1;
   m.assign(exp, delay(m, 'exp', expHb, after));
   m.assign(zero, delay(m, 'zero', zeroHb, after));
