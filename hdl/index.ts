@@ -8,6 +8,7 @@ export { Instance } from './core/instance.ts';
 export { Fsm } from './core/fsm.ts';
 export { defineModule, buildModule } from './core/generator.ts';
 export { HdlError, ElaborationError } from './core/errors.ts';
+export { hdlHelper, type SourceLoc } from './core/source.ts';
 export { elaborate, type Design } from './ir/elaborate.ts';
 export { emitVerilog, writeVerilog } from './verilog/emit.ts';
 export { printModule, signalNames } from './verilog/module-printer.ts';

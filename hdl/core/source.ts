@@ -27,8 +27,28 @@ function frameFile(frame: string): { file: string; line: number } | undefined {
   return { file, line: Number(m[2]) };
 }
 
+/** Call sites of the outermost hdlHelper calls in progress (see hdlHelper). */
+const helperSites: SourceLoc[] = [];
+
+/**
+ * Mark a function of the user's as an HDL helper (a pipeline-stage or register maker, say): what it
+ * builds is attributed to the line that called it, not to the helper's own body.
+ */
+export function hdlHelper<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  return (...args: A): R => {
+    helperSites.push(callerLocation());
+    try {
+      return fn(...args);
+    } finally {
+      helperSites.pop();
+    }
+  };
+}
+
 /** The first stack frame outside the HDL core: where the user wrote the statement. */
 export function callerLocation(): SourceLoc {
+  // Inside a helper, the outermost helper call is the user's statement.
+  if (helperSites.length > 0) return helperSites[0]!;
   // Builders nest (generator -> if -> collect -> body -> ...): keep enough frames to reach the user.
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 64;
