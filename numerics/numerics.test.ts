@@ -9,7 +9,7 @@ import { BitLinearScratch, bitLinearFixed, sumOfSquares } from './bitlinear.ts';
 import { bitLinearOutScale, toFixedVector, quantizeEmbeddings, toScalar } from './convert.ts';
 import { TernaryMatrix, ternarize, roundHalfEven } from './ternary.ts';
 import { FloatBitLinear } from '../model/float/bitlinear.ts';
-import { seededRandom } from '../model/run/sample.ts';
+import { seededRandom } from '../util/prng.ts';
 
 describe('integer primitives', () => {
   it('shiftRound rounds half up, also for negatives, and scales up for s <= 0', () => {

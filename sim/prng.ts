@@ -1,5 +1,5 @@
-// Seeded test vectors: the model's sampler PRNG (mulberry32), so vectors reproduce from their seed.
-export { seededRandom as prng } from '../model/run/sample.ts';
+// Seeded test vectors (mulberry32, util/prng.ts), so vectors reproduce from their seed.
+export { seededRandom as prng } from '../util/prng.ts';
 
 /** Pack small integers (two's complement, `bits` each) into one bus, element 0 in the low bits. */
 export function packLanes(values: readonly number[], bits: number): bigint {

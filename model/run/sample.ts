@@ -1,22 +1,11 @@
 // Choosing the next token: greedy, or temperature with optional top-k from a seeded generator.
 import { argmax } from '../engine.ts';
+import { seededRandom } from '../../util/prng.ts';
 
 export interface SamplingOptions {
   temperature: number;
   topK?: number;
   seed: number;
-}
-
-/** mulberry32: small, seedable, and the same on every platform. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function makeSampler(opts: SamplingOptions | undefined): (logits: Float32Array) => number {

@@ -1,0 +1,341 @@
+// The ternary matrix-vector unit: acc_r = sum_c t_rc q_c for a rows x cols matrix of ternary weights
+// streamed in at P = `lanes` weights per cycle, against an int8 vector q held inside the unit.
+//
+// Interface (sizes are run-time inputs, bounded by the generator parameters maxRows / maxCols):
+//   q_wr_en, q_wr_addr, q_wr_data  write q[addr] = data (int8), one element per cycle, any order, at
+//                                  any time (a weight word accepted at cycle c sees exactly the writes
+//                                  of the cycles before c; w_ready is 0 for the 3 cycles after a write).
+//   start, rows, cols              a start pulse takes a matrix's sizes when busy is 0 (ignored while
+//                                  busy, and when rows or cols is 0); rows <= maxRows, cols <= maxCols.
+//   busy                           1 from the cycle after an accepted start until the matrix's last
+//                                  weight word has been accepted.
+//   w_valid / w_ready / w_data     the weights: P two-bit codes per word (code i in bits [2i+1:2i],
+//                                  00 = 0, 01 = +1, 11 = -1, 10 read as 0), row-major, every row padded
+//                                  with zero codes to ceil(cols / P) words. One word per cycle.
+//   acc_valid, acc_data, acc_row   one exact row sum per row, in row order (no back-pressure: at most
+//                                  one result per cycle); acc_data is SInt(8 + clog2(maxCols) + 1).
+//   done                           a pulse together with the last row's acc_valid.
+//
+// Timing. A start at cycle 0 is registered (cmd_valid at cycle 1) and w_ready is 1 from cycle 2 until
+// the last of the N = rows * ceil(cols / P) words is accepted, so with w_valid held at 1 the words go in
+// at cycles 2 .. N + 1. A word accepted at cycle c reaches the lane at once (its q chunk was read on
+// the edge before), the lane adds for stages + 1 cycles, and the accumulator registers the row result
+// one edge later: the last row is on acc_valid, with done, at cycle N + stages + 3 (matvecCycles). busy
+// drops after the last word, so the next start and the next q writes overlap the drain: back to back a
+// matrix costs N + 2 cycles plus its q writes. A start in the cycle right after a q write loses one
+// cycle (w_ready is 0 at cycle 2); one idle cycle between them avoids it.
+//
+// The q store. Every cycle needs a P * 8-bit slice q[kP .. kP + P - 1]; iCE40 block RAM (EBR) is at
+// most 16 bits wide, so q lives in P / 2 banks, bank j holding the pair (q[kP + 2j], q[kP + 2j + 1]) in
+// word k, depth ceil(maxCols / P), all read at one address: yosys puts each bank on one SB_RAM40_4K
+// (256 x 16), so P / 2 EBRs for any maxCols up to 256 P (16 for P = 32; P = 64 needs 32, more than an
+// UP5K's 30). Registers instead would cost maxCols x 8 flip-flops plus a ceil(maxCols / P):1 multiplexer
+// on P x 8 bits (2,048 FFs and about 1,000 LUTs at maxCols = 256), over half of an UP5K with the lane.
+// The HDL's memory write ports write whole words (no byte mask, although SB_RAM40_4K has one), so a
+// one-element write is a read-modify-write of its pair: stage 1 reads the pair from a shadow copy of q
+// (a 16-bit memory of ceil(maxCols / 2) pairs: one more EBR up to maxCols = 512), stage 2 merges the
+// byte and writes the shadow, forwarding the previous write-back when both hit the same pair, stage 3
+// writes the bank from registers. Reading the pair from the banks instead needs a (P / 2):1 multiplexer
+// over their read data: about 200 more LUTs at P = 32, and it set fmax (40 MHz on an UP5K).
+import { defineModule, UInt, SInt, Bool, clog2, cat, mux, lit, type Expr, type Module, type Signal } from '../../hdl/index.ts';
+import { ternaryLane, ternaryLaneLatency } from '../../hdl/lib/ternary-lane.ts';
+import { QACT, TERNARY_2BIT } from '../../numerics/formats.ts';
+
+export interface MatvecUnitOptions {
+  /** P: weights per cycle (a power of two, at least 4; 16, 32 and 64 are the intended sizes). */
+  lanes: number;
+  /** Largest `rows` the unit accepts. */
+  maxRows: number;
+  /** Largest `cols` the unit accepts (the q store holds this many int8 elements). */
+  maxCols: number;
+  /** Register stages inside the lane's adder trees, 0 .. clog2(lanes); default clog2(lanes). */
+  stages?: number;
+}
+
+export interface MatvecUnitParams {
+  [k: string]: number;
+  lanes: number;
+  maxRows: number;
+  maxCols: number;
+  stages: number;
+}
+
+export function matvecUnitParams(o: MatvecUnitOptions): MatvecUnitParams {
+  const { lanes, maxRows, maxCols } = o;
+  if (!Number.isInteger(lanes) || lanes < 4 || (lanes & (lanes - 1)) !== 0) throw new RangeError(`matvec unit: lanes must be a power of two >= 4, got ${lanes}`);
+  if (!Number.isInteger(maxRows) || maxRows < 1) throw new RangeError(`matvec unit: maxRows must be a positive integer, got ${maxRows}`);
+  if (!Number.isInteger(maxCols) || maxCols < 1) throw new RangeError(`matvec unit: maxCols must be a positive integer, got ${maxCols}`);
+  const stages = o.stages ?? clog2(lanes);
+  if (!Number.isInteger(stages) || stages < 0 || stages > clog2(lanes)) throw new RangeError(`matvec unit: stages must be 0..${clog2(lanes)}, got ${stages}`);
+  return { lanes, maxRows, maxCols, stages };
+}
+
+/** Width of acc_data: exactly enough for [-128 maxCols, 128 maxCols]. */
+export function matvecAccWidth(maxCols: number): number {
+  return QACT.bits + clog2(maxCols) + 1;
+}
+
+/** Weight words of one row: ceil(cols / lanes). */
+export function matvecChunks(cols: number, lanes: number): number {
+  return Math.ceil(cols / lanes);
+}
+
+/**
+ * Cycles from the start pulse (cycle 0) to the cycle where done is 1, with w_valid held at 1 and no
+ * q write in the cycle before start: rows * ceil(cols / P) + stages + 3.
+ */
+export function matvecCycles(p: MatvecUnitOptions, rows: number, cols: number): number {
+  const q = matvecUnitParams(p);
+  return rows * matvecChunks(cols, q.lanes) + matvecOverhead(q);
+}
+
+/**
+ * The constant of matvecCycles: the start (command) register and the first word's cycle, the lane's
+ * latency (stages + 1) and the accumulator register.
+ */
+export function matvecOverhead(p: MatvecUnitOptions): number {
+  return ternaryLaneLatency({ n: p.lanes, stages: matvecUnitParams(p).stages }) + 2;
+}
+
+/**
+ * The weight stream of a row-major matrix of codes in {-1, 0, +1}: rows x ceil(cols / lanes) words,
+ * each `lanes` 2-bit codes (numerics/formats.ts TERNARY_2BIT), code i in bits [2i+1 : 2i], rows padded
+ * with zero codes.
+ */
+export function packWeightWords(codes: ArrayLike<number>, rows: number, cols: number, lanes: number): bigint[] {
+  if (codes.length !== rows * cols) throw new Error(`packWeightWords: ${rows}x${cols} matrix given ${codes.length} codes`);
+  const chunks = matvecChunks(cols, lanes);
+  const words: bigint[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < chunks; k++) {
+      let w = 0n;
+      for (let i = 0; i < lanes; i++) {
+        const c = k * lanes + i;
+        if (c >= cols) break;
+        const t = codes[r * cols + c]!;
+        const code = t === 1 ? TERNARY_2BIT.plus : t === -1 ? TERNARY_2BIT.minus : t === 0 ? TERNARY_2BIT.zero : NaN;
+        if (Number.isNaN(code)) throw new Error(`packWeightWords: weight ${t} at (${r}, ${c}) is not ternary`);
+        w |= BigInt(code) << BigInt(2 * i);
+      }
+      words.push(w);
+    }
+  }
+  return words;
+}
+
+/**
+ * Memories are declared at least this deep. yosys maps a memory of 64 bits or less (a bank of 4 words
+ * or fewer: P = 32 with maxCols <= 128) onto flip-flops, P x 8 x depth of them, and the HDL cannot ask
+ * for block RAM (it prints no ram_style attribute); unused words cost nothing in an EBR.
+ */
+const MIN_EBR_DEPTH = 16;
+
+/** Bits hi..lo of `e`, or a 1-bit zero when the range is empty (hi < lo). */
+function bitsOr0(e: Expr, hi: number, lo: number): Expr {
+  return hi < lo ? lit(0, UInt(1)) : e.slice(hi, lo);
+}
+
+export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitParams) => {
+  const P = p.lanes;
+  const log2P = clog2(P);
+  const banks = P / 2;
+  const maxChunks = matvecChunks(p.maxCols, P);
+  const kW = Math.max(1, clog2(maxChunks)); // chunk index = q store word address
+  const rW = Math.max(1, clog2(p.maxRows)); // row index
+  const accW = matvecAccWidth(p.maxCols);
+  const latency = ternaryLaneLatency({ n: P, stages: p.stages });
+
+  // ---- ports ----------------------------------------------------------------------------------
+  const qWrEn = m.input('q_wr_en', Bool);
+  const qWrAddr = m.input('q_wr_addr', UInt(Math.max(1, clog2(p.maxCols))));
+  const qWrData = m.input('q_wr_data', SInt(QACT.bits));
+  const start = m.input('start', Bool);
+  const rows = m.input('rows', UInt(clog2(p.maxRows + 1)));
+  const cols = m.input('cols', UInt(clog2(p.maxCols + 1)));
+  const busy = m.output('busy', Bool);
+  const wValid = m.input('w_valid', Bool);
+  const wReady = m.output('w_ready', Bool);
+  const wData = m.input('w_data', UInt(2 * P));
+  const accValid = m.output('acc_valid', Bool, { reg: true, reset: 0 });
+  const accData = m.output('acc_data', SInt(accW), { reg: true });
+  const accRow = m.output('acc_row', UInt(rW), { reg: true });
+  const done = m.output('done', Bool, { reg: true, reset: 0 });
+
+  // ---- state of the weight side ----------------------------------------------------------------
+  const feeding = m.reg('feeding', Bool, { reset: 0 });
+  const k = m.reg('chunk', UInt(kW), { reset: 0 }); // chunk of the next word; 0 whenever idle
+  const r = m.reg('row', UInt(rW), { reset: 0 });
+  // The last chunk and row less one (and whether the last chunk is 0), set by start.
+  const lastKM1 = m.reg('last_chunk_m1', UInt(kW));
+  const lastKZero = m.reg('last_chunk_zero', Bool);
+  const lastRowM1 = m.reg('last_row_m1', UInt(rW));
+
+  // ---- q writes: 1 read the pair from the shadow copy, 2 merge and write it back, 3 write the bank --
+  const addrW = log2P + kW; // q_wr_addr as (word, lane); maxCols <= P * maxChunks so it always fits
+  const addr = qWrAddr.width < addrW ? qWrAddr.zext(addrW) : qWrAddr;
+  const pairIn = m.let('wr_pair_in', bitsOr0(qWrAddr, qWrAddr.width - 1, 1)); // q_wr_addr >> 1
+  const wr1Valid = m.reg('wr1_valid', Bool, { reset: 0 });
+  const wr1Pair = m.reg('wr1_pair', pairIn.type);
+  const wr1Word = m.reg('wr1_word', UInt(kW));
+  const wr1Bank = m.reg('wr1_bank', UInt(log2P - 1));
+  const wr1Byte = m.reg('wr1_byte', Bool);
+  const wr1Data = m.reg('wr1_data', UInt(QACT.bits));
+  // Stage 3: the previous cycle's write-back, forwarded to a write of the same pair right behind it,
+  // and written into its bank from these registers (EBR data in straight from flip-flops).
+  const fwdValid = m.reg('fwd_valid', Bool, { reset: 0 });
+  const fwdWord = m.reg('fwd_word', UInt(kW));
+  const fwdValue = m.reg('fwd_value', UInt(16));
+  // 1 in the three cycles after a q write (the cycles w_ready must be 0, see below), as one register.
+  const qSettling = m.reg('q_settling', Bool, { reset: 0 });
+
+  // The shadow copy: pair a >> 1 at address a >> 1, one EBR per 512 elements. It spares the
+  // read-modify-write a (P / 2):1 multiplexer over the banks' read data, which costs about 200 LUTs
+  // at P = 32 and sets fmax (EBR data out -> 5 LUT levels -> EBR data in: 40 MHz on an UP5K).
+  // Its read is skipped on a collision with the write-back, which forwarding covers instead; yosys
+  // proves the two never collide and adds no read-old-data emulation (see the banks below).
+  const pairs = m.memory('q_pairs', UInt(16), Math.max(MIN_EBR_DEPTH, Math.ceil(p.maxCols / 2)));
+  const pairCollides = m.let('wr_pair_collides', wr1Valid.and(pairIn.eq(wr1Pair)));
+  const pairOld = pairs.read(pairIn, { name: 'q_pair_rd', enable: qWrEn.and(pairCollides.not()) });
+  // Stage 2 forwards when the write-back of the previous cycle went to the same pair, which is the
+  // collision stage 1 saw: a register instead of a comparator on the merge path.
+  const hit = m.reg('wr_fwd', Bool);
+  const old = m.let('wr_old', mux(hit, fwdValue, pairOld));
+  const merged = m.let('wr_merged', mux(wr1Byte, cat(wr1Data, old.slice(7, 0)), cat(old.slice(15, 8), wr1Data)));
+  pairs.write(wr1Pair, merged, wr1Valid);
+
+  m.sync(() => {
+    wr1Valid.set(qWrEn);
+    wr1Pair.set(pairIn);
+    wr1Word.set(addr.slice(addrW - 1, log2P));
+    wr1Bank.set(addr.slice(log2P - 1, 1));
+    wr1Byte.set(addr.bit(0));
+    wr1Data.set(qWrData.asUnsigned());
+    fwdValid.set(wr1Valid);
+    hit.set(pairCollides);
+    fwdWord.set(wr1Word);
+    fwdValue.set(merged);
+    qSettling.set(qWrEn.or(wr1Valid).or(fwdValid));
+  });
+
+  // w_ready waits until the banks' read register holds chunk k with every earlier q write in it: a
+  // write at cycle t reaches its bank on the edge ending cycle t + 2 (the banks skip their read on
+  // that edge), so cycles t + 1 .. t + 3 take no word.
+  m.assign(wReady, feeding.and(qSettling.not()));
+  const fire = m.let('fire', wValid.and(wReady));
+  // k == last chunk and r == last row, kept in registers next to k and r (updated by comparing the
+  // old count with the last one less one), so no adder or comparator sits on their paths.
+  const kLast = m.reg('k_last', Bool);
+  const rLast = m.reg('r_last', Bool);
+  const kInc = m.let('k_inc', k.add(1).trunc(kW));
+  const rInc = m.let('r_inc', r.add(1).trunc(rW));
+  const kNext = m.let('k_next', mux(kLast, lit(0, UInt(kW)), kInc));
+  // The banks' read address: the chunk of the word accepted next.
+  const raddr = m.let('q_raddr', mux(fire, kNext, k));
+
+  // The banks read only on edges without a write-back, so yosys can prove that reads and writes never
+  // collide and maps each bank onto an EBR without the bypass logic it otherwise adds to emulate
+  // read-old-data on a collision (a multiplexer on every read bit: about 250 LUTs at P = 32).
+  const bankMems = Array.from({ length: banks }, (_, j) => m.memory(`q_bank${j}`, UInt(16), Math.max(MIN_EBR_DEPTH, maxChunks)));
+  const bankData: Signal[] = bankMems.map((mem, j) => mem.read(raddr, { name: `q_rd${j}`, enable: fwdValid.not() }));
+  bankMems.forEach((mem, j) => {
+    // Decoded a cycle early; ANDed with fwd_valid so yosys can see it exclude the read enable.
+    const sel = m.reg(`q_we${j}`, Bool);
+    m.sync(() => sel.set(wr1Bank.eq(j)));
+    mem.write(fwdWord, fwdValue, fwdValid.and(sel));
+  });
+
+  // ---- the weight side: count chunks and rows of the accepted words -----------------------------
+  // A start is taken into a command register first (with the sizes already turned into what the
+  // counters compare against), so no adder or size check sits on the counters' enable paths. Zero
+  // sizes are seen as the borrow of size - 1.
+  const colsM1 = m.let('cols_m1', cols.sub(1));
+  const rowsM1 = m.let('rows_m1', rows.sub(1));
+  const colsM1x = colsM1.width < addrW ? colsM1.zext(addrW) : colsM1;
+  const lastKIn = m.let('last_chunk_in', colsM1x.slice(addrW - 1, log2P)); // ceil(cols / P) - 1
+  m.sink(colsM1x.slice(log2P - 1, 0));
+  if (colsM1x.width > addrW) m.sink(colsM1x.slice(colsM1x.width - 1, addrW)); // cols <= maxCols: zero
+  const cmdValid = m.reg('cmd_valid', Bool, { reset: 0 });
+  const cmdLastKM1 = m.reg('cmd_last_chunk_m1', UInt(kW));
+  const cmdLastKZero = m.reg('cmd_last_chunk_zero', Bool);
+  const cmdLastRowM1 = m.reg('cmd_last_row_m1', UInt(rW));
+  const cmdRowsOne = m.reg('cmd_rows_one', Bool);
+  m.assign(busy, feeding.or(cmdValid));
+  m.sync(() => {
+    cmdValid.set(start.and(feeding.or(cmdValid).not()).and(colsM1.msb().not()).and(rowsM1.msb().not()));
+    cmdLastKM1.set(lastKIn.sub(1).trunc(kW)); // unused when the last chunk is 0
+    cmdLastKZero.set(lastKIn.eq(0));
+    cmdLastRowM1.set(rowsM1.sub(1).trunc(rW)); // unused when rows = 1
+    cmdRowsOne.set(rowsM1.eq(0));
+  });
+  m.sync(() => {
+    m.if(fire, () => {
+      k.set(kNext);
+      kLast.set(mux(kLast, lastKZero, k.eq(lastKM1)));
+      m.if(kLast, () => {
+        r.set(mux(rLast, lit(0, UInt(rW)), rInc));
+        rLast.set(r.eq(lastRowM1)); // after the last row the value is unused: the next start sets it
+        m.if(rLast, () => feeding.set(0));
+      });
+    });
+    // cmd_valid implies the unit is idle (start is taken only when busy is 0).
+    m.if(cmdValid, () => {
+      feeding.set(1);
+      k.set(0);
+      r.set(0);
+      lastKM1.set(cmdLastKM1);
+      lastKZero.set(cmdLastKZero);
+      lastRowM1.set(cmdLastRowM1);
+      kLast.set(cmdLastKZero);
+      rLast.set(cmdRowsOne);
+    });
+  });
+
+  // ---- the lane: P int8 x ternary products summed exactly ---------------------------------------
+  // Bank j supplies lanes 2j (low byte) and 2j + 1 (high byte); bank 0 ends up in the low bits.
+  const lane = m.instance('u_lane', ternaryLane({ n: P, stages: p.stages }), {
+    act: m.let('q_chunk', cat(...[...bankData].reverse())),
+    codes: wData,
+    in_valid: fire,
+  });
+  const dot = lane.out('dot');
+  const dotValid = lane.out('out_valid');
+
+  // Row-end and matrix-end flags travel beside the lane, `latency` registers deep.
+  let flags: Expr = cat(kLast, kLast.and(rLast));
+  for (let i = 1; i <= latency; i++) {
+    const f = m.reg(`flags_${i}`, UInt(2));
+    const prev = flags;
+    m.sync(() => f.set(prev));
+    flags = f;
+  }
+  const rowEnd = flags.bit(1);
+  const matrixEnd = flags.bit(0);
+
+  // ---- the accumulator across the chunks of a row ----------------------------------------------
+  const acc = m.reg('acc', SInt(accW), { reset: 0 }); // 0 at the start of every row
+  const outRow = m.reg('out_row', UInt(rW), { reset: 0 });
+  const sum = m.let('acc_sum', acc.add(dot).trunc(accW)); // partial sums of a row fit: |sum| <= 128 cols
+  m.sync(() => {
+    accValid.set(0);
+    done.set(0);
+    m.if(dotValid, () => {
+      acc.set(sum);
+      m.if(rowEnd, () => {
+        acc.set(0);
+        accValid.set(1);
+        accData.set(sum);
+        accRow.set(outRow);
+        outRow.set(outRow.add(1).trunc(rW));
+        m.if(matrixEnd, () => {
+          outRow.set(0);
+          done.set(1);
+        });
+      });
+    });
+  });
+});
+
+/** The unit for the given options (stages defaults to clog2(lanes)). */
+export function matvecUnit(o: MatvecUnitOptions): Module {
+  return matvecUnitModule(matvecUnitParams(o));
+}
