@@ -56,11 +56,11 @@
 // Only the valid bits and the index counter have a reset.
 import { defineModule } from '../../hdl/core/generator.ts';
 import { lit, mux, cat, repeat, type Expr } from '../../hdl/core/expr.ts';
-import type { Signal } from '../../hdl/core/signal.ts';
 import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt, bitsFor, clog2 } from '../../hdl/core/types.ts';
 import { ACT, NORM_WEIGHT, QACT, RECIP, SUMSQ_SHIFT } from '../../numerics/formats.ts';
 import { normalizeRecipUnit, normalizeRecipUnitLatency, normalizeExpWidth, NORMALIZE_RECIP_UNIT_DEFAULTS, RECIP_BITS } from './scalar-unit.ts';
+import { regOf, delay } from './pipeline.ts';
 
 export interface BitLinearQuantParams {
   [k: string]: number;
@@ -87,7 +87,7 @@ const V_MAG_MAX = Math.max(Math.floor((U_MAX + 2 ** (SUMSQ_SHIFT - 1)) / 2 ** SU
 const V_MAG_BITS = bitsFor(BigInt(V_MAG_MAX), false); // 20
 const SQ_BITS = bitsFor(BigInt(V_MAG_MAX) ** 2n, false); // 39
 
-/** Width of S for vectors of up to maxCols elements: exactly maxCols (2^19)^2 (48 bits at 768 or 1024, 53 below 2^15, 54 at 2^15). */
+/** Width of S for vectors of up to maxCols elements: exactly maxCols (2^19)^2 (48 bits at 768, 49 at 1024, 53 below 2^15, 54 at 2^15). */
 export function quantSumSqWidth(maxCols: number): number {
   return bitsFor(BigInt(maxCols) * BigInt(V_MAG_MAX) ** 2n, false);
 }
@@ -182,20 +182,6 @@ export function bitLinearQuantPass2Delay(): number {
 
 // ---- pipeline helpers (shared with bitlinear-scale.ts) --------------------------------------------
 
-/** A register loaded with v every cycle (a datapath register: no reset unless given). */
-export function regOf(m: Module, name: string, v: Expr, reset?: number): Signal {
-  const r = m.reg(name, v.type, reset === undefined ? {} : { reset });
-  m.sync(() => r.set(v));
-  return r;
-}
-
-/** v delayed by n registers named name_d1 .. name_dn. */
-export function delay(m: Module, name: string, v: Expr, n: number, reset?: number): Expr {
-  let out = v;
-  for (let k = 1; k <= n; k++) out = regOf(m, `${name}_d${k}`, out, reset);
-  return out;
-}
-
 /** |x| of a signed value known to satisfy |x| < 2^bits, as UInt(bits). */
 export function absOf(x: Expr, bits: number): Expr {
   return mux(x.msb(), x.neg(), x.ext(x.width + 1)).slice(bits - 1, 0);
@@ -225,16 +211,6 @@ export function stagedShiftRightSigned(m: Module, prefix: string, x: Expr, amoun
     v = i < chunks.length - 1 ? regOf(m, `${prefix}_sh${i + 1}`, kept) : kept;
   });
   return { value: v, stages: chunks.length - 1 };
-}
-
-/** Saturate a signed value to `bits`: x if it fits, else the nearer end. */
-export function saturateTo(x: Expr, bits: number): Expr {
-  if (x.width <= bits) return x.ext(bits);
-  const top = x.slice(x.width - 1, bits - 1); // the sign bit and everything that must copy it
-  const fits = top.andR().or(top.orR().not());
-  const lim = lit(2 ** (bits - 1) - 1, SInt(bits));
-  const low = lit(-(2 ** (bits - 1)), SInt(bits));
-  return mux(fits, x.trunc(bits), mux(x.msb(), low, lim));
 }
 
 // ---- the unit -----------------------------------------------------------------------------------

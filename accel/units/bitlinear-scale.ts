@@ -55,7 +55,8 @@ import { Fsm } from '../../hdl/core/fsm.ts';
 import { Bool, SInt, UInt, bitsFor, clog2 } from '../../hdl/core/types.ts';
 import { ACT, MANTISSA, QACT, SUMSQ_SHIFT } from '../../numerics/formats.ts';
 import { rsqrtExpWidth, RSQRT_UNIT_DEFAULTS, RSQRT_MANT_BITS } from './scalar-unit.ts';
-import { QUANT_MM_EXP_BITS, regOf, delay, stagedShiftRightSigned } from './bitlinear-quant.ts';
+import { QUANT_MM_EXP_BITS, stagedShiftRightSigned } from './bitlinear-quant.ts';
+import { regOf, delay } from './pipeline.ts';
 
 export interface BitLinearScaleParams {
   [k: string]: number;

@@ -69,6 +69,8 @@ import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt } from '../../hdl/core/types.ts';
 import { ACT, GATE, NORM_WEIGHT } from '../../numerics/formats.ts';
 import { sigmoidUnit, sigmoidUnitLatency, type SigmoidUnitParams } from './sigmoid-unit.ts';
+import { regOf } from './pipeline.ts';
+import { hdlHelper } from '../../hdl/core/source.ts';
 
 /** The `op` input's codes. */
 export const ELEMENTWISE_OP = { mlgru: 0, glu: 1, prescale: 2, residual: 3 } as const;
@@ -158,16 +160,8 @@ export const elementwiseUnit = defineModule('elementwise_unit', (m: Module, p: E
   const sValid = m.output('s_valid', Bool);
 
   // A register per pipeline stage; only valid bits have a reset.
-  const stage = (name: string, value: Expr): Signal => {
-    const r = m.reg(name, value.type);
-    m.sync(() => r.set(value));
-    return r;
-  };
-  const validStage = (name: string, value: Expr): Signal => {
-    const r = m.reg(name, Bool, { reset: 0 });
-    m.sync(() => r.set(value));
-    return r;
-  };
+  const stage = hdlHelper((name: string, value: Expr): Signal => regOf(m, name, value));
+  const validStage = hdlHelper((name: string, value: Expr): Signal => regOf(m, name, value, 0));
   /** value delayed from stage `from` to stage `to`: registers name_<from+1> .. name_<to>. */
   const delay = (name: string, value: Expr, from: number, to: number, valid = false): Expr => {
     let v = value;

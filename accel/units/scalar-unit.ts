@@ -44,12 +44,12 @@
 // mantissa is in [2^15, 2^16), its top bit always 1): a 512 x 14 ROM addressed by mant[14:6].
 import { defineModule } from '../../hdl/core/generator.ts';
 import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
-import type { Signal } from '../../hdl/core/signal.ts';
 import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt, bitsFor, clog2 } from '../../hdl/core/types.ts';
 import { registeredLevels } from '../../hdl/lib/adder-tree.ts';
 import { RECIP, RSQRT } from '../../numerics/formats.ts';
 import { RECIP_TABLE, RSQRT_TABLE } from '../../numerics/tables.ts';
+import { regOf, delay } from './pipeline.ts';
 
 export interface ScalarUnitParams {
   [k: string]: number;
@@ -201,20 +201,6 @@ export function leadingOne(m: Module, prefix: string, x: Expr, stages = leadingO
 }
 
 // ---- pipeline helpers ---------------------------------------------------------------------------
-
-/** A register loaded with v every cycle (a datapath register: no reset unless given). */
-function regOf(m: Module, name: string, v: Expr, reset?: number): Signal {
-  const r = m.reg(name, v.type, reset === undefined ? {} : { reset });
-  m.sync(() => r.set(v));
-  return r;
-}
-
-/** v delayed by n registers named name_d1 .. name_dn. */
-function delay(m: Module, name: string, v: Expr, n: number, reset?: number): Expr {
-  let out = v;
-  for (let k = 1; k <= n; k++) out = regOf(m, `${name}_d${k}`, out, reset);
-  return out;
-}
 
 /** A signed value whose range is known to fit `w` bits, brought to exactly w bits. */
 function fitSigned(v: Expr, w: number): Expr {

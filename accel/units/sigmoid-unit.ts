@@ -39,6 +39,8 @@ import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt, clog2 } from '../../hdl/core/types.ts';
 import { ACT, GATE, SIGMOID } from '../../numerics/formats.ts';
 import { SIGMOID_TABLE } from '../../numerics/tables.ts';
+import { regOf } from './pipeline.ts';
+import { hdlHelper } from '../../hdl/core/source.ts';
 
 export interface SigmoidUnitParams {
   [k: string]: number;
@@ -117,16 +119,8 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   const outValid = m.output('out_valid', Bool, { reg: true, reset: 0 });
 
   // A register per pipeline stage; the valid bit is the only one with a reset.
-  const stage = (name: string, value: Expr): Signal => {
-    const r = m.reg(name, value.type);
-    m.sync(() => r.set(value));
-    return r;
-  };
-  const validStage = (name: string, value: Expr): Signal => {
-    const r = m.reg(name, Bool, { reset: 0 });
-    m.sync(() => r.set(value));
-    return r;
-  };
+  const stage = hdlHelper((name: string, value: Expr): Signal => regOf(m, name, value));
+  const validStage = hdlHelper((name: string, value: Expr): Signal => regOf(m, name, value, 0));
 
   // ---- S0 (optional): input register ----------------------------------------------------------
   let x: Expr = xIn;
