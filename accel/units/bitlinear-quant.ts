@@ -60,7 +60,7 @@ import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt, bitsFor, clog2 } from '../../hdl/core/types.ts';
 import { ACT, NORM_WEIGHT, QACT, RECIP, SUMSQ_SHIFT } from '../../numerics/formats.ts';
 import { normalizeRecipUnit, normalizeRecipUnitLatency, normalizeExpWidth, NORMALIZE_RECIP_UNIT_DEFAULTS, RECIP_BITS } from './scalar-unit.ts';
-import { regOf, delay } from './pipeline.ts';
+import { regOf, delay, shiftChunks } from './pipeline.ts';
 
 export interface BitLinearQuantParams {
   [k: string]: number;
@@ -115,15 +115,6 @@ const PR_MAG_BITS = PP_MAG_BITS + RECIP_BITS - 1;
 const Q_MAG_BITS = PR_MAG_BITS + 1 - RECIP.frac;
 
 // ---- stages and latencies -------------------------------------------------------------------------
-
-/** Amount bits per barrel-shift stage (a 4:1 mux per bit: two LUT levels). */
-const SHIFT_BITS_PER_STAGE = 2;
-
-function shiftChunks(bits: number): number[] {
-  const n = Math.max(1, Math.ceil(bits / SHIFT_BITS_PER_STAGE));
-  const base = Math.floor(bits / n);
-  return Array.from({ length: n }, (_, i) => base + (i < bits % n ? 1 : 0));
-}
 
 /**
  * The pipeline, by stage (the registers loaded at an element's edge 0 are S0). Each product has two

@@ -18,3 +18,13 @@ export const delay = hdlHelper((m: Module, name: string, v: Expr, n: number, res
   for (let k = 1; k <= n; k++) out = regOf(m, `${name}_d${k}`, out, reset);
   return out;
 });
+
+/** Barrel-shift amount bits per pipeline stage (a 4:1 mux per output bit: two LUT levels). */
+export const SHIFT_BITS_PER_STAGE = 2;
+
+/** Split `bits` amount bits into stages of at most SHIFT_BITS_PER_STAGE, larger chunks first (MSB first). */
+export function shiftChunks(bits: number): number[] {
+  const n = Math.max(1, Math.ceil(bits / SHIFT_BITS_PER_STAGE));
+  const base = Math.floor(bits / n);
+  return Array.from({ length: n }, (_, i) => base + (i < bits % n ? 1 : 0));
+}

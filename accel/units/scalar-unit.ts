@@ -49,7 +49,7 @@ import { Bool, SInt, UInt, bitsFor, clog2 } from '../../hdl/core/types.ts';
 import { registeredLevels } from '../../hdl/lib/adder-tree.ts';
 import { RECIP, RSQRT } from '../../numerics/formats.ts';
 import { RECIP_TABLE, RSQRT_TABLE } from '../../numerics/tables.ts';
-import { regOf, delay } from './pipeline.ts';
+import { regOf, delay, shiftChunks } from './pipeline.ts';
 
 export interface ScalarUnitParams {
   [k: string]: number;
@@ -69,8 +69,6 @@ export const MAX_SCALAR_WIDTH = 53;
 const LEAF_BITS = 4;
 /** LUT levels per pipeline stage in the leading-one tree. */
 const LEVELS_PER_STAGE = 2;
-/** Barrel-shift amount bits per pipeline stage (a 4:1 mux per output bit: two LUT levels). */
-const SHIFT_BITS_PER_STAGE = 2;
 
 const RSQRT_PAD = RSQRT.indexBits - 2; // 8: s << 8 >> 2j gives the index directly
 const RSQRT_EXP_BASE = -RSQRT.frac + (RSQRT.mantissaBits - 2) / 2; // -16: exp = -16 - j
@@ -205,13 +203,6 @@ export function leadingOne(m: Module, prefix: string, x: Expr, stages = leadingO
 /** A signed value whose range is known to fit `w` bits, brought to exactly w bits. */
 function fitSigned(v: Expr, w: number): Expr {
   return v.width > w ? v.trunc(w) : v.ext(w);
-}
-
-/** Split `bits` amount bits into stages of at most SHIFT_BITS_PER_STAGE, larger chunks first (MSB first). */
-function shiftChunks(bits: number): number[] {
-  const n = Math.max(1, Math.ceil(bits / SHIFT_BITS_PER_STAGE));
-  const base = Math.floor(bits / n);
-  return Array.from({ length: n }, (_, i) => base + (i < bits % n ? 1 : 0));
 }
 
 /**
