@@ -1,4 +1,5 @@
-// npm run gen-rtl: elaborate the designs and write their Verilog (and a manifest) under rtl-out/.
+// npm run gen-rtl: the accelerator for a model (rtl-out/<model>/: Verilog, memory images, manifest.json)
+// and the HDL standard library at its default parameters (rtl-out/stdlib/).
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -6,6 +7,9 @@ import { elaborate } from '../hdl/ir/elaborate.ts';
 import { writeVerilog } from '../hdl/verilog/emit.ts';
 import { ElaborationError } from '../hdl/core/errors.ts';
 import { stdlibCatalogue } from '../hdl/lib/catalogue.ts';
+import { openModel } from '../model/open.ts';
+import { generateAccel } from '../accel/generate.ts';
+import { addHardwareOptions, hardwareConfig } from './hardware-options.ts';
 
 export function generateStdlib(outDir: string): { files: string[]; manifestPath: string } {
   const dir = path.join(outDir, 'stdlib');
@@ -24,19 +28,30 @@ export function generateStdlib(outDir: string): { files: string[]; manifestPath:
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('gen-rtl.ts');
 if (isMain) {
   const program = new Command('gen-rtl')
-    .description('Write the generated Verilog to rtl-out/ (today: the HDL standard library at its default parameters)')
+    .description('Write the accelerator for a model (default: the embedded tiny model for UP5K) and the HDL standard library under rtl-out/')
     .option('-o, --out <dir>', 'output folder', 'rtl-out')
-    .action((opts: { out: string }) => {
-      try {
-        const { files, manifestPath } = generateStdlib(opts.out);
-        console.log(`wrote ${files.length} Verilog files and ${path.relative(process.cwd(), manifestPath)}`);
-      } catch (e) {
-        if (e instanceof ElaborationError) {
-          console.error(e.message);
-          process.exit(1);
-        }
-        throw e;
+    .option('--model <dir|file>', 'checkpoint directory or packed model (default: the embedded tiny model)');
+  addHardwareOptions(program).action((opts: { out: string; model?: string; target: string; lanes?: string }) => {
+    try {
+      const config = hardwareConfig(opts);
+      const m = openModel(opts.model);
+      const name = path.basename(m.dir).replace(/[^A-Za-z0-9_.-]/g, '_') || 'model';
+      const acc = generateAccel(m.weights, config, path.join(opts.out, name), m.label);
+      const g = acc.program.geometry;
+      console.log(
+        `wrote ${path.relative(process.cwd(), acc.dir)}/: ${acc.files.length} files (top ${acc.top}; d=${g.d} I=${g.I} L=${g.L} V=${g.V}, ${config.target}, ${g.lanes} lanes; ` +
+          `${acc.program.instructions.length} instructions, weight image ${acc.program.image.length} words)`,
+      );
+      const { files, manifestPath } = generateStdlib(opts.out);
+      console.log(`wrote ${files.length} Verilog files and ${path.relative(process.cwd(), manifestPath)}`);
+    } catch (e) {
+      if (e instanceof ElaborationError) {
+        console.error(e.message);
+        process.exit(1);
       }
-    });
+      console.error(`gen-rtl: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      process.exit(1);
+    }
+  });
   program.parse();
 }

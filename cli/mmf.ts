@@ -1,16 +1,18 @@
-// mmf: the command line of the golden model (generate, eval, parity, convert). Errors print as one
+// mmf: the command line of the golden model (generate, eval, parity, convert) and the accelerator's co-simulation (sim). Errors print as one
 // line; MMF_DEBUG=1 shows the stack.
 import { Command } from 'commander';
 import { registerGenerate } from './mmf/generate.ts';
 import { registerEval } from './mmf/eval.ts';
 import { registerParity } from './mmf/parity.ts';
 import { registerConvert } from './mmf/convert.ts';
+import { registerSim } from './mmf/sim.ts';
 
 const program = new Command('mmf').description('MatMul-free language models: CPU engines, parity checks and conversion').showHelpAfterError();
 registerGenerate(program);
 registerEval(program);
 registerParity(program);
 registerConvert(program);
+registerSim(program);
 
 try {
   await program.parseAsync();

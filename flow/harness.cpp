@@ -11,6 +11,8 @@
 //   G <tag> <port>            -> "G <tag> <hex>"
 //   M <name> <valid> <data>   register a monitor, checked after every posedge
 //   W <ready> <maxCycles>     tick until ready was seen high before a posedge
+//   F                         -> "F <cycles>", then flush stdout (for hosts that
+//                             read results before sending the next command)
 //   Q                         -> "Q <cycles>", exit 0
 // Errors print "X <message>" and exit 2 (3 for a W timeout).
 // Design output ($display etc.) is diverted to stderr so that stdout carries
@@ -317,6 +319,12 @@ int main(int argc, char** argv) {
                     tick();
                 }
                 if (!seen) fail(3, std::string("timeout waiting for ") + tok[1]);
+                break;
+            }
+            case 'F': {
+                expectArgs(n, 1, cmd);
+                emit("F " + std::to_string(g_cycles));
+                flushOut();
                 break;
             }
             case 'Q': {

@@ -421,6 +421,61 @@ function checkPort(map: Map<string, PortSpec>, port: string, usage: Usage): void
   if (usage === 'set' && p.dir !== 'input') throw new Error(`cannot set output port '${port}'`);
 }
 
+/** @internal One line of harness output, classified (shared by runModel and VerilatorSession). */
+export type HarnessLine =
+  | { kind: 'G' | 'M'; key: string; value: bigint }
+  | { kind: 'Q' | 'F'; cycles: number }
+  | { kind: 'X'; message: string }
+  | { kind: 'other' };
+
+/** @internal Parses `G <tag> <hex>`, `M <name> <hex>`, `Q|F <cycles>` and `X <msg>`; anything else is 'other'. */
+export function parseHarnessLine(line: string): HarnessLine {
+  const sp = line.indexOf(' ');
+  const kind = sp === 1 ? line[0] : '';
+  if (kind === 'G' || kind === 'M') {
+    const sp2 = line.indexOf(' ', 2);
+    if (sp2 < 0) return { kind: 'other' };
+    return { kind, key: line.slice(2, sp2), value: BigInt('0x' + line.slice(sp2 + 1).trim()) };
+  }
+  if (kind === 'Q' || kind === 'F') return { kind, cycles: Number(line.slice(2)) };
+  if (kind === 'X') return { kind, message: line.slice(2) };
+  return { kind: 'other' };
+}
+
+/** @internal Feeds complete lines of a chunked text stream to `onLine`; `flush()` delivers a trailing partial line. */
+export function harnessLineSplitter(onLine: (line: string) => void): { push(data: string): void; flush(): void } {
+  let pending = '';
+  return {
+    push(data: string): void {
+      pending += data;
+      let start = 0;
+      let nl: number;
+      while ((nl = pending.indexOf('\n', start)) >= 0) {
+        onLine(pending.slice(start, nl));
+        start = nl + 1;
+      }
+      pending = pending.slice(start);
+    },
+    flush(): void {
+      const rest = pending;
+      pending = '';
+      if (rest) onLine(rest);
+    },
+  };
+}
+
+/** @internal Keeps the tail of a chatty stderr stream bounded. */
+export function appendStderrTail(stderr: string, data: string): string {
+  // Keep the tail: a chatty design's last words are what explain a crash.
+  stderr += data;
+  return stderr.length > 128 * 1024 ? stderr.slice(-64 * 1024) : stderr;
+}
+
+/** @internal The stderr tail and stray stdout lines that explain a failed run. */
+export function harnessFailureDetail(stderr: string, stray: readonly string[]): string {
+  return [stderr.trim().split('\n').slice(-20).join('\n'), stray.slice(-10).join('\n')].filter(Boolean).join('\n');
+}
+
 export async function runModel(
   model: VerilatorModel,
   script: StimulusScript,
@@ -439,7 +494,6 @@ export async function runModel(
     let settled = false;
     let error: string | undefined;
     let cycles: number | undefined;
-    let pending = '';
     let stderr = '';
     // The harness routes design output ($display) to stderr, so stray stdout
     // lines are unexpected; keep a few to explain failures.
@@ -458,49 +512,32 @@ export async function runModel(
     }, timeoutMs);
 
     const handleLine = (line: string): void => {
-      const sp = line.indexOf(' ');
-      const kind = sp === 1 ? line[0] : '';
-      if (kind === 'G' || kind === 'M') {
-        const sp2 = line.indexOf(' ', 2);
-        if (sp2 < 0) {
-          stray.push(line);
-          return;
-        }
-        const key = line.slice(2, sp2);
-        const value = BigInt('0x' + line.slice(sp2 + 1).trim());
-        const map = kind === 'G' ? samples : monitors;
-        let arr = map.get(key);
-        if (!arr) map.set(key, (arr = []));
-        arr.push(value);
-      } else if (kind === 'Q') {
-        cycles = Number(line.slice(2));
-      } else if (kind === 'X') {
-        error ??= line.slice(2);
+      const r = parseHarnessLine(line);
+      if (r.kind === 'G' || r.kind === 'M') {
+        const map = r.kind === 'G' ? samples : monitors;
+        let arr = map.get(r.key);
+        if (!arr) map.set(r.key, (arr = []));
+        arr.push(r.value);
+      } else if (r.kind === 'Q') {
+        cycles = r.cycles;
+      } else if (r.kind === 'X') {
+        error ??= r.message;
       } else if (line.length) {
+        // runModel never sends F, so an F line is as unexpected as any other.
         if (stray.length < 50) stray.push(line);
       }
     };
 
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      pending += d;
-      let start = 0;
-      let nl: number;
-      while ((nl = pending.indexOf('\n', start)) >= 0) {
-        handleLine(pending.slice(start, nl));
-        start = nl + 1;
-      }
-      pending = pending.slice(start);
-    });
+    const lines = harnessLineSplitter(handleLine);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => lines.push(d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      // Keep the tail: a chatty design's last words are what explain a crash.
-      stderr += d;
-      if (stderr.length > 128 * 1024) stderr = stderr.slice(-64 * 1024);
+      stderr = appendStderrTail(stderr, d);
     });
     child.on('error', (e) => fail(`cannot run ${model.binary}: ${e.message}`));
     child.on('close', (code, signal) => {
-      if (pending) handleLine(pending);
+      lines.flush();
       if (settled) return;
-      const detail = [stderr.trim().split('\n').slice(-20).join('\n'), stray.slice(-10).join('\n')].filter(Boolean).join('\n');
+      const detail = harnessFailureDetail(stderr, stray);
       if (error !== undefined) {
         fail(`verilator harness error: ${error}${detail ? `\n${detail}` : ''}`);
       } else if (code !== 0 || cycles === undefined) {

@@ -36,5 +36,9 @@ export const RECIP = { indexBits: 10, mantissaBits: 16, frac: 22 } as const;
 /** sigmoid table: inputs clamped to [-12, 12), 16 entries per unit (385 entries), linear interpolation. */
 export const SIGMOID = { range: 12, stepsPerUnit: 16 } as const;
 
-/** Embedding rows: int8 values with one UInt(16) scale mantissa per row and one exponent per table. */
-export const EMBED = { bits: 8, scaleBits: 16 } as const;
+/**
+ * Embedding rows: int8 values with one UInt(15) scale mantissa per row and one exponent per table. 15 bits,
+ * not 16, so the scale is a non-negative SInt(16): the accelerator's embedding lookup is then the
+ * elementwise unit's PRESCALE (a vector times a SInt(16) weight), with no multiplier of its own.
+ */
+export const EMBED = { bits: 8, scaleBits: 15 } as const;

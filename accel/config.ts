@@ -1,0 +1,101 @@
+// Hardware configuration of the accelerator and the sizes derived from it and from the model's shape.
+import type { ModelShape } from '../model/config.ts';
+import { clog2 } from '../hdl/core/types.ts';
+import { matvecChunks } from './units/matvec-unit.ts';
+import type { IsaGeometry } from './isa.ts';
+
+export const TARGETS = ['up5k', 'generic'] as const;
+export type Target = (typeof TARGETS)[number];
+
+export interface AccelConfig {
+  /** up5k: the weight memory is the iCE40UP5K's four 16K x 16 SPRAMs; generic: as deep as the model needs. */
+  target: Target;
+  /** P: ternary weights per cycle; the weight memory is P / 8 banks of 16 bits (2-bit codes). */
+  lanes: number;
+}
+
+export const DEFAULT_CONFIG: Record<Target, AccelConfig> = {
+  up5k: { target: 'up5k', lanes: 32 },
+  generic: { target: 'generic', lanes: 32 },
+};
+
+/** Words per SPRAM bank of an iCE40UP5K (SB_SPRAM256KA: 16K x 16). */
+export const UP5K_SPRAM_WORDS = 16384;
+export const UP5K_SPRAMS = 4;
+
+export interface AccelGeometry {
+  d: number;
+  I: number;
+  L: number;
+  V: number;
+  lanes: number;
+  /** Weight-memory banks of 16 bits: a wide word is 16 B bits = P codes. */
+  banks: number;
+  /** Wide words per embedding row (2 B int8 codes each). */
+  embedRowWords: number;
+  /** Depth of every bank (wide words). */
+  weightWords: number;
+  /** Wide words the image uses. */
+  imageWideWords: number;
+  paramWords: number;
+  /** Width of a token id. */
+  tokenBits: number;
+  /** Longest BitLinear input (q store, quantiser) and most rows. */
+  maxCols: number;
+  maxRows: number;
+  isa: IsaGeometry;
+}
+
+function hasLowerBound(cfg: ModelShape, n: number): boolean {
+  return n > 0 && cfg.useLowerBound !== false;
+}
+
+export function checkConfig(config: AccelConfig): void {
+  const P = config.lanes;
+  if (!Number.isInteger(P) || P < 8 || P > 256 || (P & (P - 1)) !== 0) throw new RangeError(`lanes must be a power of two from 8 to 256, got ${P}`);
+  if (!(TARGETS as readonly string[]).includes(config.target)) throw new RangeError(`target must be one of ${TARGETS.join(', ')}, got '${config.target}'`);
+  // Four 16-bit SPRAMs read in parallel give 64 bits: 32 two-bit codes per cycle, no more, no fewer.
+  if (config.target === 'up5k' && P !== (UP5K_SPRAMS * 16) / 2) {
+    throw new RangeError(`the up5k target reads its four SPRAMs at 64 bits per cycle: lanes must be 32, got ${P}`);
+  }
+}
+
+export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeometry {
+  checkConfig(config);
+  const d = cfg.hiddenSize;
+  const I = cfg.intermediateSize;
+  const L = cfg.numLayers;
+  const V = cfg.vocabSize;
+  const P = config.lanes;
+  const banks = P / 8;
+  let paramWords = 2 * d + V;
+  for (let n = 0; n < L; n++) paramWords += 8 * d + I + (hasLowerBound(cfg, n) ? d : 0);
+  const mat = (rows: number, cols: number) => rows * matvecChunks(cols, P);
+  const embedRowWords = Math.ceil(d / (2 * banks));
+  const imageWideWords = Math.ceil(paramWords / banks) + L * (4 * mat(d, d) + mat(2 * I, d) + mat(d, I)) + mat(V, d) + V * embedRowWords;
+  let weightWords = imageWideWords;
+  if (config.target === 'up5k') {
+    if (imageWideWords > UP5K_SPRAM_WORDS) {
+      throw new RangeError(`the model needs ${imageWideWords} words per SPRAM (weights, embeddings, parameters); an UP5K's SPRAMs hold ${UP5K_SPRAM_WORDS}`);
+    }
+    weightWords = UP5K_SPRAM_WORDS;
+  }
+  const maxCols = Math.max(d, I);
+  const maxRows = Math.max(d, 2 * I, V);
+  return {
+    d,
+    I,
+    L,
+    V,
+    lanes: P,
+    banks,
+    embedRowWords,
+    weightWords,
+    imageWideWords,
+    paramWords,
+    tokenBits: Math.max(1, clog2(V)),
+    maxCols,
+    maxRows,
+    isa: { maxN: Math.max(maxCols, V), maxRows, paramWords, stateWords: L * d, weightWords },
+  };
+}

@@ -1,0 +1,71 @@
+// Everything `npm run gen-rtl` writes for one model: the Verilog of the accelerator, the memory images
+// (the instruction ROM, the weight-load stream), and manifest.json (model and hardware config, memory
+// map, program listing, predicted cycles per token).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WeightSource } from '../model/config.ts';
+import { fixedParams } from '../model/fixed/fixed-model.ts';
+import { elaborate } from '../hdl/ir/elaborate.ts';
+import { writeVerilog } from '../hdl/verilog/emit.ts';
+import { compileProgram, type AccelProgram } from './program.ts';
+import { accelTop } from './top.ts';
+import type { AccelConfig } from './config.ts';
+import { predictCycles } from './timing.ts';
+
+export interface GeneratedAccel {
+  dir: string;
+  top: string;
+  files: string[];
+  program: AccelProgram;
+}
+
+/** Write a file only when its content changed, so unchanged outputs keep their timestamps. */
+function writeIfChanged(file: string, content: string | Buffer): void {
+  const buf = typeof content === 'string' ? Buffer.from(content) : content;
+  if (fs.existsSync(file) && fs.readFileSync(file).equals(buf)) return;
+  fs.writeFileSync(file, buf);
+}
+
+/** One hex word per line, as $readmemh reads it. */
+function hexLines(words: ArrayLike<number | bigint>, bits: number): string {
+  const digits = Math.ceil(bits / 4);
+  let s = '';
+  for (let i = 0; i < words.length; i++) s += BigInt(words[i]!).toString(16).padStart(digits, '0') + '\n';
+  return s;
+}
+
+export function generateAccel(weights: WeightSource, config: AccelConfig, dir: string, modelLabel: string): GeneratedAccel {
+  const prog = compileProgram(fixedParams(weights), config);
+  const top = accelTop(prog);
+  fs.mkdirSync(dir, { recursive: true });
+  const verilog = writeVerilog(elaborate(top), dir);
+  const imageBin = path.join(dir, 'weights.bin');
+  writeIfChanged(imageBin, Buffer.from(prog.image.buffer, prog.image.byteOffset, prog.image.byteLength));
+  const programHex = path.join(dir, 'program.hex');
+  writeIfChanged(programHex, hexLines(prog.rom, prog.layout.width));
+  const g = prog.geometry;
+  const timing = predictCycles(prog);
+  const manifest = {
+    generator: 'mmfree-fpga accel',
+    model: { source: modelLabel, hiddenSize: g.d, intermediateSize: g.I, numLayers: g.L, vocabSize: g.V },
+    hardware: { ...config, weightBanks: g.banks, bankWords: g.weightWords, instructionBits: prog.layout.width },
+    top: top.name,
+    files: {
+      verilog: verilog.map((f) => path.basename(f)).sort(),
+      weightImage: { file: 'weights.bin', format: '16-bit little-endian words in load order (word k: bank k mod banks, address k / banks)', words: prog.image.length },
+      programRom: { file: 'program.hex', words: prog.rom.length, bits: prog.layout.width, note: 'also inline in the Verilog' },
+    },
+    memoryMap: prog.regions.map((r) => ({ name: r.name, word: r.word, words: r.words })),
+    instructionFields: Object.values(prog.layout.fields),
+    program: prog.instructions,
+    cycles: {
+      weightsPerToken: prog.weightsPerToken,
+      boundPerToken: prog.weightsPerToken / g.lanes,
+      predictedPerToken: timing.total,
+      byOp: timing.byOp,
+    },
+  };
+  const manifestPath = path.join(dir, 'manifest.json');
+  writeIfChanged(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+  return { dir, top: top.name, files: [...verilog, imageBin, programHex, manifestPath], program: prog };
+}

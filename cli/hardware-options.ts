@@ -1,0 +1,22 @@
+// The hardware options shared by gen-rtl and sim: --target and --lanes, checked into an AccelConfig.
+import type { Command } from 'commander';
+import { DEFAULT_CONFIG, TARGETS, checkConfig, type AccelConfig, type Target } from '../accel/config.ts';
+
+export function addHardwareOptions(cmd: Command): Command {
+  return cmd
+    .option('--target <up5k|generic>', `hardware target: ${TARGETS.join(' or ')}`, 'up5k')
+    .option('--lanes <P>', 'ternary weights per cycle (default 32; up5k needs 32)');
+}
+
+export function hardwareConfig(o: { target: string; lanes?: string }): AccelConfig {
+  if (!(TARGETS as readonly string[]).includes(o.target)) throw new Error(`--target must be one of ${TARGETS.join(', ')}, got '${o.target}'`);
+  const target = o.target as Target;
+  const lanes = o.lanes === undefined ? DEFAULT_CONFIG[target].lanes : Number(o.lanes);
+  const config = { target, lanes };
+  try {
+    checkConfig(config);
+  } catch (e) {
+    throw new Error(`--lanes: ${(e as Error).message}`);
+  }
+  return config;
+}
