@@ -35,10 +35,12 @@ export function predictCycles(prog: AccelProgram): CyclePrediction {
         c += n + 1 + elementwiseLatency() + 1;
         break;
       case 'bitlinear': {
-        // pass 1; S -> rsqrt -> latched (the later of the two scalars); pass 2; the last q; matvec; scale.
-        const stats = bitLinearQuantStatsLatency() + rsqrtUnitLatency() + 1;
+        // pass 1, its last operand read (1); S -> rsqrt -> latched (1); pass 2, its last operand read (1);
+        // the last q -> q_done (1) -> matvec start; the matvec; the output scale; its last row counted in
+        // bl_count (1) and seen by the controller (1).
+        const stats = 1 + bitLinearQuantStatsLatency() + rsqrtUnitLatency() + 1;
         const mv = (ins.rows ?? 0) * matvecChunks(n, P) + matvecOverhead({ lanes: P, maxRows: 1, maxCols: 1 });
-        c += n + stats + n + bitLinearQuantLatency() + 1 + mv + bitLinearScaleLatency() + 1;
+        c += n + stats + n + 1 + bitLinearQuantLatency() + 1 + mv + bitLinearScaleLatency() + 2;
         break;
       }
       case 'dump':
