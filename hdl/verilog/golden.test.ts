@@ -63,11 +63,14 @@ describe('Verilog printer golden files', () => {
       const r = spawnSync('npx', ['tsx', 'cli/gen-rtl.ts', '-o', d], { cwd: repo, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
     }
-    const list = (d: string) => fs.readdirSync(path.join(d, 'stdlib')).sort();
-    expect(list(dirs[0]!)).toEqual(list(dirs[1]!));
-    expect(list(dirs[0]!).length).toBeGreaterThan(5);
-    for (const f of list(dirs[0]!)) {
-      expect(fs.readFileSync(path.join(dirs[1]!, 'stdlib', f), 'utf8')).toBe(fs.readFileSync(path.join(dirs[0]!, 'stdlib', f), 'utf8'));
+    // the standard library and the accelerator for the embedded model (rtl-out/tiny/)
+    for (const sub of ['stdlib', 'tiny']) {
+      const list = (d: string) => fs.readdirSync(path.join(d, sub)).sort();
+      expect(list(dirs[0]!)).toEqual(list(dirs[1]!));
+      expect(list(dirs[0]!).length).toBeGreaterThan(5);
+      for (const f of list(dirs[0]!)) {
+        expect(fs.readFileSync(path.join(dirs[1]!, sub, f)).equals(fs.readFileSync(path.join(dirs[0]!, sub, f))), `${sub}/${f}`).toBe(true);
+      }
     }
   });
 });

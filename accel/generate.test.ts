@@ -1,0 +1,66 @@
+// What gen-rtl writes for a model: lint-clean Verilog (verilator -Wall, yosys check), a weight image
+// that is the program's, a manifest that describes it, and clear errors for configurations that
+// cannot work.
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generateAccel } from './generate.ts';
+import { compileProgram } from './program.ts';
+import { accelGeometry } from './config.ts';
+import { openModel } from '../model/open.ts';
+import { fixedParams } from '../model/fixed/fixed-model.ts';
+import { lintVerilator } from '../flow/verilator-lint.ts';
+import { lintYosys } from '../flow/yosys.ts';
+import { randomModel } from '../sim/random-model.ts';
+
+const tiny = openModel(undefined);
+
+describe('gen-rtl for a model', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accel-gen-'));
+  const gen = generateAccel(tiny.weights, { target: 'up5k', lanes: 32 }, dir, 'tiny');
+  const verilog = gen.files.filter((f) => f.endsWith('.v'));
+
+  it('writes Verilog that passes verilator --lint-only -Wall with no warnings', () => {
+    const r = lintVerilator(verilog, gen.top);
+    expect(r.messages).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
+  it('writes Verilog that passes yosys check with no warnings', { timeout: 120_000 }, async () => {
+    expect(await lintYosys({ top: gen.top, sources: verilog })).toEqual([]);
+  });
+
+  it('writes the weight-load image and a manifest that describe the same program', () => {
+    const image = fs.readFileSync(path.join(dir, 'weights.bin'));
+    expect(image.length).toBe(2 * gen.program.image.length);
+    expect(new Uint16Array(image.buffer, image.byteOffset, image.length / 2)).toEqual(gen.program.image);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.model).toMatchObject({ hiddenSize: 64, intermediateSize: 256, numLayers: 4, vocabSize: 256 });
+    expect(manifest.hardware).toMatchObject({ target: 'up5k', lanes: 32, weightBanks: 4, bankWords: 16384 });
+    expect(manifest.cycles.weightsPerToken).toBe(4 * (4 * 64 * 64 + 512 * 64 + 64 * 256) + 256 * 64);
+    expect(manifest.cycles.boundPerToken).toBe(8704);
+    expect(manifest.program).toHaveLength(gen.program.rom.length);
+    expect(fs.readFileSync(path.join(dir, 'program.hex'), 'utf8').trim().split('\n')).toHaveLength(gen.program.rom.length);
+  });
+
+  it('lays out regions without overlap, matrices and embeddings on wide-word boundaries', () => {
+    const regions = [...gen.program.regions].sort((a, b) => a.word - b.word);
+    for (let i = 1; i < regions.length; i++) expect(regions[i]!.word).toBeGreaterThanOrEqual(regions[i - 1]!.word + regions[i - 1]!.words);
+    for (const r of regions) if (!r.name.startsWith('param')) expect(r.word % 4, r.name).toBe(0);
+    expect(gen.program.image.length).toBe(gen.program.geometry.imageWideWords * 4);
+  });
+});
+
+describe('configurations that cannot work', () => {
+  it('rejects a model too large for the UP5K SPRAMs, naming the sizes', () => {
+    const big = randomModel({ hiddenSize: 256, intermediateSize: 768, numLayers: 4, vocabSize: 256 });
+    expect(() => accelGeometry(big.config, { target: 'up5k', lanes: 32 })).toThrow(/needs \d+ words per SPRAM .* hold 16384/);
+  });
+
+  it('rejects lanes that are not a power of two, and up5k lanes other than 32', () => {
+    const p = fixedParams(tiny.weights);
+    expect(() => compileProgram(p, { target: 'generic', lanes: 24 })).toThrow(/lanes must be a power of two/);
+    expect(() => compileProgram(p, { target: 'up5k', lanes: 16 })).toThrow(/lanes must be 32, got 16/);
+  });
+});
