@@ -76,7 +76,7 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
   let weightWords = imageWideWords;
   if (config.target === 'up5k') {
     if (imageWideWords > UP5K_SPRAM_WORDS) {
-      throw new RangeError(`the model needs ${imageWideWords} words per SPRAM (weights, embeddings, parameters); an UP5K's SPRAMs hold ${UP5K_SPRAM_WORDS}`);
+      throw new RangeError(`the model needs ${imageWideWords} words per SPRAM (weights, embeddings, parameters); an UP5K's SPRAMs hold ${UP5K_SPRAM_WORDS} (use the generic target for larger models)`);
     }
     weightWords = UP5K_SPRAM_WORDS;
   }
