@@ -39,11 +39,11 @@ import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt, clog2 } from '../../hdl/core/types.ts';
 import { ACT, GATE, SIGMOID } from '../../numerics/formats.ts';
 import { SIGMOID_TABLE } from '../../numerics/tables.ts';
-import { regOf } from './pipeline.ts';
+import { regOf, delay } from './pipeline.ts';
 import { hdlHelper } from '../../hdl/core/source.ts';
 
 export interface SigmoidUnitParams {
-  [k: string]: number;
+  [k: string]: number | undefined;
   /** 1: register x before the clamp (the clamp's compare and add are not on the input path); 0: not. */
   inputReg: number;
   /**
@@ -52,6 +52,19 @@ export interface SigmoidUnitParams {
    * of sig[14:0]), each registered, summed in the next stage: for LUT multipliers, a shorter critical path.
    */
   siluStages: number;
+  /**
+   * 1: the interpolation d * frac is written as shift-and-add (eight partial products), so synthesis
+   * keeps it in LUTs (about 100) instead of spending an SB_MAC16 on a 10 x 8 product: for the UP5K,
+   * whose eight DSPs the row unit needs elsewhere. Default 0.
+   */
+  interpLuts?: number;
+  /**
+   * 1: inputs `b` (SInt(16)) and `use_b`, sampled with x, and an output `prod` (SInt(40)): with use_b the
+   * SiLU multiplier computes x * b instead of x * sig[14:0] (silu is then meaningless), so a caller can
+   * borrow the multiplier for the products of elements that need no sigmoid. siluStages must be 1.
+   * `prod` leaves `sigmoidUnitProductLatency` cycles after x. Default 0.
+   */
+  productPort?: number;
 }
 
 export const SIGMOID_UNIT_DEFAULTS: SigmoidUnitParams = { inputReg: 1, siluStages: 1 };
@@ -60,6 +73,11 @@ export const SIGMOID_UNIT_DEFAULTS: SigmoidUnitParams = { inputReg: 1, siluStage
 export function sigmoidUnitLatency(p: SigmoidUnitParams): number {
   // [input register] + clamp + ROM read + a/d + product + sig + SiLU product stages + SiLU.
   return p.inputReg + 5 + p.siluStages + 1;
+}
+
+/** Cycles from in_valid to the product register on `prod` (productPort = 1): one less than the latency. */
+export function sigmoidUnitProductLatency(p: SigmoidUnitParams): number {
+  return sigmoidUnitLatency(p) - 1;
 }
 
 /** The constants of the lookup, derived from numerics and checked against the table. */
@@ -112,8 +130,12 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   const gateFrac = GATE.frac; // 15
   const bankAddrBits = g.idxBits - 1; // 8
 
+  if (p.productPort && p.siluStages !== 1) throw new RangeError('productPort needs siluStages = 1');
   const xIn = m.input('x', SInt(ACT.bits));
   const inValid = m.input('in_valid', Bool);
+  const bIn = p.productPort ? m.input('b', SInt(16)) : undefined;
+  const useBIn = p.productPort ? m.input('use_b', Bool) : undefined;
+  const prodOut = p.productPort ? m.output('prod', SInt(ACT.bits + 16)) : undefined;
   const sig = m.output('sig', UInt(GATE.bits), { reg: true });
   const silu = m.output('silu', SInt(ACT.bits), { reg: true });
   const outValid = m.output('out_valid', Bool, { reg: true, reset: 0 });
@@ -174,7 +196,19 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   const valid3 = validStage('valid_3', valid2);
 
   // ---- S4: interpolation product ----------------------------------------------------------------
-  const prod4 = stage('interp_4', step3.mul(frac3)); // UInt(stepBits + 8)
+  let interp: Expr;
+  if (p.interpLuts) {
+    // sum of (step << i) over the set bits i of frac: adds, which synthesis does not turn into a DSP
+    const w = g.stepBits + g.stepShift;
+    const terms = Array.from({ length: g.stepShift }, (_, i) => mux(frac3.bit(i), step3.zext(w).shl(i).trunc(w), lit(0, UInt(w))));
+    while (terms.length > 1) {
+      const a = terms.shift()!;
+      const b = terms.shift()!;
+      terms.push(a.add(b).trunc(w));
+    }
+    interp = terms[0]!;
+  } else interp = step3.mul(frac3);
+  const prod4 = stage('interp_4', interp); // UInt(stepBits + 8)
   const base4 = stage('base_4', base3);
   const x4 = stage('x_4', x3);
   const valid4 = validStage('valid_4', valid3);
@@ -194,7 +228,10 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   let xS: Signal;
   let validS: Signal;
   if (p.siluStages === 1) {
-    product = stage('silu_prod_6', x5.mul(sigLow.toSigned())); // SInt(24 + 16)
+    // With the product port, x * b for elements that ask for it (b and use_b delayed to this stage).
+    const operand = bIn && useBIn ? mux(delay(m, 'use_b', useBIn, p.inputReg + 5), delay(m, 'b', bIn, p.inputReg + 5), sigLow.toSigned()) : sigLow.toSigned();
+    product = stage('silu_prod_6', x5.mul(operand)); // SInt(24 + 16)
+    if (prodOut) m.assign(prodOut, product);
     sigS = stage('sig_6', sig5);
     xS = stage('x_6', x5);
     validS = validStage('valid_6', valid5);

@@ -1,0 +1,285 @@
+// The row unit: every per-element operation of the fixed-point model except the output scale, on one
+// shared datapath sized for the iCE40UP5K (eight SB_MAC16): one sigmoid/SiLU unit (its 24 x 16
+// multiplier also serves the products u * b of the BitLinear quantiser) and one 25 x 25 multiplier MB.
+// One element per cycle, fixed latency `rowUnitLatency`; an `op` input picks the function. The
+// controller runs one op at a time (a pass over a vector) and keeps the per-pass inputs steady while
+// its elements are in flight. Formulas are numerics' (model/fixed/fixed-model.ts, numerics/):
+//
+//   op        ports                     out (SInt(24))                                    also
+//   PRESCALE  x = v, w = norm mantissa  sat24(shiftRound(v w, shift))
+//   RESIDUAL  x = h, y = delta          sat24(h + delta)
+//   STATS     x = u, w = b              -                                                 m = max |u b|, S = sum shiftRound(u, 4)^2
+//   QUANT     x = u, w = b              q = clamp(shiftRound(shiftRound(u b, e) R, 22), -128, 127)
+//   GATE      x = a, w = lb             f = has_lb ? lb + shiftRound((32768 - lb) sig(a), 15) : sig(a)
+//   STATE     x = i, y = s, w = f       s' = sat24(silu(i) + shiftRound(f (s - silu(i)), 15))
+//   GATED     x = z, y = c              sat24(shiftRound(c silu(z), 12))
+//
+// STATE is numerics' shiftRound(f s + (32768 - f) silu, 15): 32768 silu is a multiple of 2^15, so the
+// one rounding is the rounding of f d. GATE with has_lb = 0 runs the same path with lb' = 0 (f = sig).
+// STATS takes `first` and `last`: m and S restart at `first` and are held from `last` on (m_valid,
+// s_valid pulse). QUANT reads e + 15 (`qshift`) and R (`recip`) from the controller (normalizeRecipUnit
+// of m); PRESCALE reads `shift` (numerics' -exp of the norm vector); GATE reads `has_lb`.
+//
+// Pipeline (cycle k: registered k cycles after the element entered):
+//   0..8    the sigmoid unit on x (input register, clamp, ROM, interpolation, product): sig and silu
+//           at 8; its multiplier computes x * w instead for STATS and QUANT (the product port), at 7
+//   1..10   opnd1 (x for PRESCALE, |shiftRound(x, 4)| for STATS, y for STATE and GATED, x + y for
+//           RESIDUAL) and w in delay lines
+//   8..10   QUANT: p' = shiftRound(x w, e) by the barrel shift (p << 16) >>> (e + 15), then +1 >> 1
+//   8..10   STATS: |x w|, the running max, the held m (m_valid at 10)
+//   11      MB's operands (per op, table below); 12, 13 the product (its DSP register and one more)
+//   14      STATS: S += MB (held at `last`, s_valid at 15)
+//   14..18  the final rounding shift of V = MB by amt (per op): Y = floor(2 V / 2^amt) as the staged
+//           shift (V 2^25) >> (amt + 24), kept to 28 bits, and in parallel the overflow test hb(V) >=
+//           amt + 26 (hb: the highest bit where V differs from its sign); then r = (Y + 1) >> 1
+//   19      out = saturate(r + addend) to 24 bits (8 for QUANT), or the saturated sign on overflow
+//
+//   op        MB = A x B                 amt     addend
+//   PRESCALE  v x w                      shift   0
+//   RESIDUAL  (h + delta) x 1            0       0
+//   STATS     |v| x |v|                  -       -
+//   QUANT     p' x R                     22      0        (saturated to 8 bits)
+//   GATE      (32768 - lb') x sig        15      lb'
+//   STATE     (s - silu) x f             15      silu
+//   GATED     c x silu                   12      0
+import { defineModule } from '../../hdl/core/generator.ts';
+import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
+import type { Module } from '../../hdl/core/module.ts';
+import { Bool, SInt, UInt, bitsFor } from '../../hdl/core/types.ts';
+import { ACT, GATE, NORM_WEIGHT, QACT, RECIP, SUMSQ_SHIFT } from '../../numerics/formats.ts';
+import { sigmoidUnit, sigmoidUnitLatency, sigmoidUnitProductLatency, type SigmoidUnitParams } from './sigmoid-unit.ts';
+import { leadingOne } from './scalar-unit.ts';
+import { RECIP_BITS } from './scalar-unit.ts';
+import { QUANT_M_BITS, quantSumSqWidth, stagedShiftRightSigned, absOf } from './bitlinear-quant.ts';
+import { ELEMENTWISE_SHIFT_BITS } from './elementwise-unit.ts';
+import { regOf, delay } from './pipeline.ts';
+
+export const ROW_OP = { prescale: 0, residual: 1, stats: 2, quant: 3, gate: 4, state: 5, gated: 6 } as const;
+export type RowOp = keyof typeof ROW_OP;
+export const ROW_OP_BITS = 3;
+/** Width of `shift` (PRESCALE): SInt(7), -64 .. 63. */
+export const ROW_SHIFT_BITS = ELEMENTWISE_SHIFT_BITS;
+/** Width of `qshift` (QUANT): e + 15 in 0 .. 39. */
+export const ROW_QSHIFT_BITS = 6;
+
+export interface RowUnitParams {
+  [k: string]: number;
+  /** Longest STATS pass: sets the width of S. */
+  maxCols: number;
+}
+
+const SIG: SigmoidUnitParams = { inputReg: 1, siluStages: 1, interpLuts: 1, productPort: 1 };
+/** Cycles of the shared schedule (see the header). */
+const T = {
+  prod: sigmoidUnitProductLatency(SIG), // 7: x w
+  sig: sigmoidUnitLatency(SIG), // 8: sig, silu
+  operands: 11,
+  product: 13,
+  /** out_valid: after the final shift (3 registered stages from cycle 14), its result register, and out. */
+  final: 19,
+};
+const MB_BITS = 25;
+const V_BITS = 2 * MB_BITS;
+/** The final shift's amount is clamped to [AMT_MIN, AMT_MAX]: beyond them the result no longer changes. */
+const AMT_MIN = -(ACT.bits); // every non-zero V saturates
+const AMT_MAX = V_BITS; // |V| < 2^49 rounds to 0
+const K_BITS = bitsFor(BigInt(AMT_MAX - AMT_MIN), false); // 7
+/** Bits of Y kept: enough for r + addend and the saturation test when hb(V) < amt + 26. */
+const Y_KEEP = 28;
+
+/** Cycles from an element to its out_valid. */
+export function rowUnitLatency(): number {
+  return T.final;
+}
+/** Cycles from the `last` STATS element to m_valid, and to s_valid. */
+export function rowUnitStatsLatency(): { m: number; s: number } {
+  return { m: T.prod + 3, s: T.product + 2 };
+}
+
+export function rowSumSqWidth(maxCols: number): number {
+  return quantSumSqWidth(maxCols);
+}
+
+const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
+  if (SIG.inputReg !== 1 || T.sig >= T.operands || T.prod + 3 >= T.operands) throw new RangeError('row unit: the sigmoid unit does not fit the schedule');
+  const act = SInt(ACT.bits);
+  const sW = rowSumSqWidth(p.maxCols);
+
+  const op = m.input('op', UInt(ROW_OP_BITS));
+  const inValid = m.input('in_valid', Bool);
+  const first = m.input('first', Bool);
+  const last = m.input('last', Bool);
+  const x = m.input('x', act);
+  const y = m.input('y', act);
+  const w = m.input('w', UInt(NORM_WEIGHT.bits));
+  const shift = m.input('shift', SInt(ROW_SHIFT_BITS));
+  const qshift = m.input('qshift', UInt(ROW_QSHIFT_BITS));
+  const recip = m.input('recip', UInt(RECIP_BITS));
+  const hasLb = m.input('has_lb', Bool);
+  const outValid = m.output('out_valid', Bool, { reg: true, reset: 0 });
+  const out = m.output('out', act, { reg: true });
+  const mValid = m.output('m_valid', Bool, { reg: true, reset: 0 });
+  const mOut = m.output('m', UInt(QUANT_M_BITS), { reg: true });
+  const sValid = m.output('s_valid', Bool, { reg: true, reset: 0 });
+  const sOut = m.output('s', UInt(sW), { reg: true });
+
+  const is = (o: RowOp, e: Expr) => e.eq(lit(ROW_OP[o], UInt(ROW_OP_BITS)));
+  // One delay line each for the valid bit and the op; stages are tapped where they are needed.
+  const tapped = (name: string, v: Expr, n: number, reset?: number): Expr[] => {
+    const line: Expr[] = [v];
+    for (let k = 1; k <= n; k++) line.push(regOf(m, `${name}_d${k}`, line[k - 1]!, reset));
+    return line;
+  };
+  const validLine = tapped('valid', inValid, T.final - 1, 0);
+  const opLine = tapped('op', op, T.final - 1);
+  const valid = (k: number) => validLine[k]!;
+  const opAt = (k: number) => opLine[k]!;
+
+  // ---- the sigmoid unit (and its multiplier, borrowed for x w) --------------------------------------
+  const useB = is('stats', op).or(is('quant', op));
+  const sig = m.instance('u_sigmoid', sigmoidUnit(SIG), { x, in_valid: inValid, b: w.asSigned(), use_b: useB });
+  m.sink(sig.out('out_valid'));
+  const prod = sig.out('prod'); // cycle 7: x w
+  const sigAt8 = sig.out('sig');
+  const siluAt8 = sig.out('silu');
+
+  // ---- opnd1 and w, delayed to the operand stage -----------------------------------------------------
+  const v = x.add(1 << (SUMSQ_SHIFT - 1)).shr(SUMSQ_SHIFT); // shiftRound(x, 4): SInt(21)
+  const vAbs = absOf(v, ACT.bits - SUMSQ_SHIFT); // |v| <= 2^19: UInt(20)
+  const opnd1In = m.wire('opnd1_in', SInt(MB_BITS));
+  m.comb(() => {
+    opnd1In.set(x.ext(MB_BITS));
+    m.if(is('residual', op), () => opnd1In.set(x.add(y)));
+    m.if(is('stats', op), () => opnd1In.set(vAbs.zext(MB_BITS).asSigned()));
+    m.if(is('state', op).or(is('gated', op)), () => opnd1In.set(y.ext(MB_BITS)));
+  });
+  const opnd1 = delay(m, 'opnd1', opnd1In, T.operands - 1); // cycle 10
+  const wAt10 = delay(m, 'w', w, T.operands - 1);
+  const sigAt10 = delay(m, 'sig', sigAt8, T.operands - 1 - T.sig);
+  const siluAt10 = delay(m, 'silu', siluAt8, T.operands - 1 - T.sig);
+  const op10 = opAt(T.operands - 1);
+
+  // ---- STATS: m = max |x w| ------------------------------------------------------------------------
+  const absP = regOf(m, 'abs_p', absOf(prod, QUANT_M_BITS)); // cycle 8
+  const statsAt8 = delay(m, 'is_stats', is('stats', op).and(inValid), T.prod + 1, 0);
+  const firstAt8 = delay(m, 'first', first, T.prod + 1);
+  const lastAt8 = delay(m, 'last', last, T.prod + 1);
+  const mRun = m.reg('m_run', UInt(QUANT_M_BITS));
+  const mLast = m.reg('m_last', Bool, { reset: 0 });
+  m.sync(() => {
+    m.if(statsAt8, () => mRun.set(mux(firstAt8.or(absP.gt(mRun)), absP, mRun)));
+    mLast.set(statsAt8.and(lastAt8));
+    mValid.set(mLast);
+    m.if(mLast, () => mOut.set(mRun));
+  });
+
+  // ---- QUANT: p' = shiftRound(x w, e) = (floor(2 p / 2^e) + 1) >> 1, floor(2 p / 2^e) = (p 2^16) >> (e + 15)
+  const pWide = cat(prod, lit(0, UInt(RECIP.mantissaBits))).asSigned();
+  const ysh = stagedShiftRightSigned(m, 'qsh', pWide, qshift, RECIP.mantissaBits + 2); // from cycle 7
+  const yq = regOf(m, 'y_q', ysh.value); // cycle 7 + stages + 1 = 10 (two registered stages)
+  if (T.prod + ysh.stages + 1 !== T.operands - 1) throw new RangeError('row unit: the quantiser shift does not fit the schedule');
+  const pPrime = yq.add(1).shr(1).trunc(RECIP.mantissaBits + 2); // SInt(18): |p'| <= 2^16
+
+  // ---- MB's operands (cycle 11), product (13) ------------------------------------------------------------
+  const lbP = m.let('lb_eff', mux(hasLb, wAt10, lit(0, UInt(GATE.bits))));
+  const g = lit(GATE.one, UInt(GATE.bits + 1)).sub(lbP).trunc(GATE.bits + 1); // 0 .. 32768
+  const d = opnd1.sub(siluAt10).trunc(MB_BITS); // s - silu: |d| < 2^24
+  const aIn = m.wire('mb_a_in', SInt(MB_BITS));
+  const bIn = m.wire('mb_b_in', SInt(MB_BITS));
+  m.comb(() => {
+    aIn.set(opnd1);
+    bIn.set(wAt10.asSigned().ext(MB_BITS));
+    m.if(is('residual', op10), () => bIn.set(lit(1, SInt(MB_BITS))));
+    m.if(is('stats', op10), () => bIn.set(opnd1));
+    m.if(is('quant', op10), () => {
+      aIn.set(pPrime.ext(MB_BITS));
+      bIn.set(recip.zext(MB_BITS).asSigned());
+    });
+    m.if(is('gate', op10), () => {
+      aIn.set(g.zext(MB_BITS).asSigned());
+      bIn.set(sigAt10.zext(MB_BITS).asSigned());
+    });
+    m.if(is('state', op10), () => {
+      aIn.set(d);
+      bIn.set(wAt10.zext(MB_BITS).asSigned());
+    });
+    m.if(is('gated', op10), () => bIn.set(siluAt10.ext(MB_BITS)));
+  });
+  const mbA = regOf(m, 'mb_a', aIn);
+  const mbB = regOf(m, 'mb_b', bIn);
+  const mb = regOf(m, 'mb_p2', regOf(m, 'mb_p1', mbA.mul(mbB))); // cycle 13: SInt(50)
+
+  // ---- STATS: S = sum v^2 ----------------------------------------------------------------------------
+  const statsAt13 = delay(m, 'is_stats13', statsAt8, T.product - 8, 0);
+  const firstAt13 = delay(m, 'first13', firstAt8, T.product - 8);
+  const lastAt13 = delay(m, 'last13', lastAt8, T.product - 8);
+  const sRun = m.reg('s_run', UInt(sW));
+  const sLast = m.reg('s_last', Bool, { reset: 0 });
+  const sq = mb.trunc(sW).asUnsigned();
+  m.sync(() => {
+    m.if(statsAt13, () => sRun.set(mux(firstAt13, sq, sRun.add(sq).trunc(sW))));
+    sLast.set(statsAt13.and(lastAt13));
+    sValid.set(sLast);
+    m.if(sLast, () => sOut.set(sRun));
+  });
+
+  // ---- the final rounding shift of V = MB -----------------------------------------------------------------
+  const op13 = opAt(T.product);
+  const amtIn = m.wire('amt', SInt(8));
+  m.comb(() => {
+    amtIn.set(lit(0, SInt(8)));
+    m.if(is('prescale', op13), () => amtIn.set(mux(shift.lt(AMT_MIN), lit(AMT_MIN, SInt(8)), mux(shift.gt(AMT_MAX), lit(AMT_MAX, SInt(8)), shift.ext(8)))));
+    m.if(is('quant', op13), () => amtIn.set(lit(RECIP.frac, SInt(8))));
+    m.if(is('gate', op13).or(is('state', op13)), () => amtIn.set(lit(GATE.frac, SInt(8))));
+    m.if(is('gated', op13), () => amtIn.set(lit(ACT.frac, SInt(8))));
+  });
+  const k = m.let('k', amtIn.sub(AMT_MIN).trunc(K_BITS + 1).asUnsigned().trunc(K_BITS)); // amt + 24 in 0 .. 74
+  const kReg = regOf(m, 'k_q', k); // cycle 14: the shift amount, held for the element's stages
+  const vReg = regOf(m, 'v_q', mb); // cycle 14
+  // Y = floor(2 V / 2^amt) = (V 2^25) >> (amt + 24), low Y_KEEP bits exact.
+  // (kReg is not delayed through the stages: one pass runs one op, so amt is the same for every element
+  // in flight; the controller lets a pass drain before it starts an op with another amount.)
+  const yFin = stagedShiftRightSigned(m, 'fsh', cat(vReg, lit(0, UInt(ACT.bits + 1))).asSigned(), kReg, Y_KEEP);
+  const yReg = regOf(m, 'y_fin', yFin.value);
+  const yAt = 14 + yFin.stages + 1;
+  // Overflow: hb(V xor sign) >= amt + 26 means |V / 2^amt| >= 2^25: saturated for every op.
+  const signExt = mux(vReg.msb(), lit((1n << BigInt(V_BITS)) - 1n, UInt(V_BITS)), lit(0, UInt(V_BITS)));
+  const lod = leadingOne(m, 'ovf', vReg.asUnsigned().xor(signExt));
+  const hb = regOf(m, 'ovf_hb', lod.pos);
+  const hbAny = regOf(m, 'ovf_any', lod.any);
+  const hbAt = 14 + lod.stages + 1;
+  const kAtHb = delay(m, 'k_hb', kReg, hbAt - 14);
+  // hb >= amt + 26 <=> hb >= k + 2
+  const ovfNow = hbAny.and(hb.zext(K_BITS + 2).ge(kAtHb.zext(K_BITS + 2).add(2)));
+  const ovf = delay(m, 'ovf', regOf(m, 'ovf_q', ovfNow), yAt - hbAt - 1);
+  if (yAt - hbAt - 1 < 0 || yAt > T.final - 1) throw new RangeError('row unit: the final shift does not fit the schedule');
+  const signAtY = delay(m, 'v_sign', vReg.msb(), yAt - 14);
+
+  // ---- out = saturate(r + addend) ---------------------------------------------------------------------
+  const addendIn = m.wire('addend', SInt(ACT.bits + 1));
+  const op10b = op10;
+  m.comb(() => {
+    addendIn.set(lit(0, SInt(ACT.bits + 1)));
+    m.if(is('gate', op10b), () => addendIn.set(lbP.zext(ACT.bits + 1).asSigned()));
+    m.if(is('state', op10b), () => addendIn.set(siluAt10.ext(ACT.bits + 1)));
+  });
+  const addend = delay(m, 'addend', addendIn, yAt - (T.operands - 1));
+  const opY = opAt(yAt);
+  const r = yReg.add(1).shr(1).trunc(Y_KEEP); // (Y + 1) >> 1
+  const sum = r.add(addend).trunc(Y_KEEP); // |r| <= 2^26, |addend| <= 2^24
+  const qOp = is('quant', opY);
+  const hiLim = mux(qOp, lit(QACT.max, SInt(Y_KEEP)), lit(2 ** (ACT.bits - 1) - 1, SInt(Y_KEEP)));
+  const loLim = mux(qOp, lit(QACT.min, SInt(Y_KEEP)), lit(-(2 ** (ACT.bits - 1)), SInt(Y_KEEP)));
+  const high = ovf.and(signAtY.not()).or(ovf.not().and(sum.gt(hiLim)));
+  const low = ovf.and(signAtY).or(ovf.not().and(sum.lt(loLim)));
+  m.sync(() => {
+    out.set(mux(high, hiLim.trunc(ACT.bits), mux(low, loLim.trunc(ACT.bits), sum.trunc(ACT.bits))));
+    outValid.set(valid(yAt).and(is('stats', opY).not()));
+  });
+  if (yAt + 1 !== T.final) throw new RangeError(`row unit: latency ${yAt + 1}, schedule says ${T.final}`);
+});
+
+/** The row unit for vectors of up to maxCols elements. */
+export function rowUnit(p: RowUnitParams): Module {
+  return rowUnitGen({ maxCols: p.maxCols });
+}
