@@ -2,6 +2,7 @@
 import type { ModelShape } from '../model/config.ts';
 import { clog2 } from '../hdl/core/types.ts';
 import { matvecChunks } from './units/matvec-unit.ts';
+import { scalarTable } from './units/scalar-unit.ts';
 import type { IsaGeometry } from './isa.ts';
 
 export const TARGETS = ['up5k', 'generic'] as const;
@@ -23,6 +24,14 @@ export const DEFAULT_CONFIG: Record<Target, AccelConfig> = {
 export const UP5K_SPRAM_WORDS = 16384;
 export const UP5K_SPRAMS = 4;
 
+/** Register stages in the matvec unit's adder trees (fewer than clog2(P): flip-flops are scarce on an UP5K). */
+export const MATVEC_STAGES = 3;
+
+/** Instructions per layer and outside the layers (accel/program.ts), and the widest instruction word. */
+export const PROGRAM_OPS_PER_LAYER = 17;
+export const PROGRAM_OPS_FIXED = 6;
+export const MAX_INSTRUCTION_BITS = 160;
+
 export interface AccelGeometry {
   d: number;
   I: number;
@@ -35,7 +44,7 @@ export interface AccelGeometry {
   embedRowWords: number;
   /** Depth of every bank (wide words). */
   weightWords: number;
-  /** Wide words the image uses. */
+  /** Wide words the image may use (the program's share is an upper bound). */
   imageWideWords: number;
   paramWords: number;
   /** Width of a token id. */
@@ -68,11 +77,15 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
   const V = cfg.vocabSize;
   const P = config.lanes;
   const banks = P / 8;
-  let paramWords = 2 * d + V;
+  // final and lm_head norms, embedding row scales, the scalar units' tables (scalar-unit.ts)
+  let paramWords = 2 * d + V + scalarTable('recip').length + scalarTable('rsqrt').length;
   for (let n = 0; n < L; n++) paramWords += 8 * d + I + (hasLowerBound(cfg, n) ? d : 0);
   const mat = (rows: number, cols: number) => rows * matvecChunks(cols, P);
   const embedRowWords = Math.ceil(d / (2 * banks));
-  const imageWideWords = Math.ceil(paramWords / banks) + L * (4 * mat(d, d) + mat(2 * I, d) + mat(d, I)) + mat(V, d) + V * embedRowWords;
+  // The program sits at the end of the image: at most PROGRAM_OPS_PER_LAYER L + PROGRAM_OPS_FIXED
+  // instructions of at most MAX_INSTRUCTION_BITS each (accel/isa.ts), each from a wide-word boundary.
+  const programWideWords = (PROGRAM_OPS_PER_LAYER * L + PROGRAM_OPS_FIXED) * Math.ceil(MAX_INSTRUCTION_BITS / (16 * banks));
+  const imageWideWords = Math.ceil(paramWords / banks) + L * (4 * mat(d, d) + mat(2 * I, d) + mat(d, I)) + mat(V, d) + V * embedRowWords + programWideWords;
   let weightWords = imageWideWords;
   if (config.target === 'up5k') {
     if (imageWideWords > UP5K_SPRAM_WORDS) {

@@ -48,7 +48,7 @@ describe('gen-rtl for a model', () => {
     const regions = [...gen.program.regions].sort((a, b) => a.word - b.word);
     for (let i = 1; i < regions.length; i++) expect(regions[i]!.word).toBeGreaterThanOrEqual(regions[i - 1]!.word + regions[i - 1]!.words);
     for (const r of regions) if (!r.name.startsWith('param')) expect(r.word % 4, r.name).toBe(0);
-    expect(gen.program.image.length).toBe(gen.program.geometry.imageWideWords * 4);
+    expect(gen.program.image.length).toBeLessThanOrEqual(gen.program.geometry.imageWideWords * 4);
   });
 });
 

@@ -1,39 +1,41 @@
 // The accelerator's instruction set: what the controller's instruction ROM holds. One instruction is one
-// vector operation over a whole vector (docs/architecture.md); the program for a token is generated
-// from the model (accel/program.ts) and ends with END. The field layout depends on the model's sizes, so
-// it is computed here once and used both to encode the ROM (program.ts) and to decode it (top.ts).
+// pass over a vector (docs/architecture.md); the program for a token is generated from the model
+// (accel/program.ts) and ends with END. The field layout depends on the model's sizes, so it is computed
+// here once and used both to encode the ROM (program.ts) and to decode it (top.ts).
+//
+// The vector memories (one registered read port and one write port each):
+//   M1  H (d), G (d), A (max(d, I, V))     the residual stream; g and the MLGRU output; f, gate, logits
+//   M2  U (max(d, I)), S (layers x d)      BitLinear inputs; the recurrent states
+//   M3  B (max(d, I))                      i, o, up, down
+// Every element op reads each memory at most once per element, so one port each suffices.
 import { bitsFor, clog2 } from '../hdl/core/types.ts';
-import { ELEMENTWISE_SHIFT_BITS } from './units/elementwise-unit.ts';
+import { ROW_OP, ROW_OP_BITS, ROW_SHIFT_BITS, type RowOp } from './units/row-unit.ts';
 import { SCALE_EXP_BITS } from './units/bitlinear-scale.ts';
 import { MANTISSA } from '../numerics/formats.ts';
 
 export const OP = {
   /** Stop: the token's argmax goes out. */
   end: 0,
-  /** h = sat24(shiftRound(code_j * rowScale[token], shift)): PRESCALE on the token's embedding row. */
+  /** Read the token's embedding row scale, then run `rowop` (PRESCALE) on its int8 codes. */
   embed: 1,
-  /** dst = sat24(shiftRound(src_j * w_j, shift)), w from the parameter words at `param`. */
-  prescale: 2,
-  /** H = sat24(H + A). */
-  residual: 3,
-  /** MLGRU over layer `sbase / d`: f = A, i = B, g = G, state S; G = gated output, S = new state. */
-  mlgru: 4,
-  /** U = sat24(shiftRound(silu(A) * B, 12)): the GLU of gate (A) and up (B). */
-  glu: 5,
+  /** One row-unit op (`rowop`) over n elements: x, y, w from `xsel`, `ysel`, `wsel`, out to `dst`. */
+  element: 2,
   /** dst = BitLinear(U): `n` = cols, `rows`, norm at `param`, weights at `wbase`. */
-  bitlinear: 6,
-  /** Debug: stream `n` words of vector `src` (from `sbase`) out of the debug port (skipped unless debug_en). */
-  dump: 7,
+  bitlinear: 3,
+  /** Debug: stream n words of the vector `xsel` (region m1reg / m2reg) out of the debug port. */
+  dump: 4,
 } as const;
 export type OpName = keyof typeof OP;
 export const OP_BITS = 3;
 
-/** Sources of the elementwise unit's c operand (PRESCALE / EMBED) and of DUMP. */
-export const SRC = { h: 0, g: 1, s: 2, a: 3 } as const;
-/** Destinations of elementwise results and BitLinear rows. `split`: rows < I to A, the rest to B. */
-export const DST = { u: 0, h: 1, g: 2, a: 3, b: 4, split: 5, logits: 6 } as const;
-export const SRC_BITS = 2;
-export const DST_BITS = 3;
+export const XSEL = { m1: 0, m2: 1, m3: 2, emb: 3 } as const;
+/** y operand source; none (the default) for ops without y, so no memory is read late for them. */
+export const YSEL = { none: 0, m1: 1, m2: 2, m3: 3 } as const;
+export const WSEL = { param: 0, m1: 1, emb: 2 } as const;
+export const M1REG = { h: 0, g: 1, a: 2 } as const;
+export const M2REG = { u: 0, s: 1 } as const;
+/** Where results go. `split`: rows < I to A, the rest to B (gate, up). `logits`: A, and the argmax. */
+export const DST = { h: 0, g: 1, a: 2, u: 3, s: 4, b: 5, split: 6, logits: 7 } as const;
 
 /** The sizes the field widths are derived from. */
 export interface IsaGeometry {
@@ -41,7 +43,7 @@ export interface IsaGeometry {
   maxN: number;
   /** Most rows of any matrix. */
   maxRows: number;
-  /** Words of parameters (norm mantissas, lower bounds, embedding row scales). */
+  /** Words of parameters (norm mantissas, lower bounds, embedding row scales, tables). */
   paramWords: number;
   /** Elements of the recurrent state memory (layers x d). */
   stateWords: number;
@@ -56,25 +58,32 @@ export interface Field {
   signed: boolean;
 }
 
+export type FieldName =
+  | 'op' | 'rowop' | 'n' | 'rows' | 'param' | 'sbase' | 'wbase' | 'shift' | 'xsel' | 'ysel' | 'wsel' | 'm1reg' | 'm2reg' | 'dst' | 'haslb'
+  | 'cmant' | 'cexp' | 'nexp';
+
 export interface IsaLayout {
   fields: Record<FieldName, Field>;
   width: number;
 }
 
-export type FieldName = 'op' | 'n' | 'rows' | 'param' | 'sbase' | 'wbase' | 'shift' | 'src' | 'dst' | 'haslb' | 'cmant' | 'cexp' | 'nexp';
-
 /** The instruction word's fields, low bits first. */
 export function isaLayout(g: IsaGeometry): IsaLayout {
   const spec: [FieldName, number, boolean][] = [
     ['op', OP_BITS, false],
+    ['rowop', ROW_OP_BITS, false],
     ['n', bitsFor(BigInt(g.maxN), false), false],
     ['rows', bitsFor(BigInt(g.maxRows), false), false],
     ['param', Math.max(1, clog2(g.paramWords)), false],
     ['sbase', Math.max(1, clog2(g.stateWords)), false],
     ['wbase', Math.max(1, clog2(g.weightWords)), false],
-    ['shift', ELEMENTWISE_SHIFT_BITS, true],
-    ['src', SRC_BITS, false],
-    ['dst', DST_BITS, false],
+    ['shift', ROW_SHIFT_BITS, true],
+    ['xsel', 2, false],
+    ['ysel', 2, false],
+    ['wsel', 2, false],
+    ['m1reg', 2, false],
+    ['m2reg', 1, false],
+    ['dst', 3, false],
     ['haslb', 1, false],
     ['cmant', MANTISSA.bits, false],
     ['cexp', SCALE_EXP_BITS, true],
@@ -89,14 +98,15 @@ export function isaLayout(g: IsaGeometry): IsaLayout {
   return { fields, width: lo };
 }
 
-/** One instruction, every field a number (absent fields are 0); `note` is for the manifest and errors. */
-export type Instruction = { op: OpName; note: string } & Partial<Record<Exclude<FieldName, 'op'>, number>>;
+type Operands = Partial<Record<Exclude<FieldName, 'op' | 'rowop'>, number>>;
+/** One instruction (absent fields are 0); `note` is for the manifest and errors. */
+export type Instruction = { op: OpName; rowop?: RowOp; note: string } & Operands;
 
 /** The instruction as a ROM word; a value that does not fit its field is an error naming both. */
 export function encodeInstruction(ins: Instruction, layout: IsaLayout): bigint {
   let word = 0n;
   for (const f of Object.values(layout.fields)) {
-    const v = f.name === 'op' ? OP[ins.op] : (ins[f.name as Exclude<FieldName, 'op'>] ?? 0);
+    const v = f.name === 'op' ? OP[ins.op] : f.name === 'rowop' ? ROW_OP[ins.rowop ?? 'prescale'] : (ins[f.name as keyof Operands] ?? 0);
     const lo = f.signed ? -(2 ** (f.width - 1)) : 0;
     const hi = f.signed ? 2 ** (f.width - 1) - 1 : 2 ** f.width - 1;
     if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`instruction '${ins.note}': field ${f.name} = ${v} does not fit ${f.signed ? 'SInt' : 'UInt'}(${f.width})`);

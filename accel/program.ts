@@ -6,8 +6,9 @@ import type { FixedParams } from '../model/fixed/fixed-model.ts';
 import type { FixedBitLinearParams, FixedVector } from '../numerics/bitlinear.ts';
 import { ACT } from '../numerics/formats.ts';
 import { packWeightWords } from './units/matvec-unit.ts';
-import { isaLayout, encodeInstruction, DST, SRC, type Instruction, type IsaLayout } from './isa.ts';
-import { accelGeometry, type AccelConfig, type AccelGeometry } from './config.ts';
+import { isaLayout, encodeInstruction, DST, XSEL, YSEL, WSEL, M1REG, M2REG, type Instruction, type IsaLayout } from './isa.ts';
+import { scalarTable } from './units/scalar-unit.ts';
+import { accelGeometry, MAX_INSTRUCTION_BITS, PROGRAM_OPS_FIXED, PROGRAM_OPS_PER_LAYER, type AccelConfig, type AccelGeometry } from './config.ts';
 
 /** A named block of the weight memory, in 16-bit words of the load image. */
 export interface MemoryRegion {
@@ -22,13 +23,18 @@ export interface AccelProgram {
   geometry: AccelGeometry;
   layout: IsaLayout;
   instructions: Instruction[];
-  /** The instruction ROM, one word per instruction. */
+  /** The program, one word per instruction; it is loaded into the weight memory with everything else. */
   rom: bigint[];
+  /** Where the program starts (wide words) and how many wide words one instruction takes. */
+  programWide: number;
+  instructionWideWords: number;
   /** The weight-load stream: 16-bit words in load order (word k goes to bank k mod B, address k / B). */
   image: Uint16Array;
   regions: MemoryRegion[];
   /** Ternary weights the program streams per token. */
   weightsPerToken: number;
+  /** Parameter words of the scalar units' tables (the UP5K has no block RAM to spare for them). */
+  tables: { recip: number; rsqrt: number };
 }
 
 /** Lays out words in the load image, wide-word aligned where asked. */
@@ -99,6 +105,7 @@ export function compileProgram(params: FixedParams, config: AccelConfig): AccelP
   const finalNorm = param('norm', params.finalNorm.mant);
   const lmNorm = param('lm_head.norm', params.lmHead.norm.mant);
   const rowScale = param('embeddings.row_scale', params.embeddings.rowScale);
+  const tables = { recip: param('table.recip', scalarTable('recip')), rsqrt: param('table.rsqrt', scalarTable('rsqrt')) };
 
   // 2. Ternary matrices in program order, each from a wide-word boundary.
   const matrix = (name: string, p: FixedBitLinearParams): number => {
@@ -129,45 +136,55 @@ export function compileProgram(params: FixedParams, config: AccelConfig): AccelP
     }
   }
   const embBase = img.add('embeddings', emb).word / B;
-  const image = img.build();
-  if (image.length > geo.weightWords * B) throw new Error(`weight image of ${image.length} words does not fit the weight memory (${geo.weightWords * B} words)`);
 
   // The per-token program (model/fixed/fixed-model.ts stepInt, op for op).
   const prog: Instruction[] = [];
-  const prescale = (note: string, src: number, w: FixedVector, at: number, dst: number, n = d) =>
-    prog.push({ op: 'prescale', note, n, src, dst, param: at, shift: -w.exp });
+  const S = (n: number) => n * d; // layer n's state within the S region
+  const prescale = (note: string, m1reg: number, w: FixedVector, at: number) =>
+    prog.push({ op: 'element', rowop: 'prescale', note, n: d, xsel: XSEL.m1, m1reg, wsel: WSEL.param, param: at, shift: -w.exp, dst: DST.u });
   const bitlinear = (note: string, p: FixedBitLinearParams, normAt: number, wbase: number, dst: number) =>
-    prog.push({ op: 'bitlinear', note, n: p.weights.cols, rows: p.weights.rows, param: normAt, wbase, dst, cmant: p.outScale.mant, cexp: p.outScale.exp, nexp: p.norm.exp });
-  prog.push({ op: 'embed', note: 'h = embedding', n: d, param: rowScale, wbase: embBase, shift: -(params.embeddings.exp + ACT.frac), dst: DST.h });
+    prog.push({ op: 'bitlinear', note, n: p.weights.cols, rows: p.weights.rows, xsel: XSEL.m2, m2reg: M2REG.u, wsel: WSEL.param, param: normAt, wbase, dst, cmant: p.outScale.mant, cexp: p.outScale.exp, nexp: p.norm.exp });
+  const dump = (note: string, x: Omit<Instruction, 'op' | 'note'>) => prog.push({ op: 'dump', note: `debug: ${note}`, ...x });
+  prog.push({ op: 'embed', rowop: 'prescale', note: 'h = embedding', n: d, xsel: XSEL.emb, wsel: WSEL.emb, param: rowScale, wbase: embBase, shift: -(params.embeddings.exp + ACT.frac), dst: DST.h });
   params.layers.forEach((layer, n) => {
     const at = lp[n]!;
     const m = mats[n]!;
-    prog.push({ op: 'dump', note: `debug: layer ${n} input h`, n: d, src: SRC.h });
-    prescale(`layer ${n}: u = h * attn_norm`, SRC.h, layer.attnNorm, at.attnNorm, DST.u);
+    dump(`layer ${n} input h`, { n: d, xsel: XSEL.m1, m1reg: M1REG.h });
+    prescale(`layer ${n}: u = h * attn_norm`, M1REG.h, layer.attnNorm, at.attnNorm);
     bitlinear(`layer ${n}: f = f_proj(u)`, layer.f, at.proj.f, m.f, DST.a);
     bitlinear(`layer ${n}: i = i_proj(u)`, layer.i, at.proj.i, m.i, DST.b);
     bitlinear(`layer ${n}: g = g_proj(u)`, layer.g, at.proj.g, m.g, DST.g);
-    prog.push({ op: 'mlgru', note: `layer ${n}: MLGRU state update, g = g * silu(state)`, n: d, sbase: n * d, param: at.lb ?? 0, haslb: at.lb === undefined ? 0 : 1, dst: DST.g });
-    prog.push({ op: 'dump', note: `debug: layer ${n} state`, n: d, src: SRC.s, sbase: n * d });
-    prescale(`layer ${n}: u = g * g_norm`, SRC.g, layer.gNorm, at.gNorm, DST.u);
-    bitlinear(`layer ${n}: a = o_proj(u)`, layer.o, at.proj.o, m.o, DST.a);
-    prog.push({ op: 'residual', note: `layer ${n}: h += a`, n: d, dst: DST.h });
-    prescale(`layer ${n}: u = h * mlp_norm`, SRC.h, layer.mlpNorm, at.mlpNorm, DST.u);
+    prog.push({ op: 'element', rowop: 'gate', note: `layer ${n}: f = forget gate (lower bound) of sigmoid(f)`, n: d, xsel: XSEL.m1, m1reg: M1REG.a, wsel: WSEL.param, param: at.lb ?? 0, haslb: at.lb === undefined ? 0 : 1, dst: DST.a });
+    prog.push({ op: 'element', rowop: 'state', note: `layer ${n}: state = f state + (1 - f) silu(i)`, n: d, xsel: XSEL.m3, ysel: YSEL.m2, m2reg: M2REG.s, sbase: S(n), wsel: WSEL.m1, m1reg: M1REG.a, dst: DST.s });
+    dump(`layer ${n} state`, { n: d, xsel: XSEL.m2, m2reg: M2REG.s, sbase: S(n) });
+    prog.push({ op: 'element', rowop: 'gated', note: `layer ${n}: g = g * silu(state)`, n: d, xsel: XSEL.m2, m2reg: M2REG.s, sbase: S(n), ysel: YSEL.m1, m1reg: M1REG.g, dst: DST.g });
+    prescale(`layer ${n}: u = g * g_norm`, M1REG.g, layer.gNorm, at.gNorm);
+    bitlinear(`layer ${n}: o = o_proj(u)`, layer.o, at.proj.o, m.o, DST.b);
+    prog.push({ op: 'element', rowop: 'residual', note: `layer ${n}: h += o`, n: d, xsel: XSEL.m1, m1reg: M1REG.h, ysel: YSEL.m3, dst: DST.h });
+    prescale(`layer ${n}: u = h * mlp_norm`, M1REG.h, layer.mlpNorm, at.mlpNorm);
     bitlinear(`layer ${n}: gate, up = gate_proj(u)`, layer.gateUp, at.proj.gateUp, m.gateUp, DST.split);
-    prog.push({ op: 'glu', note: `layer ${n}: u = silu(gate) * up`, n: I, dst: DST.u });
-    bitlinear(`layer ${n}: a = down_proj(u)`, layer.down, at.proj.down, m.down, DST.a);
-    prog.push({ op: 'residual', note: `layer ${n}: h += a`, n: d, dst: DST.h });
+    prog.push({ op: 'element', rowop: 'gated', note: `layer ${n}: u = silu(gate) * up`, n: I, xsel: XSEL.m1, m1reg: M1REG.a, ysel: YSEL.m3, dst: DST.u });
+    bitlinear(`layer ${n}: down = down_proj(u)`, layer.down, at.proj.down, m.down, DST.b);
+    prog.push({ op: 'element', rowop: 'residual', note: `layer ${n}: h += down`, n: d, xsel: XSEL.m1, m1reg: M1REG.h, ysel: YSEL.m3, dst: DST.h });
   });
-  prog.push({ op: 'dump', note: `debug: final h`, n: d, src: SRC.h });
-  prescale('u = h * norm', SRC.h, params.finalNorm, finalNorm, DST.u);
+  dump('final h', { n: d, xsel: XSEL.m1, m1reg: M1REG.h });
+  prescale('u = h * norm', M1REG.h, params.finalNorm, finalNorm);
   bitlinear('logits = lm_head(u)', params.lmHead, lmNorm, lmHead, DST.logits);
-  prog.push({ op: 'dump', note: 'debug: logits', n: V, src: SRC.a });
+  dump('logits', { n: V, xsel: XSEL.m1, m1reg: M1REG.a });
   prog.push({ op: 'end', note: 'token out = argmax(logits)' });
 
   const layout = isaLayout(geo.isa);
   const rom = prog.map((ins) => encodeInstruction(ins, layout));
+  if (layout.width > MAX_INSTRUCTION_BITS || prog.length > PROGRAM_OPS_PER_LAYER * L + PROGRAM_OPS_FIXED) throw new Error('accel/config.ts underestimates the program');
+
+  // 4. The program, last: the controller fetches each instruction as instructionWideWords wide words.
+  const instructionWideWords = Math.ceil(layout.width / (16 * B));
+  img.align();
+  const programWide = img.add('program', rom.flatMap((w) => splitWide(w, B * instructionWideWords))).word / B;
+  const image = img.build();
+  if (image.length > geo.weightWords * B) throw new Error(`weight image of ${image.length} words does not fit the weight memory (${geo.weightWords * B} words)`);
   const weightsPerToken = L * (4 * d * d + 2 * I * d + d * I) + V * d;
-  return { config, geometry: geo, layout, instructions: prog, rom, image, regions: img.regions, weightsPerToken };
+  return { config, geometry: geo, layout, instructions: prog, rom, programWide, instructionWideWords, image, regions: img.regions, weightsPerToken, tables };
 }
 
 /** What the debug port streams per token, in order: the co-simulation's map from words to values. */
@@ -182,9 +199,10 @@ export function dumpSlots(p: AccelProgram): DumpSlot[] {
   let hidden = 0;
   for (const ins of p.instructions) {
     if (ins.op !== 'dump') continue;
-    if (ins.src === SRC.h) out.push({ what: 'hidden', layer: hidden++, n: ins.n! });
-    else if (ins.src === SRC.s) out.push({ what: 'state', layer: (ins.sbase ?? 0) / p.geometry.d, n: ins.n! });
-    else out.push({ what: 'logits', layer: -1, n: ins.n! });
+    if (ins.xsel === XSEL.m1 && ins.m1reg === M1REG.h) out.push({ what: 'hidden', layer: hidden++, n: ins.n! });
+    else if (ins.xsel === XSEL.m2 && ins.m2reg === M2REG.s) out.push({ what: 'state', layer: (ins.sbase ?? 0) / p.geometry.d, n: ins.n! });
+    else if (ins.xsel === XSEL.m1 && ins.m1reg === M1REG.a) out.push({ what: 'logits', layer: -1, n: ins.n! });
+    else throw new Error(`dump '${ins.note}' reads a vector the co-simulation does not compare`);
   }
   return out;
 }

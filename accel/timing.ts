@@ -2,15 +2,21 @@
 // The constants are the controller's own sequencing plus the units' published latencies; the
 // co-simulation measures the same count (the top's step_cycles) and a test holds the two equal.
 import { matvecChunks, matvecOverhead } from './units/matvec-unit.ts';
-import { elementwiseLatency } from './units/elementwise-unit.ts';
-import { bitLinearQuantLatency, bitLinearQuantStatsLatency } from './units/bitlinear-quant.ts';
-import { bitLinearScaleLatency } from './units/bitlinear-scale.ts';
-import { rsqrtUnitLatency } from './units/scalar-unit.ts';
+import { rowUnitLatency, rowUnitLateOffset, rowUnitStatsLatency, ROW_LATE_OPS, type RowOp } from './units/row-unit.ts';
+import { rsqrtUnitLatency, normalizeRecipUnitLatency } from './units/scalar-unit.ts';
 import type { AccelProgram } from './program.ts';
+import { MATVEC_STAGES } from './config.ts';
 import type { OpName } from './isa.ts';
 
-/** fetch, decode and next: the cost of any instruction before and after its own work. */
-export const INSTRUCTION_OVERHEAD = 3;
+/** fetch, decode and next, plus one cycle per wide word of the instruction: the cost of any instruction besides its own work. */
+export function instructionOverhead(prog: AccelProgram): number {
+  return 3 + prog.instructionWideWords;
+}
+
+/** The row unit's latency for an op: ops without a sigmoid enter at its late ports. */
+function rowLatency(op: RowOp): number {
+  return rowUnitLatency() - (ROW_LATE_OPS.has(op) ? rowUnitLateOffset() : 0);
+}
 
 export interface CyclePrediction {
   total: number;
@@ -23,24 +29,22 @@ export function predictCycles(prog: AccelProgram): CyclePrediction {
   let total = 0;
   for (const ins of prog.instructions) {
     const n = ins.n ?? 0;
-    let c = INSTRUCTION_OVERHEAD;
+    let c = instructionOverhead(prog);
     switch (ins.op) {
       case 'embed':
-        c += 2 + n + 1 + elementwiseLatency() + 1;
+        c += 2 + n + 1 + rowLatency('prescale') + 1;
         break;
-      case 'prescale':
-      case 'residual':
-      case 'mlgru':
-      case 'glu':
-        c += n + 1 + elementwiseLatency() + 1;
+      case 'element':
+        c += n + 1 + rowLatency(ins.rowop ?? 'prescale') + 1;
         break;
       case 'bitlinear': {
-        // pass 1, its last operand read (1); S -> rsqrt -> latched (1); pass 2, its last operand read (1);
-        // the last q -> q_done (1) -> matvec start; the matvec; the output scale; its last row counted in
-        // bl_count (1) and seen by the controller (1).
-        const stats = 1 + bitLinearQuantStatsLatency() + rsqrtUnitLatency() + 1;
-        const mv = (ins.rows ?? 0) * matvecChunks(n, P) + matvecOverhead({ lanes: P, maxRows: 1, maxCols: 1 });
-        c += n + stats + n + 1 + bitLinearQuantLatency() + 1 + mv + bitLinearScaleLatency() + 2;
+        // pass 1 and its last operand read (1); S (the later of m and S) latched (1); normalize16 and
+        // 127 / m, each started by a registered pulse (1 + 1); rsqrt; pass 2 and its last read (1); the
+        // last q -> q_done (1) -> matvec start; the matvec; the output scale (the row unit's SCALE); its last
+        // row counted (1) and seen by the controller (1).
+        const stats = 1 + rowUnitStatsLatency().s + 1 + 1 + normalizeRecipUnitLatency() + 1 + rsqrtUnitLatency();
+        const mv = (ins.rows ?? 0) * matvecChunks(n, P) + matvecOverhead({ lanes: P, maxRows: 1, maxCols: 1, stages: Math.min(MATVEC_STAGES, Math.log2(P)) });
+        c += n + stats + n + 1 + rowLatency('quant') + 1 + mv + rowLatency('scale') + 2;
         break;
       }
       case 'dump':

@@ -11,30 +11,35 @@
 //                                         one 24-bit word per cycle, no back-pressure
 //   step_cycles                            cycles of the last step from token in to token out, DUMPs excluded
 //
-// The controller runs one instruction at a time (no overlap between instructions): fetch, then a phase
-// machine per op class. Every vector memory has one registered read port addressed by the stream index
-// (the S memory adds the layer's base), so an element's operands arrive together one cycle after its
-// index; results are written back by counters that advance with the units' valid outputs, in order.
+// Units: the matvec unit (P lanes), the row unit (every per-element op, and the BitLinear quantiser's two
+// passes), the output scale unit, and the two scalar units whose tables live in the weight memory.
+// The controller runs one instruction at a time, and one unit pass at a time (the row unit needs that):
+// fetch, then a phase machine per op class. Each vector memory (isa.ts: M1, M2, M3) has one registered
+// read port addressed by the stream index plus the op's region base, so an element's operands arrive
+// together one cycle after its index; results are written back by counters that advance with the
+// units' valid outputs, in order.
 import { buildModule, type Module } from '../hdl/index.ts';
 import { cat, lit, mux, type Expr } from '../hdl/core/expr.ts';
 import type { Signal } from '../hdl/core/signal.ts';
 import { Fsm } from '../hdl/core/fsm.ts';
 import { Bool, SInt, UInt, clog2 } from '../hdl/core/types.ts';
 import { singlePortRam } from '../hdl/lib/memories.ts';
-import { ACT, NORM_WEIGHT } from '../numerics/formats.ts';
+import { ACT, NORM_WEIGHT, QACT } from '../numerics/formats.ts';
 import { regOf } from './units/pipeline.ts';
 import { matvecUnit, matvecAccWidth } from './units/matvec-unit.ts';
-import { bitLinearQuant } from './units/bitlinear-quant.ts';
 import { bitLinearScale } from './units/bitlinear-scale.ts';
-import { rsqrtUnit, RSQRT_UNIT_DEFAULTS } from './units/scalar-unit.ts';
-import { elementwiseUnit, ELEMENTWISE_OP, ELEMENTWISE_UNIT_DEFAULTS } from './units/elementwise-unit.ts';
-import { OP, SRC, DST, type FieldName } from './isa.ts';
+import { rsqrtUnit, normalizeRecipUnit, RSQRT_UNIT_DEFAULTS, NORMALIZE_RECIP_UNIT_DEFAULTS, RECIP_BITS, RSQRT_MANT_BITS } from './units/scalar-unit.ts';
+import { rowUnit, rowUnitLateOffset, ROW_OP, ROW_OP_BITS, ROW_SHIFT_BITS, ROW_LATE_OPS } from './units/row-unit.ts';
+import { OP, XSEL, YSEL, WSEL, M1REG, M2REG, DST, type FieldName } from './isa.ts';
 import type { AccelProgram } from './program.ts';
+import { MATVEC_STAGES } from './config.ts';
 
 /** Width of the step_cycles counter. */
 export const STEP_CYCLES_BITS = 32;
 
 const aw = (depth: number) => Math.max(1, clog2(depth));
+/** An unsigned value brought to exactly w bits (its range is known to fit). */
+const fit = (e: Expr, w: number): Expr => (e.width > w ? e.trunc(w) : e.zext(w));
 
 export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
   return buildModule(name, (m) => {
@@ -61,34 +66,41 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const dbgData = m.output('dbg_data', act, { reg: true });
     const stepCycles = m.output('step_cycles', UInt(STEP_CYCLES_BITS), { reg: true, reset: 0 });
 
-    // ---- the program --------------------------------------------------------------------------------
-    const romDepth = prog.rom.length;
-    const program = m.memory('program', UInt(layout.width), romDepth, { init: prog.rom });
-    const pc = m.reg('pc', UInt(aw(romDepth)), { reset: 0 });
-    const ir = m.reg('ir', UInt(layout.width), { reset: 0 });
+    // ---- the program: fetched from the weight memory, instructionWideWords wide words per instruction -----
+    const iw = prog.instructionWideWords;
+    const irBits = iw * 16 * B;
+    const ir = m.reg('ir', UInt(irBits), { reset: 0 });
+    const fetchK = m.reg('fetch_k', UInt(Math.max(1, clog2(iw))), { reset: 0 });
     const field = (f: FieldName): Expr => {
       const x = layout.fields[f];
       const e = ir.slice(x.lo + x.width - 1, x.lo);
       return m.let(`ir_${f}`, x.signed ? e.asSigned() : e);
     };
     const op = field('op');
+    const fRowop = field('rowop');
     const fN = field('n');
     const fRows = field('rows');
     const fParam = field('param');
     const fSbase = field('sbase');
     const fWbase = field('wbase');
     const fShift = field('shift');
-    const fSrc = field('src');
+    const fXsel = field('xsel');
+    const fYsel = field('ysel');
+    const fWsel = field('wsel');
+    const fM1reg = field('m1reg');
+    const fM2reg = field('m2reg');
     const fDst = field('dst');
     const fHasLb = field('haslb');
     const fCmant = field('cmant');
     const fCexp = field('cexp');
     const fNexp = field('nexp');
-    const isOp = (o: keyof typeof OP) => op.eq(lit(OP[o], UInt(op.width)));
+    const eq = (e: Expr, v: number) => e.eq(lit(v, UInt(e.width)));
+    const isOp = (o: keyof typeof OP) => eq(op, OP[o]);
 
+    m.sink(irBits > layout.width ? ir.slice(irBits - 1, layout.width) : lit(0, Bool));
     const fsm = new Fsm(m, 'phase', [
-      'idle', 'fetch', 'decode', 'emb_scale', 'emb_scale_wait', 'ew_stream', 'ew_drain',
-      'bl_p1', 'bl_stats', 'bl_p2', 'bl_qwait', 'bl_mv', 'dump', 'out', 'next',
+      'idle', 'fetch', 'fetch_wait', 'decode', 'emb_scale', 'emb_scale_wait', 'el_stream', 'el_drain',
+      'bl_p1', 'bl_stats', 'bl_norm', 'bl_rsqrt', 'bl_p2', 'bl_qwait', 'bl_mv', 'dump', 'out', 'next',
     ] as const);
 
     // ---- the element stream: index j over n elements, operands one cycle later ---------------------
@@ -113,20 +125,43 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       });
     });
 
-    // ---- vector memories (ACT), one registered read port each ----------------------------------------
-    const vmem = (mname: string, depth: number) => {
-      const mem = m.memory(mname, act, depth);
-      const data = mem.read(idx.trunc(Math.min(nW, aw(depth))).zext(aw(depth)).trunc(aw(depth)), { name: `${mname}_rd` });
-      return { mem, data, depth };
+    // The late index: the stream's index LATE cycles later. Ops that go through the sigmoid enter the row
+    // unit with x and take y and w at its late ports (row-unit.ts): those two are read at idx_late.
+    // The stream issues one element per cycle without stalls, so idx_late is the cycles since the stream
+    // started less LATE (a count restarted by every stream, which no earlier stream's tail can disturb).
+    const LATE = rowUnitLateOffset();
+    const sinceStart = m.reg('since_start', UInt(nW + 1), { reset: 0 });
+    m.sync(() => {
+      sinceStart.set(sinceStart.add(1).trunc(nW + 1));
+      m.if(startStream, () => sinceStart.set(0));
+    });
+    const idxLate = m.let('idx_late', sinceStart.sub(LATE).trunc(nW));
+    const rowOpIs = (o: keyof typeof ROW_OP) => eq(fRowop, ROW_OP[o]);
+    const lateOperands = m.let('late_operands', isOp('element').and(rowOpIs('gate').or(rowOpIs('state')).or(rowOpIs('gated'))));
+    const yLateFrom = (sel: number) => lateOperands.and(eq(fYsel, sel));
+    const m1Idx = m.let('m1_idx', mux(yLateFrom(YSEL.m1).or(lateOperands.and(eq(fWsel, WSEL.m1))), idxLate, idx));
+    const m2Idx = m.let('m2_idx', mux(yLateFrom(YSEL.m2), idxLate, idx));
+    const m3Idx = m.let('m3_idx', mux(yLateFrom(YSEL.m3), idxLate, idx));
+
+    // ---- vector memories: region base + index ---------------------------------------------------------
+    const maxUI = Math.max(d, I);
+    const regionAddr = (base: Expr | number, at: Expr, depth: number): Expr => {
+      const w = aw(depth);
+      const b = typeof base === 'number' ? lit(base, UInt(Math.max(1, clog2(base + 1)))) : base;
+      const sumW = Math.max(b.width, at.width, w) + 1;
+      return b.zext(sumW).add(at.zext(sumW)).trunc(w);
     };
-    const H = vmem('vec_h', d);
-    const U = vmem('vec_u', Math.max(d, I));
-    const A = vmem('vec_a', Math.max(d, I, V));
-    const Bv = vmem('vec_b', Math.max(d, I));
-    const G = vmem('vec_g', d);
-    const sAw = aw(L * d);
-    const S = m.memory('vec_s', act, L * d);
-    const sRd = S.read(fSbase.zext(sAw + 1).add(idx.zext(sAw + 1)).trunc(sAw), { name: 'vec_s_rd' });
+    const m1Depth = 2 * d + Math.max(d, I, V);
+    const m1Base = (reg: Expr): Expr => mux(eq(reg, M1REG.h), lit(0, UInt(aw(m1Depth))), mux(eq(reg, M1REG.g), lit(d, UInt(aw(m1Depth))), lit(2 * d, UInt(aw(m1Depth)))));
+    const M1 = m.memory('vec_m1', act, m1Depth);
+    const m1Rd = M1.read(regionAddr(m1Base(fM1reg), m1Idx, m1Depth), { name: 'm1_rd' });
+    const m2Depth = maxUI + L * d;
+    const sBase = m.let('s_base', regionAddr(maxUI, fSbase, m2Depth)); // the layer's state
+    const M2 = m.memory('vec_m2', act, m2Depth);
+    const m2Rd = M2.read(regionAddr(mux(eq(fM2reg, M2REG.s), sBase, lit(0, UInt(aw(m2Depth)))), m2Idx, m2Depth), { name: 'm2_rd' });
+    const m3Depth = maxUI;
+    const M3 = m.memory('vec_m3', act, m3Depth);
+    const m3Rd = M3.read(regionAddr(0, m3Idx, m3Depth), { name: 'm3_rd' });
 
     // ---- the weight memory: B banks of 16 bits (SPRAM on the UP5K) ------------------------------------
     const imageWords = prog.image.length;
@@ -142,7 +177,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     });
     const wAw = aw(g.weightWords);
     const wRaddr = m.wire('w_raddr', UInt(wAw));
-    const loadWide = m.let('load_wide', loadIdxW > log2B ? loadIdx.slice(loadIdxW - 1, log2B).zext(wAw).trunc(wAw) : lit(0, UInt(wAw)));
+    const loadWide = m.let('load_wide', loadIdxW > log2B ? loadIdx.slice(loadIdxW - 1, log2B).zext(wAw + loadIdxW).trunc(wAw) : lit(0, UInt(wAw)));
     const bankData: Signal[] = [];
     for (let b = 0; b < B; b++) {
       const sel = B === 1 ? lit(1, Bool) : loadIdx.slice(log2B - 1, 0).eq(b);
@@ -156,14 +191,35 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     }
     const wideData = m.let('w_wide', cat(...[...bankData].reverse()));
 
-
-    // Parameter words (16 bits) share the port: word p is bank p mod B of wide word p / B.
+    // Parameter words (16 bits) share the port: word p is bank p mod B of wide word p / B. Besides the
+    // stream's words (param + j), the token's row scale (param + token) and the scalar units' tables.
     const token = m.reg('token', UInt(g.tokenBits), { reset: 0 });
     const pAw = layout.fields.param.width;
-    const offW = Math.max(nW, g.tokenBits);
-    const paramOff = m.let('param_off', mux(fsm.is('emb_scale'), token.zext(offW), idx.zext(offW)));
-    const paramAddr = m.let('param_addr', fParam.zext(Math.max(pAw, offW) + 1).add(paramOff).trunc(Math.max(pAw, offW) + 1));
-    const paramWide = m.let('param_wide', (paramAddr.width > log2B ? paramAddr.slice(paramAddr.width - 1, log2B) : lit(0, UInt(1))).zext(wAw + paramAddr.width).trunc(wAw));
+    const offW = Math.max(nW, g.tokenBits, 10);
+    const normM = m.wire('norm_m', UInt(NORMALIZE_RECIP_UNIT_DEFAULTS.width));
+    const normIn = m.reg('norm_in', Bool, { reset: 0 });
+    const normRom = m.wire('norm_rom', UInt(RECIP_BITS));
+    const norm = m.instance('u_normalize', normalizeRecipUnit({ externalRom: 1 }), { m: normM, in_valid: normIn, rom_data: normRom });
+    const rsqrtS = m.wire('rsqrt_s', UInt(RSQRT_UNIT_DEFAULTS.width));
+    const rsqrtIn = m.reg('rsqrt_in', Bool, { reset: 0 });
+    const rsqrtRom = m.wire('rsqrt_rom', UInt(RSQRT_MANT_BITS));
+    const rsqrt = m.instance('u_rsqrt', rsqrtUnit({ externalRom: 1 }), { s: rsqrtS, in_valid: rsqrtIn, rom_data: rsqrtRom });
+    const paramOff = m.wire('param_off', UInt(offW));
+    m.comb(() => {
+      paramOff.set(mux(lateOperands.and(eq(fWsel, WSEL.param)), idxLate, idx).zext(offW));
+      m.if(fsm.is('emb_scale'), () => paramOff.set(token.zext(offW)));
+      m.if(fsm.is('bl_norm'), () => paramOff.set(norm.out('rom_addr').zext(offW)));
+      m.if(fsm.is('bl_rsqrt'), () => paramOff.set(rsqrt.out('rom_addr').zext(offW)));
+    });
+    const paramBase = m.wire('param_base', UInt(Math.max(pAw, aw(prog.image.length))));
+    m.comb(() => {
+      paramBase.set(fParam.zext(paramBase.width));
+      m.if(fsm.is('bl_norm'), () => paramBase.set(lit(prog.tables.recip, UInt(paramBase.width))));
+      m.if(fsm.is('bl_rsqrt'), () => paramBase.set(lit(prog.tables.rsqrt, UInt(paramBase.width))));
+    });
+    const pSumW = Math.max(paramBase.width, offW) + 1;
+    const paramAddr = m.let('param_addr', paramBase.zext(pSumW).add(paramOff.zext(pSumW)).trunc(pSumW));
+    const paramWide = m.let('param_wide', (pSumW > log2B ? paramAddr.slice(pSumW - 1, log2B) : lit(0, UInt(1))).zext(wAw + pSumW).trunc(wAw));
     const paramWord = m.wire('param_word', UInt(16));
     if (B === 1) m.assign(paramWord, bankData[0]!);
     else {
@@ -175,6 +231,8 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
         sw.default(() => {});
       });
     }
+    m.assign(normRom, paramWord.trunc(RECIP_BITS));
+    m.assign(rsqrtRom, paramWord.trunc(RSQRT_MANT_BITS));
 
     // Embedding codes: element j of the token's row is byte j mod 2B of wide word row + j / 2B.
     const bytesLog = log2B + 1;
@@ -196,80 +254,152 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const wReady = m.wire('mv_w_ready', Bool);
     const mvFire = m.let('mv_fire', mvHave.and(wReady));
     const mvNext = m.let('mv_next', mux(mvFire, mvAddr.add(1).trunc(wAw), mvAddr));
-    const embStreaming = m.let('emb_streaming', fsm.is('ew_stream').and(isOp('embed')));
-    m.assign(wRaddr, mux(mvStart, fWbase.zext(wAw + fWbase.width).trunc(wAw), mux(fsm.is('bl_mv'), mvNext, mux(embStreaming, embAddr, paramWide))));
+    const embStreaming = m.let('emb_streaming', fsm.is('el_stream').and(isOp('embed')));
+    const wbase = fWbase.zext(wAw + fWbase.width).trunc(wAw);
+    const fetchAddr = m.reg('fetch_addr', UInt(wAw), { reset: 0 });
+    const fetchLast = m.let('fetch_last', fetchK.eq(iw - 1));
+    const fetching = m.let('fetching', fsm.is('fetch').or(fsm.is('fetch_wait').and(fetchLast.not())));
+    m.assign(wRaddr, mux(fetching, fetchAddr, mux(mvStart, wbase, mux(fsm.is('bl_mv'), mvNext, mux(embStreaming, embAddr, paramWide)))));
     m.sync(() => {
       m.if(fsm.is('bl_mv'), () => {
         mvAddr.set(mvNext);
         mvHave.set(1);
       }).else(() => mvHave.set(0));
-      m.if(mvStart, () => mvAddr.set(fWbase.zext(wAw + fWbase.width).trunc(wAw)));
+      m.if(mvStart, () => mvAddr.set(wbase));
     });
 
-    // ---- the BitLinear: quantiser (two passes over u), rsqrt of S, output scale, matvec ---------------
+    // ---- the row unit -------------------------------------------------------------------------------------
     const inP1 = fsm.is('bl_p1');
     const inP2 = fsm.is('bl_p2');
-    const quantIn = m.let('quant_in', rdValid.and(regOf(m, 'quant_phase', inP1.or(inP2))));
-    const quant = m.instance('u_quant', bitLinearQuant({ maxCols: g.maxCols }), {
-      u: U.data,
-      b: paramWord.asSigned(),
-      in_valid: quantIn,
-      pass: regOf(m, 'quant_pass', inP2),
+    const inEl = fsm.is('el_stream');
+    // The op of the elements on their way in (one cycle behind the index).
+    const inMv = fsm.is('bl_mv');
+    const rowOpNow = m.wire('row_op_now', UInt(ROW_OP_BITS));
+    m.comb(() => {
+      rowOpNow.set(fRowop);
+      m.if(inP1, () => rowOpNow.set(lit(ROW_OP.stats, UInt(ROW_OP_BITS))));
+      m.if(inP2, () => rowOpNow.set(lit(ROW_OP.quant, UInt(ROW_OP_BITS))));
+      m.if(inMv, () => rowOpNow.set(lit(ROW_OP.scale, UInt(ROW_OP_BITS))));
+    });
+    const rowOp = regOf(m, 'row_op', rowOpNow);
+    const rowIn = regOf(m, 'row_in', inP1.or(inP2).or(inEl), 0);
+    const embScale = m.reg('emb_scale', UInt(NORM_WEIGHT.bits));
+    const xOperand = m.wire('row_x', act);
+    const yOperand = m.wire('row_y', act);
+    const wOperand = m.wire('row_w', UInt(NORM_WEIGHT.bits));
+    m.comb(() => {
+      xOperand.set(m1Rd);
+      m.if(eq(fXsel, XSEL.m2), () => xOperand.set(m2Rd));
+      m.if(eq(fXsel, XSEL.m3), () => xOperand.set(m3Rd));
+      m.if(eq(fXsel, XSEL.emb), () => xOperand.set(embByte.asSigned().ext(ACT.bits)));
+      yOperand.set(m1Rd);
+      m.if(eq(fYsel, YSEL.m2), () => yOperand.set(m2Rd));
+      m.if(eq(fYsel, YSEL.m3), () => yOperand.set(m3Rd));
+      wOperand.set(paramWord);
+      m.if(eq(fWsel, WSEL.m1), () => wOperand.set(m1Rd.asUnsigned().trunc(NORM_WEIGHT.bits)));
+      m.if(eq(fWsel, WSEL.emb), () => wOperand.set(embScale));
+    });
+    const mmMant = m.reg('mm_mant', UInt(16));
+    const mmExp = m.reg('mm_exp', norm.out('exp').type);
+    const mmZero = m.reg('mm_zero', Bool);
+    const recip = m.reg('recip', UInt(RECIP_BITS));
+    // The output scale of the BitLinear running (its setup in u_scale): M (0 when the output is all zero), -E.
+    const scaleM = m.reg('scale_m', UInt(16));
+    const scaleShift = m.reg('scale_shift', SInt(ROW_SHIFT_BITS));
+    const scaleZero = m.reg('scale_zero', Bool);
+    const accValid = m.wire('acc_valid', Bool);
+    const accData = m.wire('acc_data', SInt(matvecAccWidth(g.maxCols)));
+    const rowLate = m.let('row_late', eq(rowOp, ROW_OP.prescale).or(eq(rowOp, ROW_OP.residual)).or(eq(rowOp, ROW_OP.scale)));
+    if (ROW_LATE_OPS.size !== 3 || !ROW_LATE_OPS.has('prescale') || !ROW_LATE_OPS.has('residual') || !ROW_LATE_OPS.has('scale')) throw new Error('accel top: the row unit changed its late ops');
+    const row = m.instance('u_row', rowUnit({ maxCols: g.maxCols }), {
+      op: rowOp,
+      in_valid: rdValid.and(rowIn).and(rowLate.not()),
       first: rdFirst,
       last: rdLast,
+      x: xOperand,
+      w: paramWord,
+      in_valid_late: mux(inMv, accValid, rdValid.and(rowIn).and(rowLate)),
+      op_late: rowOp,
+      x_late: mux(inMv, accData.ext(ACT.bits), xOperand),
+      y_late: yOperand,
+      w_late: wOperand,
+      shift: mux(inMv, scaleShift, fShift.ext(ROW_SHIFT_BITS)),
+      qshift: mmExp.add(15).trunc(6).asUnsigned(),
+      recip,
+      has_lb: fHasLb.bit(0),
+      mult: mux(scaleZero, lit(0, UInt(16)), scaleM),
     });
-    const rsqrt = m.instance('u_rsqrt', rsqrtUnit(), {
-      s: quant.out('s').zext(RSQRT_UNIT_DEFAULTS.width),
-      in_valid: quant.out('stats_valid'),
-    });
-    const tMant = m.reg('t_mant', rsqrt.out('mant').type);
-    const tExp = m.reg('t_exp', rsqrt.out('exp').type);
-    const tZero = m.reg('t_zero', Bool);
-    const tSeen = m.reg('t_seen', Bool, { reset: 0 });
-    const mmSeen = m.reg('mm_seen', Bool, { reset: 0 });
+    const rowOut = row.out('out');
+    const rowValid = row.out('out_valid');
+
+    // ---- the BitLinear's scalars: m -> normalize16 and 127 / m, S -> rsqrt, then the output scale's setup
+    const mSeen = m.reg('m_seen', Bool, { reset: 0 });
+    const sSeen = m.reg('s_seen', Bool, { reset: 0 });
+    const normGo = m.let('norm_go', fsm.is('bl_stats').and(mSeen).and(sSeen));
+    // m and S as the row unit holds them from m_valid and s_valid on
+    m.assign(normM, fit(row.out('m'), NORMALIZE_RECIP_UNIT_DEFAULTS.width));
+    m.assign(rsqrtS, fit(row.out('s'), RSQRT_UNIT_DEFAULTS.width));
     const qDone = m.reg('q_done', Bool, { reset: 0 });
     const scaleReady = m.reg('scale_ready', Bool, { reset: 0 });
-    const scaleInValid = m.wire('scale_in_valid', Bool);
-    const scaleAcc = m.wire('scale_acc', SInt(matvecAccWidth(g.maxCols)));
-    const scaleRow = m.wire('scale_row', UInt(Math.max(1, clog2(g.maxRows))));
-    const scaleSetup = m.let('scale_setup', fsm.is('bl_stats').and(mmSeen).and(tSeen));
+    const scaleSetup = m.let('scale_setup', fsm.is('bl_rsqrt').and(rsqrt.out('out_valid')));
     const scale = m.instance('u_scale', bitLinearScale({ maxCols: g.maxCols, maxRows: g.maxRows }), {
       setup: scaleSetup,
-      mm_mant: quant.out('mm_mant'),
-      mm_exp: quant.out('mm_exp'),
-      t_mant: tMant,
-      t_exp: tExp,
+      mm_mant: mmMant,
+      mm_exp: mmExp,
+      t_mant: rsqrt.out('mant'),
+      t_exp: rsqrt.out('exp'),
       c_mant: fCmant,
       c_exp: fCexp,
       norm_exp: fNexp,
-      zero: quant.out('zero').or(tZero),
-      in_valid: scaleInValid,
-      acc: scaleAcc,
-      row: scaleRow,
+      zero: mmZero.or(rsqrt.out('zero')),
+      // only the setup is used: the row unit applies the scale (SCALE), on the multiplier it already has
+      in_valid: lit(0, Bool),
+      acc: lit(0, SInt(matvecAccWidth(g.maxCols))),
+      row: lit(0, UInt(Math.max(1, clog2(g.maxRows)))),
     });
+    m.sink(scale.out('busy'), scale.out('out_valid'), scale.out('out'), scale.out('out_row'));
     m.sync(() => {
-      m.if(rsqrt.out('out_valid'), () => {
-        tMant.set(rsqrt.out('mant'));
-        tExp.set(rsqrt.out('exp'));
-        tZero.set(rsqrt.out('zero'));
-        tSeen.set(1);
+      normIn.set(normGo);
+      rsqrtIn.set(fsm.is('bl_norm').and(norm.out('out_valid')));
+      m.if(row.out('m_valid'), () => mSeen.set(1));
+      m.if(row.out('s_valid'), () => sSeen.set(1));
+      m.if(norm.out('out_valid'), () => {
+        mmMant.set(norm.out('mant'));
+        mmExp.set(norm.out('exp'));
+        mmZero.set(norm.out('zero'));
+        recip.set(norm.out('recip'));
       });
-      m.if(quant.out('mm_valid'), () => mmSeen.set(1));
-      m.if(quant.out('q_valid').and(quant.out('q_last')), () => qDone.set(1));
-      m.if(scale.out('scale_valid'), () => scaleReady.set(1));
+      m.if(scaleSetup, () => scaleZero.set(mmZero.or(rsqrt.out('zero'))));
+      m.if(scale.out('scale_valid'), () => {
+        scaleReady.set(1);
+        scaleM.set(scale.out('scale_mant'));
+        scaleShift.set(scale.out('scale_exp').neg().ext(ROW_SHIFT_BITS));
+      });
       m.if(fsm.is('decode'), () => {
-        tSeen.set(0);
-        mmSeen.set(0);
-        qDone.set(0);
+        mSeen.set(0);
+        sSeen.set(0);
         scaleReady.set(0);
       });
     });
-    m.sink(m.let('quant_m', quant.out('m')), quant.out('m_valid'), quant.out('recip'), quant.out('q_idx').bit(0), scale.out('busy'), scale.out('scale_mant'), scale.out('scale_exp'));
 
-    const matvec = m.instance('u_matvec', matvecUnit({ lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols }), {
-      q_wr_en: quant.out('q_valid'),
-      q_wr_addr: quant.out('q_idx'),
-      q_wr_data: quant.out('q'),
+    // q into the matvec unit: the QUANT pass's outputs, in order.
+    const qIdx = m.reg('q_idx', UInt(nW), { reset: 0 });
+    const qWrite = m.let('q_write', rowValid.and(fsm.is('bl_p2').or(fsm.is('bl_qwait'))));
+    m.sync(() => {
+      m.if(qWrite, () => {
+        qIdx.set(qIdx.add(1).trunc(nW));
+        m.if(qIdx.eq(fN.sub(1).trunc(nW)), () => qDone.set(1));
+      });
+      m.if(fsm.is('decode'), () => {
+        qIdx.set(0);
+        qDone.set(0);
+      });
+    });
+    const qAw = Math.max(1, clog2(g.maxCols));
+    const matvec = m.instance('u_matvec', matvecUnit({ lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: MATVEC_STAGES }), {
+      q_wr_en: qWrite,
+      q_wr_addr: qIdx.zext(qAw + nW).trunc(qAw),
+      q_wr_data: rowOut.trunc(QACT.bits),
       start: mvStart,
       rows: fRows.zext(clog2(g.maxRows + 1) + fRows.width).trunc(clog2(g.maxRows + 1)),
       cols: fN.zext(clog2(g.maxCols + 1) + nW).trunc(clog2(g.maxCols + 1)),
@@ -278,97 +408,60 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     });
     m.assign(wReady, matvec.out('w_ready'));
     m.sink(matvec.out('busy'), matvec.out('done'));
-    m.assign(scaleInValid, matvec.out('acc_valid'));
-    m.assign(scaleAcc, matvec.out('acc_data'));
-    m.assign(scaleRow, matvec.out('acc_row'));
+    m.assign(accValid, matvec.out('acc_valid'));
+    m.assign(accData, matvec.out('acc_data'));
+    m.sink(matvec.out('acc_row'));
     m.assign(mvStart, fsm.is('bl_qwait').and(qDone).and(scaleReady));
 
-    // ---- the elementwise unit ----------------------------------------------------------------------------
-    const ewOpCode = m.wire('ew_op', UInt(2));
-    m.comb(() => {
-      ewOpCode.set(lit(ELEMENTWISE_OP.prescale, UInt(2)));
-      m.if(isOp('mlgru'), () => ewOpCode.set(lit(ELEMENTWISE_OP.mlgru, UInt(2))));
-      m.if(isOp('glu'), () => ewOpCode.set(lit(ELEMENTWISE_OP.glu, UInt(2))));
-      m.if(isOp('residual'), () => ewOpCode.set(lit(ELEMENTWISE_OP.residual, UInt(2))));
-    });
-    const embScale = m.reg('emb_scale', SInt(NORM_WEIGHT.bits));
-    const cOperand = m.wire('ew_c', act);
-    m.comb(() => {
-      cOperand.set(H.data);
-      m.if(isOp('embed'), () => cOperand.set(embByte.asSigned().ext(ACT.bits)));
-      m.if(isOp('mlgru').or(isOp('prescale').and(fSrc.eq(SRC.g))), () => cOperand.set(G.data));
-      m.if(isOp('glu'), () => cOperand.set(Bv.data));
-    });
-    const ew = m.instance('u_elementwise', elementwiseUnit(ELEMENTWISE_UNIT_DEFAULTS), {
-      op: ewOpCode,
-      a: A.data,
-      b: Bv.data,
-      c: cOperand,
-      s: mux(isOp('mlgru'), sRd, A.data),
-      lb: paramWord,
-      has_lb: fHasLb.bit(0),
-      w: mux(isOp('embed'), embScale, paramWord.asSigned()),
-      shift: fShift,
-      in_valid: rdValid.and(fsm.is('ew_stream').or(fsm.is('ew_drain'))),
-    });
-    const yIdx = m.reg('y_idx', UInt(nW), { reset: 0 });
-    const sIdx = m.reg('s_idx', UInt(nW), { reset: 0 });
-    const yValid = ew.out('out_valid');
-    m.sync(() => {
-      m.if(yValid, () => yIdx.set(yIdx.add(1).trunc(nW)));
-      m.if(ew.out('s_valid'), () => sIdx.set(sIdx.add(1).trunc(nW)));
-      m.if(fsm.is('decode'), () => {
-        yIdx.set(0);
-        sIdx.set(0);
-      });
-    });
-
     // ---- writes into the vector memories --------------------------------------------------------------------
-    const blOut = scale.out('out_valid');
-    const blRow = scale.out('out_row');
-    const blData = scale.out('out');
-    const dstIs = (x: number) => fDst.eq(lit(x, UInt(fDst.width)));
-    const inBl = isOp('bitlinear');
-    const rowHigh = m.let('row_high', blRow.zext(blRow.width + 1).ge(I));
-    const rowLow = m.let('row_minus_i', blRow.zext(blRow.width + 1).sub(I).trunc(blRow.width));
-    const at = (mem: { depth: number }, e: Expr) => e.zext(e.width + aw(mem.depth)).trunc(aw(mem.depth));
-    H.mem.write(at(H, yIdx), ew.out('y'), yValid.and(dstIs(DST.h)));
-    U.mem.write(at(U, yIdx), ew.out('y'), yValid.and(dstIs(DST.u)));
-    G.mem.write(at(G, mux(inBl, blRow.zext(Math.max(blRow.width, nW)), yIdx.zext(Math.max(blRow.width, nW)))), mux(inBl, blData, ew.out('y')), mux(inBl, blOut, yValid).and(dstIs(DST.g)));
-    A.mem.write(at(A, blRow), blData, blOut.and(dstIs(DST.a).or(dstIs(DST.logits)).or(dstIs(DST.split).and(rowHigh.not()))));
-    Bv.mem.write(at(Bv, mux(dstIs(DST.split), rowLow, blRow)), blData, blOut.and(dstIs(DST.b).or(dstIs(DST.split).and(rowHigh))));
-    S.write(fSbase.zext(sAw + 1).add(sIdx.zext(sAw + 1)).trunc(sAw), ew.out('s_new'), ew.out('s_valid'));
+    // Results of element ops and BitLinear rows alike come out of the row unit in order: out_idx counts them.
+    const idxW = Math.max(nW, layout.fields.rows.width);
+    const outIdx = m.reg('out_idx', UInt(idxW), { reset: 0 });
+    const anyWrite = m.let('wr_any', rowValid.and(fsm.is('el_stream').or(fsm.is('el_drain')).or(inMv)));
+    m.sync(() => {
+      m.if(anyWrite, () => outIdx.set(outIdx.add(1).trunc(idxW)));
+      m.if(fsm.is('decode'), () => outIdx.set(0));
+    });
+    const blOut = m.let('bl_out', rowValid.and(inMv));
+    const dstIs = (x: number) => eq(fDst, x);
+    const rowHigh = m.let('row_high', outIdx.zext(idxW + 1).ge(I));
+    const rowLow = m.let('row_minus_i', outIdx.zext(idxW + 1).sub(I).trunc(idxW));
+    const wIdx = outIdx;
+    const wData = rowOut;
+    const blData = rowOut;
+    // M1: H, G, A (A also takes the gate rows of a split and the logits).
+    const m1WBase = mux(dstIs(DST.h), lit(0, UInt(aw(m1Depth))), mux(dstIs(DST.g), lit(d, UInt(aw(m1Depth))), lit(2 * d, UInt(aw(m1Depth)))));
+    const toM1 = dstIs(DST.h).or(dstIs(DST.g)).or(dstIs(DST.a)).or(dstIs(DST.logits)).or(dstIs(DST.split).and(rowHigh.not()));
+    M1.write(regionAddr(m1WBase, wIdx, m1Depth), wData, anyWrite.and(toM1));
+    const toM2 = dstIs(DST.u).or(dstIs(DST.s));
+    M2.write(regionAddr(mux(dstIs(DST.s), sBase, lit(0, UInt(aw(m2Depth)))), wIdx, m2Depth), wData, anyWrite.and(toM2));
+    const toM3 = dstIs(DST.b).or(dstIs(DST.split).and(rowHigh));
+    M3.write(regionAddr(0, mux(dstIs(DST.split), rowLow.zext(idxW), wIdx), m3Depth), wData, anyWrite.and(toM3));
 
     // Argmax over the logits, first maximum wins (as model/engine.ts argmax).
     const best = m.reg('best', act);
-    const blCount = m.reg('bl_count', UInt(Math.max(1, clog2(g.maxRows + 1))), { reset: 0 });
     m.sync(() => {
-      m.if(blOut, () => {
-        blCount.set(blCount.add(1).trunc(blCount.width));
-        m.if(dstIs(DST.logits).and(blRow.eq(0).or(blData.gt(best))), () => {
-          best.set(blData);
-          tokOutData.set(blRow.zext(Math.max(blRow.width, g.tokenBits)).trunc(g.tokenBits));
-        });
+      m.if(blOut.and(dstIs(DST.logits)).and(outIdx.eq(0).or(blData.gt(best))), () => {
+        best.set(blData);
+        tokOutData.set(fit(outIdx, g.tokenBits));
       });
-      m.if(fsm.is('decode'), () => blCount.set(0));
     });
 
     // ---- debug read-out --------------------------------------------------------------------------------------
-    const dumping = m.let('dumping', fsm.is('dump'));
     m.sync(() => {
-      dbgValid.set(rdValid.and(dumping));
-      dbgData.set(mux(fSrc.eq(SRC.s), sRd, mux(fSrc.eq(SRC.a), A.data, H.data)));
+      dbgValid.set(rdValid.and(fsm.is('dump')));
+      dbgData.set(mux(eq(fXsel, XSEL.m2), m2Rd, mux(eq(fXsel, XSEL.m3), m3Rd, m1Rd)));
     });
 
     // ---- the controller -------------------------------------------------------------------------------------
     m.assign(tokInReady, loaded.and(fsm.is('idle')));
     m.assign(tokOutValid, fsm.is('out'));
     const cycles = m.reg('cycles', UInt(STEP_CYCLES_BITS), { reset: 0 });
-    const rowsDone = m.let('rows_done', blCount.eq(fRows.zext(Math.max(blCount.width, fRows.width)).trunc(blCount.width)).and(blOut.not()));
-    const yDone = m.let('y_done', yIdx.eq(fN).and(yValid.not()));
+    const rowsDone = m.let('rows_done', outIdx.eq(fRows).and(anyWrite.not()));
+    const elDone = m.let('el_done', outIdx.eq(fN).and(anyWrite.not()));
     m.comb(() => {
       startStream.set(0);
-      m.if(fsm.is('decode').and(isOp('prescale').or(isOp('residual')).or(isOp('mlgru')).or(isOp('glu')).or(isOp('bitlinear')).or(isOp('dump').and(debugEn))), () => startStream.set(1));
+      m.if(fsm.is('decode').and(isOp('element').or(isOp('bitlinear')).or(isOp('dump').and(debugEn))), () => startStream.set(1));
       m.if(fsm.is('emb_scale_wait'), () => startStream.set(1));
       m.if(scaleSetup, () => startStream.set(1));
     });
@@ -378,23 +471,33 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
         idle: () => {
           m.if(tokInValid.and(loaded), () => {
             token.set(tokInData);
-            pc.set(0);
+            fetchAddr.set(lit(prog.programWide, UInt(wAw)));
             cycles.set(1);
             fsm.goto('fetch');
           });
         },
         fetch: () => {
-          ir.set(program.readAsync(pc));
-          fsm.goto('decode');
+          // the instruction's first wide word is read this cycle, the rest one per cycle in fetch_wait
+          fetchAddr.set(fetchAddr.add(1).trunc(wAw));
+          fetchK.set(0);
+          fsm.goto('fetch_wait');
+        },
+        fetch_wait: () => {
+          // shifted in from the top: after the last word, word k sits in bits [16 B (k + 1) - 1 : 16 B k]
+          ir.set(iw === 1 ? wideData : cat(wideData, ir.slice(irBits - 1, 16 * B)));
+          m.if(fetchLast, () => fsm.goto('decode')).else(() => {
+            fetchAddr.set(fetchAddr.add(1).trunc(wAw));
+            fetchK.set(fetchK.add(1).trunc(fetchK.width));
+          });
         },
         decode: () => {
           m.switch(op)
             .case(OP.end, () => fsm.goto('out'))
             .case(OP.embed, () => {
-              embRow.set(fWbase.zext(wAw + fWbase.width).add(token.mul(lit(g.embedRowWords, UInt(aw(g.embedRowWords + 1))))).trunc(wAw));
+              embRow.set(wbase.zext(wAw + 1).add(fit(token.mul(lit(g.embedRowWords, UInt(aw(g.embedRowWords + 1)))), wAw + 1)).trunc(wAw));
               fsm.goto('emb_scale');
             })
-            .case([OP.prescale, OP.residual, OP.mlgru, OP.glu], () => fsm.goto('ew_stream'))
+            .case(OP.element, () => fsm.goto('el_stream'))
             .case(OP.bitlinear, () => fsm.goto('bl_p1'))
             .case(OP.dump, () => fsm.goto('dump'))
             .default(() => fsm.goto('next'));
@@ -402,13 +505,15 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
         },
         emb_scale: () => fsm.goto('emb_scale_wait'), // the row scale's word is read this cycle
         emb_scale_wait: () => {
-          embScale.set(paramWord.asSigned());
-          fsm.goto('ew_stream');
+          embScale.set(paramWord);
+          fsm.goto('el_stream');
         },
-        ew_stream: () => m.if(streaming.and(idxLast), () => fsm.goto('ew_drain')),
-        ew_drain: () => m.if(yDone, () => fsm.goto('next')),
+        el_stream: () => m.if(streaming.and(idxLast), () => fsm.goto('el_drain')),
+        el_drain: () => m.if(elDone, () => fsm.goto('next')),
         bl_p1: () => m.if(streaming.and(idxLast), () => fsm.goto('bl_stats')),
-        bl_stats: () => m.if(scaleSetup, () => fsm.goto('bl_p2')),
+        bl_stats: () => m.if(normGo, () => fsm.goto('bl_norm')),
+        bl_norm: () => m.if(norm.out('out_valid'), () => fsm.goto('bl_rsqrt')),
+        bl_rsqrt: () => m.if(scaleSetup, () => fsm.goto('bl_p2')),
         bl_p2: () => m.if(streaming.and(idxLast), () => fsm.goto('bl_qwait')),
         bl_qwait: () => m.if(mvStart, () => fsm.goto('bl_mv')),
         bl_mv: () => m.if(rowsDone, () => fsm.goto('next')),
@@ -419,10 +524,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
             fsm.goto('idle');
           });
         },
-        next: () => {
-          pc.set(pc.add(1).trunc(pc.width));
-          fsm.goto('fetch');
-        },
+        next: () => fsm.goto('fetch'),
       });
     });
   });

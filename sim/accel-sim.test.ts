@@ -29,6 +29,15 @@ describe('the accelerator against the fixed-point engine', () => {
     }
   }, 10 * MINUTES);
 
+  it('gives the same tokens with the debug read-out off, as on a board', async () => {
+    const m = openModel(TINY_MODEL);
+    const prompt = m.tokenizer.encode('ROMEO:\nWhat say');
+    const r = await simulateAccel({ weights: m.weights, config: { target: 'up5k', lanes: 32 }, prompt, tokens: 24, debug: false });
+    expect(r.compared).toBe(prompt.length + 23); // the argmax of every step, nothing else
+    expect(r.mismatches).toEqual([]);
+    expect(r.tokens).toEqual(r.goldenTokens);
+  }, 10 * MINUTES);
+
   it('runs a generic model of another shape (d=128, I=384, 3 layers, random weights) bit-exact', async () => {
     const weights = randomModel({ hiddenSize: 128, intermediateSize: 384, numLayers: 3, vocabSize: 256 }, 7);
     const r = await simulateAccel({ weights, config: { target: 'generic', lanes: 32 }, prompt: [3, 141, 59, 26], tokens: 16 });

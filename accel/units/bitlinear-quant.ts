@@ -180,13 +180,13 @@ export function absOf(x: Expr, bits: number): Expr {
 
 /**
  * An arithmetic barrel shift right of a signed x by `amount` (an unsigned register that holds its value
- * while values travel through: it is not delayed), in stages of SHIFT_BITS_PER_STAGE amount bits, MSB
+ * while values travel through, or with delayAmount one that comes with each value), in stages of SHIFT_BITS_PER_STAGE amount bits, MSB
  * first; the low `keep` bits of the result are exact. Stage i keeps the bits the later stages can still
  * shift into the output (keep + 2^lo - 1, lo = amount bits left): the bits it drops at the top are only
  * ever shifted into positions >= keep, and so are the copies of the sign bit a later stage fills in.
  * Every stage but the last ends in a register (`prefix`_sh1 ..); the last is returned combinational.
  */
-export function stagedShiftRightSigned(m: Module, prefix: string, x: Expr, amount: Expr, keep: number): { value: Expr; stages: number } {
+export function stagedShiftRightSigned(m: Module, prefix: string, x: Expr, amount: Expr, keep: number, opts: { delayAmount?: boolean } = {}): { value: Expr; stages: number } {
   if (!x.signed || amount.signed) throw new RangeError('stagedShiftRightSigned: x must be signed and the amount unsigned');
   const chunks = shiftChunks(amount.width);
   let v = x;
@@ -194,7 +194,8 @@ export function stagedShiftRightSigned(m: Module, prefix: string, x: Expr, amoun
   chunks.forEach((size, i) => {
     const hi = lo - 1;
     lo -= size;
-    const bits = amount.slice(hi, lo);
+    // With delayAmount, each stage reads its chunk of the amount that came in with its value.
+    const bits = opts.delayAmount ? delay(m, `${prefix}_amt${i + 1}`, amount.slice(hi, lo), i) : amount.slice(hi, lo);
     const amt = lo > 0 ? cat(bits, lit(0, UInt(lo))) : bits;
     const shifted = v.shr(amt); // arithmetic: the width stays, the sign fills in
     const w = keep + (2 ** lo - 1);

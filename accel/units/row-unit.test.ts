@@ -2,7 +2,7 @@
 // (ACT +-2^23, both sigmoid clamp points, lb 0 and 32768, f 0 and 32768, every shift -64 .. 63, vectors
 // whose max |u b| is 0 and whose energy is 0), streamed one per cycle with bubbles.
 import { describe, expect, it } from 'vitest';
-import { rowUnit, rowUnitLatency, rowUnitStatsLatency, ROW_OP, ROW_SHIFT_BITS, type RowOp } from './row-unit.ts';
+import { rowUnit, rowUnitLatency, rowUnitLateOffset, rowUnitStatsLatency, ROW_OP, ROW_LATE_OPS, ROW_SHIFT_BITS, type RowOp } from './row-unit.ts';
 import { sigmoidFixed, siluFixed } from '../../numerics/nonlinear.ts';
 import { saturate, shiftRound } from '../../numerics/integer.ts';
 import { ACT, GATE, QACT, RECIP, SIGMOID } from '../../numerics/formats.ts';
@@ -60,6 +60,8 @@ function oracle(op: RowOp, e: El, scal: { shift: number; hasLb: boolean }): numb
     }
     case 'gated':
       return shiftRoundSat(BigInt(e.y) * BigInt(siluFixed(e.x)), ACT.frac, ACT.bits);
+    case 'scale':
+      return shiftRoundSat(BigInt(e.x) * BigInt(e.w), scal.shift, ACT.bits);
     default:
       throw new Error(op);
   }
@@ -75,7 +77,8 @@ function elementsFor(op: RowOp, r: Rand, n: number): El[] {
   for (let i = 0; i < n; i++) {
     const gateW = r() < 0.1 ? [0, GATE.one][int(r, 0, 1)]! : int(r, 0, GATE.one);
     const w = op === 'gate' || op === 'state' ? gateW : r() < 0.1 ? [0, 0x7fff, 0x8000, 0xffff, 1][int(r, 0, 4)]! : int(r, 0, 0xffff);
-    out.push({ x: anyAct(r), y: anyAct(r), w });
+    const x = op === 'scale' ? (r() < 0.1 ? [-(2 ** 18), 2 ** 18, 0, -1][int(r, 0, 3)]! : int(r, -(2 ** 18), 2 ** 18)) : anyAct(r);
+    out.push({ x, y: anyAct(r), w });
   }
   return out;
 }
@@ -100,21 +103,44 @@ describe('row unit', () => {
     s.monitor('out', 'out_valid', 'out');
     const expect_: number[] = [];
     const passes: { op: RowOp; shift: number; hasLb: boolean; els: El[] }[] = [];
-    for (const op of ['prescale', 'residual', 'gate', 'state', 'gated'] as RowOp[]) {
-      for (let pass = 0; pass < (op === 'prescale' ? 8 : 2); pass++) {
-        const shift = op === 'prescale' ? (pass < 4 ? [-64, -24, 50, 63][pass]! : int(r, 8, 24)) : 0;
-        passes.push({ op, shift, hasLb: pass % 2 === 1, els: elementsFor(op, r, op === 'prescale' && pass < 4 ? 200 : 2000) });
+    for (const op of ['prescale', 'residual', 'gate', 'state', 'gated', 'scale'] as RowOp[]) {
+      const scaled = op === 'prescale' || op === 'scale';
+      for (let pass = 0; pass < (scaled ? 8 : 2); pass++) {
+        const shift = scaled ? (pass < 4 ? [-64, -24, 50, 63][pass]! : int(r, op === 'scale' ? -8 : 8, 30)) : 0;
+        passes.push({ op, shift, hasLb: pass % 2 === 1, els: elementsFor(op, r, scaled && pass < 4 ? 200 : 2000) });
       }
     }
-    for (let sh = -(2 ** (ROW_SHIFT_BITS - 1)); sh < 2 ** (ROW_SHIFT_BITS - 1); sh++) passes.push({ op: 'prescale', shift: sh, hasLb: false, els: elementsFor('prescale', r, 20) });
+    // SCALE's shift is -E of the output scale: any SCALE_E_BITS value
+    for (const sh of [-512, -300, -25, 100, 511]) passes.push({ op: 'scale', shift: sh, hasLb: false, els: elementsFor('scale', r, 50) });
+    for (let sh = -64; sh < 64; sh++) passes.push({ op: 'prescale', shift: sh, hasLb: false, els: elementsFor('prescale', r, 20) });
     for (const p of passes) {
       s.set('op', ROW_OP[p.op]).set('shift', encode(p.shift, ROW_SHIFT_BITS)).set('has_lb', p.hasLb ? 1 : 0);
+      // SCALE's M is per pass (the controller holds it for a BitLinear): the pass's first element's w
+      const mult = p.els[0]!.w;
+      if (p.op === 'scale') for (const e of p.els) e.w = mult;
+      s.set('mult', mult);
+      // A cycle-by-cycle schedule: ops that use the sigmoid enter early (x, w) and get y, w at the late
+      // ports LATE cycles later; the others enter at the late ports. Bubbles carry junk on every port.
+      const late = ROW_LATE_OPS.has(p.op);
+      const early: (Record<string, number | bigint> | undefined)[] = [];
+      const lateSlots: (Record<string, number | bigint> | undefined)[] = [];
+      let t = 0;
       for (const e of p.els) {
-        if (r() < 0.1) s.set('in_valid', 0).set('x', int(r, 0, 2 ** 24 - 1)).tick(1);
-        s.set('in_valid', 1).set('x', encode(e.x, 24)).set('y', encode(e.y, 24)).set('w', e.w).tick(1);
+        if (r() < 0.1) t++;
+        if (late) lateSlots[t] = { in_valid_late: 1, op_late: ROW_OP[p.op], x_late: encode(e.x, 24), y_late: encode(e.y, 24), w_late: e.w };
+        else {
+          early[t] = { in_valid: 1, op: ROW_OP[p.op], x: encode(e.x, 24) };
+          lateSlots[t + rowUnitLateOffset()] = { y_late: encode(e.y, 24), w_late: e.w };
+        }
+        t++;
         expect_.push(oracle(p.op, e, p));
       }
-      s.set('in_valid', 0).tick(rowUnitLatency() + 2);
+      for (let c = 0; c < Math.max(early.length, lateSlots.length); c++) {
+        const junk = { in_valid: 0, op: int(r, 0, 7), x: int(r, 0, 2 ** 24 - 1), in_valid_late: 0, op_late: int(r, 0, 7), x_late: int(r, 0, 2 ** 24 - 1), y_late: int(r, 0, 2 ** 24 - 1), w_late: int(r, 0, 0xffff) };
+        for (const [k, v] of Object.entries({ ...junk, ...(early[c] ?? {}), ...(lateSlots[c] ?? {}) })) s.set(k, v);
+        s.tick(1);
+      }
+      s.set('in_valid', 0).set('in_valid_late', 0).set('op', int(r, 0, 7)).tick(rowUnitLatency() + 2);
     }
     const res = await runModel(model, s, { timeoutMs: 300_000 });
     const got = (res.monitors.get('out') ?? []).map((v) => Number(BigInt.asIntN(24, v)));
@@ -164,11 +190,11 @@ describe('row unit', () => {
       const R = recip127(mm.mant >= 2 ** 15 ? mm.mant : 2 ** 15);
       s.set('op', ROW_OP.quant).set('qshift', mm.exp + 15).set('recip', R);
       u.forEach((x, i) => {
-        s.set('in_valid', 1).set('x', encode(x, 24)).set('w', encode(b[i]!, 16)).tick(1);
+        s.set('in_valid', 1).set('op', ROW_OP.quant).set('x', encode(x, 24)).set('w', encode(b[i]!, 16)).tick(1);
         const q = shiftRound(shiftRound(x * b[i]!, mm.exp) * R, RECIP.frac);
         wantQ.push(q > QACT.max ? QACT.max : q < QACT.min ? QACT.min : q);
       });
-      s.set('in_valid', 0).tick(rowUnitLatency() + 2);
+      s.set('in_valid', 0).set('op', ROW_OP.prescale).tick(rowUnitLatency() + 2);
     }
     const res = await runModel(model, s, { timeoutMs: 300_000 });
     expect((res.monitors.get('m') ?? []).map(Number)).toEqual(wantM);

@@ -13,12 +13,15 @@
 //   GATE      x = a, w = lb             f = has_lb ? lb + shiftRound((32768 - lb) sig(a), 15) : sig(a)
 //   STATE     x = i, y = s, w = f       s' = sat24(silu(i) + shiftRound(f (s - silu(i)), 15))
 //   GATED     x = z, y = c              sat24(shiftRound(c silu(z), 12))
+//   SCALE     x = acc                   sat24(shiftRound(acc M, shift))                   (BitLinear output: M = `mult`, shift = -E)
 //
 // STATE is numerics' shiftRound(f s + (32768 - f) silu, 15): 32768 silu is a multiple of 2^15, so the
 // one rounding is the rounding of f d. GATE with has_lb = 0 runs the same path with lb' = 0 (f = sig).
 // STATS takes `first` and `last`: m and S restart at `first` and are held from `last` on (m_valid,
 // s_valid pulse). QUANT reads e + 15 (`qshift`) and R (`recip`) from the controller (normalizeRecipUnit
-// of m); PRESCALE reads `shift` (numerics' -exp of the norm vector); GATE reads `has_lb`.
+// of m); PRESCALE and SCALE read `shift` (numerics' -exp of the norm vector; -E of the output scale);
+// SCALE reads `mult` (the output scale's mantissa M, 0 for a BitLinear whose output is all zero); GATE
+// reads `has_lb`.
 //
 // Pipeline (cycle k: registered k cycles after the element entered):
 //   0..8    the sigmoid unit on x (input register, clamp, ROM, interpolation, product): sig and silu
@@ -27,12 +30,14 @@
 //           RESIDUAL) and w in delay lines
 //   8..10   QUANT: p' = shiftRound(x w, e) by the barrel shift (p << 16) >>> (e + 15), then +1 >> 1
 //   8..10   STATS: |x w|, the running max, the held m (m_valid at 10)
-//   11      MB's operands (per op, table below); 12, 13 the product (its DSP register and one more)
+//   11      MB's operands (per op, table below); 12, 13 the product (its DSP register and one more);
+//           V = MB + addend 2^amt at 14 (the addend is a multiple of 2^amt: shiftRound(V, amt) =
+//           shiftRound(MB, amt) + addend, with no wide adder after the shift)
 //   14      STATS: S += MB (held at `last`, s_valid at 15)
 //   14..18  the final rounding shift of V = MB by amt (per op): Y = floor(2 V / 2^amt) as the staged
 //           shift (V 2^25) >> (amt + 24), kept to 28 bits, and in parallel the overflow test hb(V) >=
 //           amt + 26 (hb: the highest bit where V differs from its sign); then r = (Y + 1) >> 1
-//   19      out = saturate(r + addend) to 24 bits (8 for QUANT), or the saturated sign on overflow
+//   19      out = saturate(r) to 24 bits (8 for QUANT), or the saturated sign on overflow
 //
 //   op        MB = A x B                 amt     addend
 //   PRESCALE  v x w                      shift   0
@@ -42,6 +47,7 @@
 //   GATE      (32768 - lb') x sig        15      lb'
 //   STATE     (s - silu) x f             15      silu
 //   GATED     c x silu                   12      0
+//   SCALE     acc x M                    shift   0
 import { defineModule } from '../../hdl/core/generator.ts';
 import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
 import type { Module } from '../../hdl/core/module.ts';
@@ -52,13 +58,16 @@ import { leadingOne } from './scalar-unit.ts';
 import { RECIP_BITS } from './scalar-unit.ts';
 import { QUANT_M_BITS, quantSumSqWidth, stagedShiftRightSigned, absOf } from './bitlinear-quant.ts';
 import { ELEMENTWISE_SHIFT_BITS } from './elementwise-unit.ts';
+import { SCALE_E_BITS } from './bitlinear-scale.ts';
 import { regOf, delay } from './pipeline.ts';
 
-export const ROW_OP = { prescale: 0, residual: 1, stats: 2, quant: 3, gate: 4, state: 5, gated: 6 } as const;
+export const ROW_OP = { prescale: 0, residual: 1, stats: 2, quant: 3, gate: 4, state: 5, gated: 6, scale: 7 } as const;
 export type RowOp = keyof typeof ROW_OP;
+/** The ops that need no sigmoid: they enter at the late ports (in_valid_late), LATE cycles later in the pipeline. */
+export const ROW_LATE_OPS: ReadonlySet<RowOp> = new Set<RowOp>(['prescale', 'residual', 'scale']);
 export const ROW_OP_BITS = 3;
-/** Width of `shift` (PRESCALE): SInt(7), -64 .. 63. */
-export const ROW_SHIFT_BITS = ELEMENTWISE_SHIFT_BITS;
+/** Width of `shift`: PRESCALE's -exp (SInt(7) in the instruction) and SCALE's -E (SCALE_E_BITS), plus a sign. */
+export const ROW_SHIFT_BITS = Math.max(ELEMENTWISE_SHIFT_BITS, SCALE_E_BITS + 1);
 /** Width of `qshift` (QUANT): e + 15 in 0 .. 39. */
 export const ROW_QSHIFT_BITS = 6;
 
@@ -87,9 +96,17 @@ const K_BITS = bitsFor(BigInt(AMT_MAX - AMT_MIN), false); // 7
 /** Bits of Y kept: enough for r + addend and the saturation test when hb(V) < amt + 26. */
 const Y_KEEP = 28;
 
-/** Cycles from an element to its out_valid. */
+/** The operand stage: late operands come this many cycles after in_valid; late entries start here. */
+const LATE = T.operands - 1;
+
+/** Cycles from an element to its out_valid (from in_valid; from in_valid_late it is this less LATE). */
 export function rowUnitLatency(): number {
   return T.final;
+}
+
+/** Cycles from in_valid to the late ports (y_late, w_late) of the same element: 10. */
+export function rowUnitLateOffset(): number {
+  return LATE;
 }
 /** Cycles from the `last` STATS element to m_valid, and to s_valid. */
 export function rowUnitStatsLatency(): { m: number; s: number } {
@@ -110,12 +127,19 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const first = m.input('first', Bool);
   const last = m.input('last', Bool);
   const x = m.input('x', act);
-  const y = m.input('y', act);
   const w = m.input('w', UInt(NORM_WEIGHT.bits));
+  // The late ports: operands at the operand stage, LATE cycles after the element's in_valid (for ops that
+  // enter early), or with in_valid_late and op_late for ops that need no sigmoid and enter there.
+  const inValidLate = m.input('in_valid_late', Bool);
+  const opLate = m.input('op_late', UInt(ROW_OP_BITS));
+  const xLate = m.input('x_late', act);
+  const yLate = m.input('y_late', act);
+  const wLate = m.input('w_late', UInt(NORM_WEIGHT.bits));
   const shift = m.input('shift', SInt(ROW_SHIFT_BITS));
   const qshift = m.input('qshift', UInt(ROW_QSHIFT_BITS));
   const recip = m.input('recip', UInt(RECIP_BITS));
   const hasLb = m.input('has_lb', Bool);
+  const mult = m.input('mult', UInt(16));
   const outValid = m.output('out_valid', Bool, { reg: true, reset: 0 });
   const out = m.output('out', act, { reg: true });
   const mValid = m.output('m_valid', Bool, { reg: true, reset: 0 });
@@ -124,14 +148,19 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const sOut = m.output('s', UInt(sW), { reg: true });
 
   const is = (o: RowOp, e: Expr) => e.eq(lit(ROW_OP[o], UInt(ROW_OP_BITS)));
-  // One delay line each for the valid bit and the op; stages are tapped where they are needed.
-  const tapped = (name: string, v: Expr, n: number, reset?: number): Expr[] => {
-    const line: Expr[] = [v];
-    for (let k = 1; k <= n; k++) line.push(regOf(m, `${name}_d${k}`, line[k - 1]!, reset));
+  // The valid bit and the op: early entries travel LATE registers, late entries join at the operand stage.
+  const tapped = (name: string, v: Expr, from: number, to: number, reset?: number): Expr[] => {
+    const line: Expr[] = [];
+    line[from] = v;
+    for (let k = from + 1; k <= to; k++) line[k] = regOf(m, `${name}_d${k}`, line[k - 1]!, reset);
     return line;
   };
-  const validLine = tapped('valid', inValid, T.final - 1, 0);
-  const opLine = tapped('op', op, T.final - 1);
+  const validEarly = tapped('valid', inValid, 0, LATE, 0);
+  const opEarly = tapped('op', op, 0, LATE);
+  const valid10 = m.let('valid_late', validEarly[LATE]!.or(inValidLate));
+  const op10 = m.let('op_at_late', mux(inValidLate, opLate, opEarly[LATE]!));
+  const validLine = tapped('valid', valid10, LATE, T.final - 1, 0);
+  const opLine = tapped('op', op10, LATE, T.final - 1);
   const valid = (k: number) => validLine[k]!;
   const opAt = (k: number) => opLine[k]!;
 
@@ -143,21 +172,20 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const sigAt8 = sig.out('sig');
   const siluAt8 = sig.out('silu');
 
-  // ---- opnd1 and w, delayed to the operand stage -----------------------------------------------------
-  const v = x.add(1 << (SUMSQ_SHIFT - 1)).shr(SUMSQ_SHIFT); // shiftRound(x, 4): SInt(21)
-  const vAbs = absOf(v, ACT.bits - SUMSQ_SHIFT); // |v| <= 2^19: UInt(20)
-  const opnd1In = m.wire('opnd1_in', SInt(MB_BITS));
+  // ---- the operands at the operand stage -----------------------------------------------------------------
+  // STATS: |shiftRound(x, 4)|, from x as the sigmoid unit's own delay line brings it (cycle 7)
+  const v = sig.out('x_out').add(1 << (SUMSQ_SHIFT - 1)).shr(SUMSQ_SHIFT); // SInt(21)
+  const vAbs = delay(m, 'v_abs', absOf(v, ACT.bits - SUMSQ_SHIFT), LATE - T.prod); // |v| <= 2^19: UInt(20), cycle 10
+  const opnd1 = m.wire('opnd1', SInt(MB_BITS));
   m.comb(() => {
-    opnd1In.set(x.ext(MB_BITS));
-    m.if(is('residual', op), () => opnd1In.set(x.add(y)));
-    m.if(is('stats', op), () => opnd1In.set(vAbs.zext(MB_BITS).asSigned()));
-    m.if(is('state', op).or(is('gated', op)), () => opnd1In.set(y.ext(MB_BITS)));
+    opnd1.set(xLate.ext(MB_BITS));
+    m.if(is('residual', op10), () => opnd1.set(xLate.add(yLate)));
+    m.if(is('stats', op10), () => opnd1.set(vAbs.zext(MB_BITS).asSigned()));
+    m.if(is('state', op10).or(is('gated', op10)), () => opnd1.set(yLate.ext(MB_BITS)));
   });
-  const opnd1 = delay(m, 'opnd1', opnd1In, T.operands - 1); // cycle 10
-  const wAt10 = delay(m, 'w', w, T.operands - 1);
-  const sigAt10 = delay(m, 'sig', sigAt8, T.operands - 1 - T.sig);
-  const siluAt10 = delay(m, 'silu', siluAt8, T.operands - 1 - T.sig);
-  const op10 = opAt(T.operands - 1);
+  const wAt10 = wLate;
+  const sigAt10 = delay(m, 'sig', sigAt8, LATE - T.sig);
+  const siluAt10 = delay(m, 'silu', siluAt8, LATE - T.sig);
 
   // ---- STATS: m = max |x w| ------------------------------------------------------------------------
   const absP = regOf(m, 'abs_p', absOf(prod, QUANT_M_BITS)); // cycle 8
@@ -204,6 +232,7 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
       bIn.set(wAt10.zext(MB_BITS).asSigned());
     });
     m.if(is('gated', op10), () => bIn.set(siluAt10.ext(MB_BITS)));
+    m.if(is('scale', op10), () => bIn.set(mult.zext(MB_BITS).asSigned()));
   });
   const mbA = regOf(m, 'mb_a', aIn);
   const mbB = regOf(m, 'mb_b', bIn);
@@ -228,18 +257,27 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const amtIn = m.wire('amt', SInt(8));
   m.comb(() => {
     amtIn.set(lit(0, SInt(8)));
-    m.if(is('prescale', op13), () => amtIn.set(mux(shift.lt(AMT_MIN), lit(AMT_MIN, SInt(8)), mux(shift.gt(AMT_MAX), lit(AMT_MAX, SInt(8)), shift.ext(8)))));
+    m.if(is('prescale', op13).or(is('scale', op13)), () => amtIn.set(mux(shift.lt(AMT_MIN), lit(AMT_MIN, SInt(8)), mux(shift.gt(AMT_MAX), lit(AMT_MAX, SInt(8)), shift.trunc(8)))));
     m.if(is('quant', op13), () => amtIn.set(lit(RECIP.frac, SInt(8))));
     m.if(is('gate', op13).or(is('state', op13)), () => amtIn.set(lit(GATE.frac, SInt(8))));
     m.if(is('gated', op13), () => amtIn.set(lit(ACT.frac, SInt(8))));
   });
   const k = m.let('k', amtIn.sub(AMT_MIN).trunc(K_BITS + 1).asUnsigned().trunc(K_BITS)); // amt + 24 in 0 .. 74
   const kReg = regOf(m, 'k_q', k); // cycle 14: the shift amount, held for the element's stages
-  const vReg = regOf(m, 'v_q', mb); // cycle 14
+  // The addend (GATE: lb', STATE: silu), 2^15 times, joins V here (amt is 15 for both).
+  const addendIn = m.wire('addend', SInt(ACT.bits + 1));
+  m.comb(() => {
+    addendIn.set(lit(0, SInt(ACT.bits + 1)));
+    m.if(is('gate', op10), () => addendIn.set(lbP.zext(ACT.bits + 1).asSigned()));
+    m.if(is('state', op10), () => addendIn.set(siluAt10.ext(ACT.bits + 1)));
+  });
+  const addend = delay(m, 'addend', addendIn, T.product - (T.operands - 1));
+  const vSum = mb.add(cat(addend, lit(0, UInt(GATE.frac))).asSigned()).trunc(V_BITS); // |V| < 2^41 for GATE, STATE
+  const vReg = regOf(m, 'v_q', vSum); // cycle 14
   // Y = floor(2 V / 2^amt) = (V 2^25) >> (amt + 24), low Y_KEEP bits exact.
-  // (kReg is not delayed through the stages: one pass runs one op, so amt is the same for every element
-  // in flight; the controller lets a pass drain before it starts an op with another amount.)
-  const yFin = stagedShiftRightSigned(m, 'fsh', cat(vReg, lit(0, UInt(ACT.bits + 1))).asSigned(), kReg, Y_KEEP);
+  // The amount travels with its element through the stages: the elements behind the last one of a pass
+  // (idle cycles with any op on the port) must not change the shift of those still in flight.
+  const yFin = stagedShiftRightSigned(m, 'fsh', cat(vReg, lit(0, UInt(ACT.bits + 1))).asSigned(), kReg, Y_KEEP, { delayAmount: true });
   const yReg = regOf(m, 'y_fin', yFin.value);
   const yAt = 14 + yFin.stages + 1;
   // Overflow: hb(V xor sign) >= amt + 26 means |V / 2^amt| >= 2^25: saturated for every op.
@@ -248,25 +286,17 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const hb = regOf(m, 'ovf_hb', lod.pos);
   const hbAny = regOf(m, 'ovf_any', lod.any);
   const hbAt = 14 + lod.stages + 1;
-  const kAtHb = delay(m, 'k_hb', kReg, hbAt - 14);
+  const kAtHb = delay(m, 'k_hb', kReg, hbAt - 14); // the element's own amount
   // hb >= amt + 26 <=> hb >= k + 2
   const ovfNow = hbAny.and(hb.zext(K_BITS + 2).ge(kAtHb.zext(K_BITS + 2).add(2)));
   const ovf = delay(m, 'ovf', regOf(m, 'ovf_q', ovfNow), yAt - hbAt - 1);
   if (yAt - hbAt - 1 < 0 || yAt > T.final - 1) throw new RangeError('row unit: the final shift does not fit the schedule');
   const signAtY = delay(m, 'v_sign', vReg.msb(), yAt - 14);
 
-  // ---- out = saturate(r + addend) ---------------------------------------------------------------------
-  const addendIn = m.wire('addend', SInt(ACT.bits + 1));
-  const op10b = op10;
-  m.comb(() => {
-    addendIn.set(lit(0, SInt(ACT.bits + 1)));
-    m.if(is('gate', op10b), () => addendIn.set(lbP.zext(ACT.bits + 1).asSigned()));
-    m.if(is('state', op10b), () => addendIn.set(siluAt10.ext(ACT.bits + 1)));
-  });
-  const addend = delay(m, 'addend', addendIn, yAt - (T.operands - 1));
+  // ---- out = saturate(r) ------------------------------------------------------------------------------
   const opY = opAt(yAt);
   const r = yReg.add(1).shr(1).trunc(Y_KEEP); // (Y + 1) >> 1
-  const sum = r.add(addend).trunc(Y_KEEP); // |r| <= 2^26, |addend| <= 2^24
+  const sum = r;
   const qOp = is('quant', opY);
   const hiLim = mux(qOp, lit(QACT.max, SInt(Y_KEEP)), lit(2 ** (ACT.bits - 1) - 1, SInt(Y_KEEP)));
   const loLim = mux(qOp, lit(QACT.min, SInt(Y_KEEP)), lit(-(2 ** (ACT.bits - 1)), SInt(Y_KEEP)));

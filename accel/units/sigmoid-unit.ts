@@ -62,7 +62,7 @@ export interface SigmoidUnitParams {
    * 1: inputs `b` (SInt(16)) and `use_b`, sampled with x, and an output `prod` (SInt(40)): with use_b the
    * SiLU multiplier computes x * b instead of x * sig[14:0] (silu is then meaningless), so a caller can
    * borrow the multiplier for the products of elements that need no sigmoid. siluStages must be 1.
-   * `prod` leaves `sigmoidUnitProductLatency` cycles after x. Default 0.
+   * `prod` leaves `sigmoidUnitProductLatency` cycles after x, and `x_out` (x itself) with it. Default 0.
    */
   productPort?: number;
 }
@@ -136,6 +136,7 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   const bIn = p.productPort ? m.input('b', SInt(16)) : undefined;
   const useBIn = p.productPort ? m.input('use_b', Bool) : undefined;
   const prodOut = p.productPort ? m.output('prod', SInt(ACT.bits + 16)) : undefined;
+  const xOut = p.productPort ? m.output('x_out', SInt(ACT.bits)) : undefined;
   const sig = m.output('sig', UInt(GATE.bits), { reg: true });
   const silu = m.output('silu', SInt(ACT.bits), { reg: true });
   const outValid = m.output('out_valid', Bool, { reg: true, reset: 0 });
@@ -234,6 +235,7 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
     if (prodOut) m.assign(prodOut, product);
     sigS = stage('sig_6', sig5);
     xS = stage('x_6', x5);
+    if (xOut) m.assign(xOut, xS); // x beside its product: a caller can reuse this delay line
     validS = validStage('valid_6', valid5);
   } else {
     // x * s = x * s[14:8] * 2^8 + x * s[7:0]: two narrower products, summed one stage later.
