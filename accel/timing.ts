@@ -3,7 +3,7 @@
 // co-simulation measures the same count (the top's step_cycles) and a test holds the two equal.
 import { matvecChunks, matvecOverhead } from './units/matvec-unit.ts';
 import { rowUnitLatency, rowUnitLateOffset, rowUnitStatsLatency, ROW_LATE_OPS, type RowOp } from './units/row-unit.ts';
-import { rsqrtUnitLatency, normalizeRecipUnitLatency } from './units/scalar-unit.ts';
+import { scalarSerialCycles } from './units/scalar-serial.ts';
 import type { AccelProgram } from './program.ts';
 import { MATVEC_STAGES } from './config.ts';
 import type { OpName } from './isa.ts';
@@ -38,11 +38,12 @@ export function predictCycles(prog: AccelProgram): CyclePrediction {
         c += n + 1 + rowLatency(ins.rowop ?? 'prescale') + 1;
         break;
       case 'bitlinear': {
-        // pass 1 and its last operand read (1); S (the later of m and S) latched (1); normalize16 and
-        // 127 / m, each started by a registered pulse (1 + 1); rsqrt; pass 2 and its last read (1); the
+        // pass 1 and its last operand read (1); S (the later of m and S) seen (1); normalize16 and 127 / m,
+        // then rsqrt, in the serial scalar unit (each started in the cycle the last one is done); pass 2
+        // and its last read (1); the
         // last q -> q_done (1) -> matvec start; the matvec; the output scale (the row unit's SCALE); its last
         // row counted (1) and seen by the controller (1).
-        const stats = 1 + rowUnitStatsLatency().s + 1 + 1 + normalizeRecipUnitLatency() + 1 + rsqrtUnitLatency();
+        const stats = 1 + rowUnitStatsLatency().s + 1 + 2 * scalarSerialCycles();
         const mv = (ins.rows ?? 0) * matvecChunks(n, P) + matvecOverhead({ lanes: P, maxRows: 1, maxCols: 1, stages: Math.min(MATVEC_STAGES, Math.log2(P)) });
         c += n + stats + n + 1 + rowLatency('quant') + 1 + mv + rowLatency('scale') + 2;
         break;

@@ -28,7 +28,9 @@ import { ACT, NORM_WEIGHT, QACT } from '../numerics/formats.ts';
 import { regOf } from './units/pipeline.ts';
 import { matvecUnit, matvecAccWidth } from './units/matvec-unit.ts';
 import { bitLinearScale } from './units/bitlinear-scale.ts';
-import { rsqrtUnit, normalizeRecipUnit, RSQRT_UNIT_DEFAULTS, NORMALIZE_RECIP_UNIT_DEFAULTS, RECIP_BITS, RSQRT_MANT_BITS } from './units/scalar-unit.ts';
+import { RECIP_BITS, MAX_SCALAR_WIDTH } from './units/scalar-unit.ts';
+import { scalarSerial } from './units/scalar-serial.ts';
+import { QUANT_MM_EXP_BITS } from './units/bitlinear-quant.ts';
 import { rowUnit, rowUnitLateOffset, ROW_OP, ROW_OP_BITS, ROW_SHIFT_BITS, ROW_LATE_OPS } from './units/row-unit.ts';
 import { OP, XSEL, YSEL, WSEL, M1REG, M2REG, DST, type FieldName } from './isa.ts';
 import type { AccelProgram } from './program.ts';
@@ -196,20 +198,18 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const token = m.reg('token', UInt(g.tokenBits), { reset: 0 });
     const pAw = layout.fields.param.width;
     const offW = Math.max(nW, g.tokenBits, 10);
-    const normM = m.wire('norm_m', UInt(NORMALIZE_RECIP_UNIT_DEFAULTS.width));
-    const normIn = m.reg('norm_in', Bool, { reset: 0 });
-    const normRom = m.wire('norm_rom', UInt(RECIP_BITS));
-    const norm = m.instance('u_normalize', normalizeRecipUnit({ externalRom: 1 }), { m: normM, in_valid: normIn, rom_data: normRom });
-    const rsqrtS = m.wire('rsqrt_s', UInt(RSQRT_UNIT_DEFAULTS.width));
-    const rsqrtIn = m.reg('rsqrt_in', Bool, { reset: 0 });
-    const rsqrtRom = m.wire('rsqrt_rom', UInt(RSQRT_MANT_BITS));
-    const rsqrt = m.instance('u_rsqrt', rsqrtUnit({ externalRom: 1 }), { s: rsqrtS, in_valid: rsqrtIn, rom_data: rsqrtRom });
+    // The BitLinear's scalars (normalize16 and 127 / m of m, then rsqrt of S), one after the other.
+    const scalarStart = m.wire('scalar_start', Bool);
+    const scalarMode = m.wire('scalar_mode', Bool);
+    const scalarValue = m.wire('scalar_value', UInt(MAX_SCALAR_WIDTH));
+    const scalarTableData = m.wire('scalar_table_data', UInt(16));
+    const scalar = m.instance('u_scalar', scalarSerial(), { start: scalarStart, mode: scalarMode, value: scalarValue, table_data: scalarTableData });
+    const scalarDone = scalar.out('done');
     const paramOff = m.wire('param_off', UInt(offW));
     m.comb(() => {
       paramOff.set(mux(lateOperands.and(eq(fWsel, WSEL.param)), idxLate, idx).zext(offW));
       m.if(fsm.is('emb_scale'), () => paramOff.set(token.zext(offW)));
-      m.if(fsm.is('bl_norm'), () => paramOff.set(norm.out('rom_addr').zext(offW)));
-      m.if(fsm.is('bl_rsqrt'), () => paramOff.set(rsqrt.out('rom_addr').zext(offW)));
+      m.if(fsm.is('bl_norm').or(fsm.is('bl_rsqrt')), () => paramOff.set(scalar.out('table_addr').zext(offW)));
     });
     const paramBase = m.wire('param_base', UInt(Math.max(pAw, aw(prog.image.length))));
     m.comb(() => {
@@ -231,8 +231,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
         sw.default(() => {});
       });
     }
-    m.assign(normRom, paramWord.trunc(RECIP_BITS));
-    m.assign(rsqrtRom, paramWord.trunc(RSQRT_MANT_BITS));
+    m.assign(scalarTableData, paramWord);
 
     // Embedding codes: element j of the token's row is byte j mod 2B of wide word row + j / 2B.
     const bytesLog = log2B + 1;
@@ -300,7 +299,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       m.if(eq(fWsel, WSEL.emb), () => wOperand.set(embScale));
     });
     const mmMant = m.reg('mm_mant', UInt(16));
-    const mmExp = m.reg('mm_exp', norm.out('exp').type);
+    const mmExp = m.reg('mm_exp', SInt(QUANT_MM_EXP_BITS));
     const mmZero = m.reg('mm_zero', Bool);
     const recip = m.reg('recip', UInt(RECIP_BITS));
     // The output scale of the BitLinear running (its setup in u_scale): M (0 when the output is all zero), -E.
@@ -336,22 +335,24 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const mSeen = m.reg('m_seen', Bool, { reset: 0 });
     const sSeen = m.reg('s_seen', Bool, { reset: 0 });
     const normGo = m.let('norm_go', fsm.is('bl_stats').and(mSeen).and(sSeen));
-    // m and S as the row unit holds them from m_valid and s_valid on
-    m.assign(normM, fit(row.out('m'), NORMALIZE_RECIP_UNIT_DEFAULTS.width));
-    m.assign(rsqrtS, fit(row.out('s'), RSQRT_UNIT_DEFAULTS.width));
+    const rsqrtGo = m.let('rsqrt_go', fsm.is('bl_norm').and(scalarDone));
+    // m, then S, as the row unit holds them from m_valid and s_valid on
+    m.assign(scalarStart, normGo.or(rsqrtGo));
+    m.assign(scalarMode, rsqrtGo);
+    m.assign(scalarValue, mux(rsqrtGo, fit(row.out('s'), MAX_SCALAR_WIDTH), fit(row.out('m'), MAX_SCALAR_WIDTH)));
     const qDone = m.reg('q_done', Bool, { reset: 0 });
     const scaleReady = m.reg('scale_ready', Bool, { reset: 0 });
-    const scaleSetup = m.let('scale_setup', fsm.is('bl_rsqrt').and(rsqrt.out('out_valid')));
+    const scaleSetup = m.let('scale_setup', fsm.is('bl_rsqrt').and(scalarDone));
     const scale = m.instance('u_scale', bitLinearScale({ maxCols: g.maxCols, maxRows: g.maxRows }), {
       setup: scaleSetup,
       mm_mant: mmMant,
       mm_exp: mmExp,
-      t_mant: rsqrt.out('mant'),
-      t_exp: rsqrt.out('exp'),
+      t_mant: scalar.out('mant'),
+      t_exp: scalar.out('exp'),
       c_mant: fCmant,
       c_exp: fCexp,
       norm_exp: fNexp,
-      zero: mmZero.or(rsqrt.out('zero')),
+      zero: mmZero.or(scalar.out('zero')),
       // only the setup is used: the row unit applies the scale (SCALE), on the multiplier it already has
       in_valid: lit(0, Bool),
       acc: lit(0, SInt(matvecAccWidth(g.maxCols))),
@@ -359,17 +360,15 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     });
     m.sink(scale.out('busy'), scale.out('out_valid'), scale.out('out'), scale.out('out_row'));
     m.sync(() => {
-      normIn.set(normGo);
-      rsqrtIn.set(fsm.is('bl_norm').and(norm.out('out_valid')));
       m.if(row.out('m_valid'), () => mSeen.set(1));
       m.if(row.out('s_valid'), () => sSeen.set(1));
-      m.if(norm.out('out_valid'), () => {
-        mmMant.set(norm.out('mant'));
-        mmExp.set(norm.out('exp'));
-        mmZero.set(norm.out('zero'));
-        recip.set(norm.out('recip'));
+      m.if(rsqrtGo, () => {
+        mmMant.set(scalar.out('mant'));
+        mmExp.set(scalar.out('exp').trunc(QUANT_MM_EXP_BITS));
+        mmZero.set(scalar.out('zero'));
+        recip.set(scalar.out('table_word').trunc(RECIP_BITS));
       });
-      m.if(scaleSetup, () => scaleZero.set(mmZero.or(rsqrt.out('zero'))));
+      m.if(scaleSetup, () => scaleZero.set(mmZero.or(scalar.out('zero'))));
       m.if(scale.out('scale_valid'), () => {
         scaleReady.set(1);
         scaleM.set(scale.out('scale_mant'));
@@ -512,7 +511,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
         el_drain: () => m.if(elDone, () => fsm.goto('next')),
         bl_p1: () => m.if(streaming.and(idxLast), () => fsm.goto('bl_stats')),
         bl_stats: () => m.if(normGo, () => fsm.goto('bl_norm')),
-        bl_norm: () => m.if(norm.out('out_valid'), () => fsm.goto('bl_rsqrt')),
+        bl_norm: () => m.if(scalarDone, () => fsm.goto('bl_rsqrt')),
         bl_rsqrt: () => m.if(scaleSetup, () => fsm.goto('bl_p2')),
         bl_p2: () => m.if(streaming.and(idxLast), () => fsm.goto('bl_qwait')),
         bl_qwait: () => m.if(mvStart, () => fsm.goto('bl_mv')),

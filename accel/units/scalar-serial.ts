@@ -1,0 +1,127 @@
+// The per-BitLinear scalars, computed one at a time in a few cycles: numerics' normalize16 + recip127
+// of m = max |p|, and rsqrtFixed of the energy S (numerics/scalars.ts), bit for bit. Each runs once
+// per BitLinear, so this serial unit replaces the two pipelined scalar units (scalar-unit.ts) on the
+// UP5K, where flip-flops are the scarce resource: one 53-bit register instead of two pipelines.
+//
+//   start (a pulse) with mode and value -> `scalarSerialCycles` later, done (a pulse) with
+//     mode 0, normalize:  mant = normalize16(m).mant, exp = normalize16(m).exp, table_word = RECIP_TABLE[mant >> 6]
+//     mode 1, rsqrt:      mant = table_word = RSQRT_TABLE[index], exp = rsqrtFixed(S).exp
+//   and zero = (value == 0) (numerics never asks for either then; the results are unspecified).
+//
+// Normalisation in six fixed steps, one per cycle: X = value (53 bits); for a = 32, 16, 8, 4, 2, 1, if
+// the top a bits of X are 0, X <<= a and c += a. Then X[52] = 1 and hb = highBit(value) = 52 - c.
+//   normalize16: e = hb - 15, mant = floor(value / 2^e) (or value 2^-e, exact, for e < 0): X[52:37]
+//   rsqrtFixed:  k = floor((hb - 14) / 2), m' = value / 4^k in [2^14, 2^16), index = m' >> 6:
+//                hb - 14 even: m' has its top bit at 14, index = X[52:44]; odd: at 15, index = X[52:43]
+// The table word is read from outside (the tables live in the weight memory, scalar-unit.ts
+// scalarTable): table_addr is driven in the cycle after the last step, with table_rd, and table_data
+// is taken the cycle after (a registered read), which is the cycle done pulses.
+import { defineModule } from '../../hdl/core/generator.ts';
+import { lit, mux, cat } from '../../hdl/core/expr.ts';
+import type { Module } from '../../hdl/core/module.ts';
+import { Bool, SInt, UInt } from '../../hdl/core/types.ts';
+import { Fsm } from '../../hdl/core/fsm.ts';
+import { RECIP, RSQRT } from '../../numerics/formats.ts';
+import { RECIP_BITS, RSQRT_MANT_BITS, MAX_SCALAR_WIDTH } from './scalar-unit.ts';
+
+/** Width of the value register: numerics' integers are below 2^53. */
+const W = MAX_SCALAR_WIDTH;
+/** The shift amounts of the six steps (largest first): their sum covers any leading-zero count below 64. */
+const STEPS = [32, 16, 8, 4, 2, 1];
+/** Width of exp: rsqrt's -23 - k for k in [-7, 19] and normalize's hb - 15 in [-15, 37] fit SInt(7). */
+export const SCALAR_SERIAL_EXP_BITS = 7;
+/** Width of table_addr: the rsqrt table's 768 words. */
+export const SCALAR_SERIAL_ADDR_BITS = 10;
+
+/** Cycles from the cycle start is 1 to the cycle done is 1: the start, the steps, the table address, the table word. */
+export function scalarSerialCycles(): number {
+  return STEPS.length + 3;
+}
+
+export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Record<string, never>) => {
+  if (RECIP.mantissaBits !== 16 || RSQRT.mantissaBits !== 16 || RECIP.indexBits !== 10 || RSQRT.indexBits !== 10) throw new RangeError('scalar serial unit: unexpected RECIP/RSQRT formats');
+  const start = m.input('start', Bool);
+  const mode = m.input('mode', Bool);
+  const value = m.input('value', UInt(W));
+  const tableData = m.input('table_data', UInt(Math.max(RECIP_BITS, RSQRT_MANT_BITS)));
+  const tableAddr = m.output('table_addr', UInt(SCALAR_SERIAL_ADDR_BITS));
+  const tableRd = m.output('table_rd', Bool);
+  const done = m.output('done', Bool, { reg: true, reset: 0 });
+  const mant = m.output('mant', UInt(16), { reg: true });
+  const exp = m.output('exp', SInt(SCALAR_SERIAL_EXP_BITS), { reg: true });
+  const table = m.output('table_word', UInt(tableData.width), { reg: true });
+  const zero = m.output('zero', Bool, { reg: true });
+
+  const fsm = new Fsm(m, 'state', ['idle', 'step', 'addr', 'data'] as const);
+  const x = m.reg('x', UInt(W));
+  const c = m.reg('lz', UInt(6)); // leading zeros found so far
+  const step = m.reg('step', UInt(3));
+  const rsqrtMode = m.reg('rsqrt_mode', Bool);
+
+  // One step: the amount of step i, whether the top `a` bits are zero, and X shifted by it.
+  const amount = m.wire('amount', UInt(6));
+  const topZero = m.wire('top_zero', Bool);
+  const shifted = m.wire('shifted', UInt(W));
+  m.comb(() => {
+    amount.set(lit(0, UInt(6)));
+    topZero.set(lit(0, Bool));
+    shifted.set(x);
+    const sw = m.switch(step);
+    STEPS.forEach((a, i) =>
+      sw.case(i, () => {
+        amount.set(lit(a, UInt(6)));
+        topZero.set(x.slice(W - 1, W - a).eq(0));
+        shifted.set(cat(x.slice(W - 1 - a, 0), lit(0, UInt(a))));
+      }),
+    );
+    sw.default(() => {});
+  });
+
+  // hb = 52 - c; rsqrt: k = floor((hb - 14) / 2), exp = -23 - k; normalize: exp = hb - 15.
+  const hb = m.let('hb', lit(W - 1, SInt(8)).sub(c.zext(7).asSigned()).trunc(8));
+  const odd = hb.sub(14).bit(0); // hb - 14 odd: m' has its top bit at 15
+  const k = hb.sub(14).trunc(8).shr(1); // arithmetic: floor((hb - 14) / 2)
+  const idx = m.let('rsqrt_index', mux(odd, x.slice(W - 1, W - 10), cat(lit(0, Bool), x.slice(W - 1, W - 9))));
+  const RSQRT_FIRST = 1 << (RSQRT.indexBits - 2); // 256: table_addr = index - 256
+  m.assign(tableAddr, mux(rsqrtMode, idx.sub(RSQRT_FIRST).trunc(SCALAR_SERIAL_ADDR_BITS), x.slice(W - 2, W - 10).zext(SCALAR_SERIAL_ADDR_BITS)));
+  m.assign(tableRd, fsm.is('addr'));
+
+  m.sync(() => {
+    done.set(0);
+    fsm.switch({
+      idle: () => {
+        m.if(start, () => {
+          x.set(value);
+          c.set(0);
+          step.set(0);
+          rsqrtMode.set(mode);
+          zero.set(value.eq(0));
+          fsm.goto('step');
+        });
+      },
+      step: () => {
+        m.if(topZero, () => {
+          x.set(shifted);
+          c.set(c.add(amount).trunc(6));
+        });
+        step.set(step.add(1).trunc(3));
+        m.if(step.eq(STEPS.length - 1), () => fsm.goto('addr'));
+      },
+      addr: () => {
+        mant.set(x.slice(W - 1, W - 16)); // normalize16's mantissa (the rsqrt result replaces it)
+        exp.set(mux(rsqrtMode, lit(-RSQRT.frac, SInt(8)).sub(k).trunc(SCALAR_SERIAL_EXP_BITS), hb.sub(RECIP.mantissaBits - 1).trunc(SCALAR_SERIAL_EXP_BITS)));
+        fsm.goto('data');
+      },
+      data: () => {
+        table.set(tableData);
+        m.if(rsqrtMode, () => mant.set(tableData.zext(16 + tableData.width).trunc(16)));
+        done.set(1);
+        fsm.goto('idle');
+      },
+    });
+  });
+});
+
+export function scalarSerial(): Module {
+  return scalarSerialUnit({});
+}
