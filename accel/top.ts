@@ -449,7 +449,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     // ---- debug read-out --------------------------------------------------------------------------------------
     m.sync(() => {
       dbgValid.set(rdValid.and(fsm.is('dump')));
-      dbgData.set(mux(eq(fXsel, XSEL.m2), m2Rd, mux(eq(fXsel, XSEL.m3), m3Rd, m1Rd)));
+      dbgData.set(xOperand); // the x operand's multiplexer already picks the memory a DUMP names
     });
 
     // ---- the controller -------------------------------------------------------------------------------------

@@ -17,8 +17,8 @@
 //
 // STATE is numerics' shiftRound(f s + (32768 - f) silu, 15): 32768 silu is a multiple of 2^15, so the
 // one rounding is the rounding of f d. GATE with has_lb = 0 runs the same path with lb' = 0 (f = sig).
-// STATS takes `first` and `last`: m and S restart at `first` and are held from `last` on (m_valid,
-// s_valid pulse). QUANT reads e + 15 (`qshift`) and R (`recip`) from the controller (normalizeRecipUnit
+// STATS takes `first` and `last`: m and S restart at `first`; they are final when m_valid and s_valid
+// pulse and hold until the next STATS pass. QUANT reads e + 15 (`qshift`) and R (`recip`) from the controller (normalizeRecipUnit
 // of m); PRESCALE and SCALE read `shift` (numerics' -exp of the norm vector; -E of the output scale);
 // SCALE reads `mult` (the output scale's mantissa M, 0 for a BitLinear whose output is all zero); GATE
 // reads `has_lb`.
@@ -77,7 +77,8 @@ export interface RowUnitParams {
   maxCols: number;
 }
 
-const SIG: SigmoidUnitParams = { inputReg: 1, siluStages: 1, interpLuts: 1, productPort: 1 };
+// The interpolation's 10 x 8 product goes on an SB_MAC16: the row unit leaves one of the UP5K's eight free.
+const SIG: SigmoidUnitParams = { inputReg: 1, siluStages: 1, productPort: 1 };
 /** Cycles of the shared schedule (see the header). */
 const T = {
   prod: sigmoidUnitProductLatency(SIG), // 7: x w
@@ -143,9 +144,9 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const outValid = m.output('out_valid', Bool, { reg: true, reset: 0 });
   const out = m.output('out', act, { reg: true });
   const mValid = m.output('m_valid', Bool, { reg: true, reset: 0 });
-  const mOut = m.output('m', UInt(QUANT_M_BITS), { reg: true });
+  const mOut = m.output('m', UInt(QUANT_M_BITS));
   const sValid = m.output('s_valid', Bool, { reg: true, reset: 0 });
-  const sOut = m.output('s', UInt(sW), { reg: true });
+  const sOut = m.output('s', UInt(sW));
 
   const is = (o: RowOp, e: Expr) => e.eq(lit(ROW_OP[o], UInt(ROW_OP_BITS)));
   // The valid bit and the op: early entries travel LATE registers, late entries join at the operand stage.
@@ -198,8 +199,8 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
     m.if(statsAt8, () => mRun.set(mux(firstAt8.or(absP.gt(mRun)), absP, mRun)));
     mLast.set(statsAt8.and(lastAt8));
     mValid.set(mLast);
-    m.if(mLast, () => mOut.set(mRun));
   });
+  m.assign(mOut, mRun); // final from m_valid on, until the next STATS pass
 
   // ---- QUANT: p' = shiftRound(x w, e) = (floor(2 p / 2^e) + 1) >> 1, floor(2 p / 2^e) = (p 2^16) >> (e + 15)
   const pWide = cat(prod, lit(0, UInt(RECIP.mantissaBits))).asSigned();
@@ -249,8 +250,8 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
     m.if(statsAt13, () => sRun.set(mux(firstAt13, sq, sRun.add(sq).trunc(sW))));
     sLast.set(statsAt13.and(lastAt13));
     sValid.set(sLast);
-    m.if(sLast, () => sOut.set(sRun));
   });
+  m.assign(sOut, sRun); // final from s_valid on, until the next STATS pass
 
   // ---- the final rounding shift of V = MB -----------------------------------------------------------------
   const op13 = opAt(T.product);

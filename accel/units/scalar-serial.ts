@@ -8,8 +8,8 @@
 //     mode 1, rsqrt:      mant = table_word = RSQRT_TABLE[index], exp = rsqrtFixed(S).exp
 //   and zero = (value == 0) (numerics never asks for either then; the results are unspecified).
 //
-// Normalisation in six fixed steps, one per cycle: X = value (53 bits); for a = 32, 16, 8, 4, 2, 1, if
-// the top a bits of X are 0, X <<= a and c += a. Then X[52] = 1 and hb = highBit(value) = 52 - c.
+// Normalisation in nine fixed steps, one per cycle: X = value (53 bits); for a = 16, 16, 16, 4, 4, 4, 1,
+// 1, 1, if the top a bits of X are 0, X <<= a and c += a. Then X[52] = 1 and hb = highBit(value) = 52 - c.
 //   normalize16: e = hb - 15, mant = floor(value / 2^e) (or value 2^-e, exact, for e < 0): X[52:37]
 //   rsqrtFixed:  k = floor((hb - 14) / 2), m' = value / 4^k in [2^14, 2^16), index = m' >> 6:
 //                hb - 14 even: m' has its top bit at 14, index = X[52:44]; odd: at 15, index = X[52:43]
@@ -26,8 +26,12 @@ import { RECIP_BITS, RSQRT_MANT_BITS, MAX_SCALAR_WIDTH } from './scalar-unit.ts'
 
 /** Width of the value register: numerics' integers are below 2^53. */
 const W = MAX_SCALAR_WIDTH;
-/** The shift amounts of the six steps (largest first): their sum covers any leading-zero count below 64. */
-const STEPS = [32, 16, 8, 4, 2, 1];
+/**
+ * The shift amounts of the steps: three each of 16, 4 and 1 (greedy: after the 16s fewer than 16 leading
+ * zeros are left, after the 4s fewer than 4), so any count up to 63 is found, with a 4:1 multiplexer per
+ * bit (hold, 16, 4, 1) instead of the 7:1 of a 32, 16, .., 1 schedule.
+ */
+const STEPS = [16, 16, 16, 4, 4, 4, 1, 1, 1];
 /** Width of exp: rsqrt's -23 - k for k in [-7, 19] and normalize's hb - 15 in [-15, 37] fit SInt(7). */
 export const SCALAR_SERIAL_EXP_BITS = 7;
 /** Width of table_addr: the rsqrt table's 768 words. */
@@ -55,7 +59,7 @@ export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Re
   const fsm = new Fsm(m, 'state', ['idle', 'step', 'addr', 'data'] as const);
   const x = m.reg('x', UInt(W));
   const c = m.reg('lz', UInt(6)); // leading zeros found so far
-  const step = m.reg('step', UInt(3));
+  const step = m.reg('step', UInt(4));
   const rsqrtMode = m.reg('rsqrt_mode', Bool);
 
   // One step: the amount of step i, whether the top `a` bits are zero, and X shifted by it.
@@ -66,15 +70,14 @@ export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Re
     amount.set(lit(0, UInt(6)));
     topZero.set(lit(0, Bool));
     shifted.set(x);
-    const sw = m.switch(step);
-    STEPS.forEach((a, i) =>
-      sw.case(i, () => {
+    for (const a of [...new Set(STEPS)]) {
+      const steps = STEPS.flatMap((b, i) => (b === a ? [i] : []));
+      m.if(steps.map((i) => step.eq(i)).reduce((p, q) => p.or(q)), () => {
         amount.set(lit(a, UInt(6)));
         topZero.set(x.slice(W - 1, W - a).eq(0));
         shifted.set(cat(x.slice(W - 1 - a, 0), lit(0, UInt(a))));
-      }),
-    );
-    sw.default(() => {});
+      });
+    }
   });
 
   // hb = 52 - c; rsqrt: k = floor((hb - 14) / 2), exp = -23 - k; normalize: exp = hb - 15.
@@ -104,7 +107,7 @@ export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Re
           x.set(shifted);
           c.set(c.add(amount).trunc(6));
         });
-        step.set(step.add(1).trunc(3));
+        step.set(step.add(1).trunc(4));
         m.if(step.eq(STEPS.length - 1), () => fsm.goto('addr'));
       },
       addr: () => {
