@@ -45,7 +45,10 @@ export function predictCycles(prog: AccelProgram): CyclePrediction {
         // row counted (1) and seen by the controller (1).
         const stats = 1 + rowUnitStatsLatency().s + 1 + 2 * scalarSerialCycles();
         const mv = (ins.rows ?? 0) * matvecChunks(n, P) + matvecOverhead({ lanes: P, maxRows: 1, maxCols: 1, stages: Math.min(MATVEC_STAGES, Math.log2(P)) });
-        c += n + stats + n + 1 + rowLatency('quant') + 1 + mv + rowLatency('scale') + 2;
+        // the matvec starts when q is complete and the output scale is ready, whichever is later
+        const qReady = n + 1 + rowLatency('quant') + 1;
+        const scaleReady = scalarSerialCycles('scale'); // from pass 2's first cycle: started a cycle before, taken a cycle after done
+        c += n + stats + Math.max(qReady, scaleReady) + mv + rowLatency('scale') + 2;
         break;
       }
       case 'dump':

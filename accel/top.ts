@@ -27,9 +27,9 @@ import { singlePortRam } from '../hdl/lib/memories.ts';
 import { ACT, NORM_WEIGHT, QACT } from '../numerics/formats.ts';
 import { regOf } from './units/pipeline.ts';
 import { matvecUnit, matvecAccWidth } from './units/matvec-unit.ts';
-import { bitLinearScale } from './units/bitlinear-scale.ts';
 import { RECIP_BITS, MAX_SCALAR_WIDTH } from './units/scalar-unit.ts';
-import { scalarSerial } from './units/scalar-serial.ts';
+import { scalarSerial, SCALAR_MODE, SCALAR_SERIAL_EXP_BITS } from './units/scalar-serial.ts';
+import { SCALE_EXP_CONST } from './units/bitlinear-scale.ts';
 import { QUANT_MM_EXP_BITS } from './units/bitlinear-quant.ts';
 import { rowUnit, rowUnitLateOffset, ROW_OP, ROW_OP_BITS, ROW_SHIFT_BITS, ROW_LATE_OPS } from './units/row-unit.ts';
 import { OP, XSEL, YSEL, WSEL, M1REG, M2REG, DST, type FieldName } from './isa.ts';
@@ -200,10 +200,22 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const offW = Math.max(nW, g.tokenBits, 10);
     // The BitLinear's scalars (normalize16 and 127 / m of m, then rsqrt of S), one after the other.
     const scalarStart = m.wire('scalar_start', Bool);
-    const scalarMode = m.wire('scalar_mode', Bool);
+    const scalarMode = m.wire('scalar_mode', UInt(2));
     const scalarValue = m.wire('scalar_value', UInt(MAX_SCALAR_WIDTH));
     const scalarTableData = m.wire('scalar_table_data', UInt(16));
-    const scalar = m.instance('u_scalar', scalarSerial(), { start: scalarStart, mode: scalarMode, value: scalarValue, table_data: scalarTableData });
+    const scalarA = m.wire('scalar_a', UInt(16));
+    const scalarB = m.wire('scalar_b', UInt(16));
+    const scalarExpIn = m.wire('scalar_exp_in', SInt(SCALAR_SERIAL_EXP_BITS));
+    const scalar = m.instance('u_scalar', scalarSerial(), {
+      start: scalarStart,
+      mode: scalarMode,
+      value: scalarValue,
+      a: scalarA,
+      b: scalarB,
+      c: fCmant,
+      exp_in: scalarExpIn,
+      table_data: scalarTableData,
+    });
     const scalarDone = scalar.out('done');
     const paramOff = m.wire('param_off', UInt(offW));
     m.comb(() => {
@@ -337,28 +349,19 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const normGo = m.let('norm_go', fsm.is('bl_stats').and(mSeen).and(sSeen));
     const rsqrtGo = m.let('rsqrt_go', fsm.is('bl_norm').and(scalarDone));
     // m, then S, as the row unit holds them from m_valid and s_valid on
-    m.assign(scalarStart, normGo.or(rsqrtGo));
-    m.assign(scalarMode, rsqrtGo);
     m.assign(scalarValue, mux(rsqrtGo, fit(row.out('s'), MAX_SCALAR_WIDTH), fit(row.out('m'), MAX_SCALAR_WIDTH)));
     const qDone = m.reg('q_done', Bool, { reset: 0 });
     const scaleReady = m.reg('scale_ready', Bool, { reset: 0 });
+    // With rsqrt done, the same unit computes the output scale (M, E) from mm, t and C while pass 2 runs.
     const scaleSetup = m.let('scale_setup', fsm.is('bl_rsqrt').and(scalarDone));
-    const scale = m.instance('u_scale', bitLinearScale({ maxCols: g.maxCols, maxRows: g.maxRows }), {
-      setup: scaleSetup,
-      mm_mant: mmMant,
-      mm_exp: mmExp,
-      t_mant: scalar.out('mant'),
-      t_exp: scalar.out('exp'),
-      c_mant: fCmant,
-      c_exp: fCexp,
-      norm_exp: fNexp,
-      zero: mmZero.or(scalar.out('zero')),
-      // only the setup is used: the row unit applies the scale (SCALE), on the multiplier it already has
-      in_valid: lit(0, Bool),
-      acc: lit(0, SInt(matvecAccWidth(g.maxCols))),
-      row: lit(0, UInt(Math.max(1, clog2(g.maxRows)))),
-    });
-    m.sink(scale.out('busy'), scale.out('out_valid'), scale.out('out'), scale.out('out_row'));
+    const scalePending = m.reg('scale_pending', Bool, { reset: 0 });
+    m.assign(scalarStart, normGo.or(rsqrtGo).or(scaleSetup));
+    m.assign(scalarMode, mux(normGo, lit(SCALAR_MODE.normalize, UInt(2)), mux(rsqrtGo, lit(SCALAR_MODE.rsqrt, UInt(2)), lit(SCALAR_MODE.scale, UInt(2)))));
+    m.assign(scalarA, mmMant);
+    m.assign(scalarB, scalar.out('mant')); // rsqrt's t, in the cycle it is done
+    // exp_in = mm_exp + t_exp + C's exp + the norm's exp + 8 (numerics/bitlinear.ts step 6)
+    const eW = SCALAR_SERIAL_EXP_BITS + 2;
+    m.assign(scalarExpIn, mmExp.ext(eW).add(scalar.out('exp').ext(eW)).add(fCexp.ext(eW)).add(fNexp.ext(eW)).add(SCALE_EXP_CONST).trunc(SCALAR_SERIAL_EXP_BITS));
     m.sync(() => {
       m.if(row.out('m_valid'), () => mSeen.set(1));
       m.if(row.out('s_valid'), () => sSeen.set(1));
@@ -368,11 +371,15 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
         mmZero.set(scalar.out('zero'));
         recip.set(scalar.out('table_word').trunc(RECIP_BITS));
       });
-      m.if(scaleSetup, () => scaleZero.set(mmZero.or(scalar.out('zero'))));
-      m.if(scale.out('scale_valid'), () => {
+      m.if(scaleSetup, () => {
+        scaleZero.set(mmZero.or(scalar.out('zero')));
+        scalePending.set(1);
+      });
+      m.if(scalePending.and(scalarDone), () => {
+        scalePending.set(0);
         scaleReady.set(1);
-        scaleM.set(scale.out('scale_mant'));
-        scaleShift.set(scale.out('scale_exp').neg().ext(ROW_SHIFT_BITS));
+        scaleM.set(scalar.out('mant'));
+        scaleShift.set(scalar.out('exp').neg().ext(ROW_SHIFT_BITS));
       });
       m.if(fsm.is('decode'), () => {
         mSeen.set(0);

@@ -53,5 +53,14 @@ describe('the accelerator against the fixed-point engine', () => {
     expect(r.mismatches).toEqual([]);
     expect(r.bitExact).toBe(true);
     expect(r.tokens).toEqual(r.goldenTokens);
+    expect(r.stepCycles[0]).toBe(predictCycles(r.program).total);
+  }, 10 * MINUTES);
+
+  it('runs a model so small that the matvec waits for the output scale (d=16, one layer, 8 lanes)', async () => {
+    const weights = randomModel({ hiddenSize: 16, intermediateSize: 24, numLayers: 1, vocabSize: 50 }, 3);
+    const r = await simulateAccel({ weights, config: { target: 'generic', lanes: 8 }, prompt: [7, 42], tokens: 6 });
+    expect(r.mismatches).toEqual([]);
+    expect(r.tokens).toEqual(r.goldenTokens);
+    expect(new Set(r.stepCycles)).toEqual(new Set([predictCycles(r.program).total]));
   }, 10 * MINUTES);
 });

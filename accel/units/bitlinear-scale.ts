@@ -78,6 +78,8 @@ const PROD_BITS = 3 * MANT; // 48
 const OUT_LEFT = ACT.bits - 1; // 23: the largest left shift that still matters
 /** E = sh + mm_exp + t_exp + c_exp + norm_exp + EXP_CONST. */
 const EXP_CONST = -ACT.frac + (ACT.frac - SUMSQ_SHIFT) + ACT.frac; // 8
+/** The constant of E (numerics/bitlinear.ts step 6), for other units that compute it. */
+export const SCALE_EXP_CONST = EXP_CONST;
 /** sh = highBit(prod) - 15 = (PROD_BITS - 1 - k) - (MANT - 1) = SH_BASE - k. */
 const SH_BASE = PROD_BITS - MANT; // 32
 

@@ -1,12 +1,21 @@
-// The per-BitLinear scalars, computed one at a time in a few cycles: numerics' normalize16 + recip127
-// of m = max |p|, and rsqrtFixed of the energy S (numerics/scalars.ts), bit for bit. Each runs once
-// per BitLinear, so this serial unit replaces the two pipelined scalar units (scalar-unit.ts) on the
-// UP5K, where flip-flops are the scarce resource: one 53-bit register instead of two pipelines.
+// The per-BitLinear scalars, computed one at a time in a few cycles, bit for bit: numerics'
+// normalize16 + recip127 of m = max |p| and rsqrtFixed of the energy S (numerics/scalars.ts), and the
+// output scale (M, E) of numerics/bitlinear.ts step 6. Each runs once per BitLinear, so this serial
+// unit replaces the two pipelined scalar units (scalar-unit.ts) and the output scale unit's setup
+// (bitlinear-scale.ts) on the UP5K, where logic cells are the scarce resource: one 53-bit register,
+// one adder and one shifter for all three.
 //
-//   start (a pulse) with mode and value -> `scalarSerialCycles` later, done (a pulse) with
-//     mode 0, normalize:  mant = normalize16(m).mant, exp = normalize16(m).exp, table_word = RECIP_TABLE[mant >> 6]
-//     mode 1, rsqrt:      mant = table_word = RSQRT_TABLE[index], exp = rsqrtFixed(S).exp
-//   and zero = (value == 0) (numerics never asks for either then; the results are unspecified).
+//   start (a pulse) with mode and its inputs -> done (a pulse) `scalarSerialCycles(mode)` later, with
+//     mode 0, normalize:  value = m: mant = normalize16(m).mant, exp = normalize16(m).exp,
+//                         table_word = RECIP_TABLE[mant >> 6]
+//     mode 1, rsqrt:      value = S: mant = table_word = RSQRT_TABLE[index], exp = rsqrtFixed(S).exp
+//     mode 2, scale:      a = mm_mant, b = t_mant, c = C's mantissa, exp_in = the sum of the four exponents
+//                         (mm, t, C, norm) + 8: prod = a b c, sh = highBit(prod) - 15,
+//                         mant = M = shiftRound(prod, sh), exp = E = sh + exp_in; M = 2^16 comes out as
+//                         2^15 with E + 1 (the same value; what bitlinear-scale.ts does)
+//   and zero = (value == 0) (numerics never asks for modes 0 and 1 then; their results are unspecified).
+//
+// Mode 2 multiplies by shift-and-add, 16 cycles per factor: X += b[i] ? a << i, then X += c[i] ? ab << i.
 //
 // Normalisation in nine fixed steps, one per cycle: X = value (53 bits); for a = 16, 16, 16, 4, 4, 4, 1,
 // 1, 1, if the top a bits of X are 0, X <<= a and c += a. Then X[52] = 1 and hb = highBit(value) = 52 - c.
@@ -23,6 +32,7 @@ import { Bool, SInt, UInt } from '../../hdl/core/types.ts';
 import { Fsm } from '../../hdl/core/fsm.ts';
 import { RECIP, RSQRT } from '../../numerics/formats.ts';
 import { RECIP_BITS, RSQRT_MANT_BITS, MAX_SCALAR_WIDTH } from './scalar-unit.ts';
+import { SCALE_E_BITS } from './bitlinear-scale.ts';
 
 /** Width of the value register: numerics' integers are below 2^53. */
 const W = MAX_SCALAR_WIDTH;
@@ -32,21 +42,32 @@ const W = MAX_SCALAR_WIDTH;
  * bit (hold, 16, 4, 1) instead of the 7:1 of a 32, 16, .., 1 schedule.
  */
 const STEPS = [16, 16, 16, 4, 4, 4, 1, 1, 1];
-/** Width of exp: rsqrt's -23 - k for k in [-7, 19] and normalize's hb - 15 in [-15, 37] fit SInt(7). */
-export const SCALAR_SERIAL_EXP_BITS = 7;
+/** Width of exp: E of the output scale (SCALE_E_BITS); rsqrt's and normalize's exponents fit it too. */
+export const SCALAR_SERIAL_EXP_BITS = SCALE_E_BITS;
+/** Modes. */
+export const SCALAR_MODE = { normalize: 0, rsqrt: 1, scale: 2 } as const;
+/** mm_exp, t_exp, C's and the norm's exponent of the output scale, summed with the constant of numerics step 6. */
+const EXP_IN_BITS = SCALE_E_BITS;
 /** Width of table_addr: the rsqrt table's 768 words. */
 export const SCALAR_SERIAL_ADDR_BITS = 10;
 
-/** Cycles from the cycle start is 1 to the cycle done is 1: the start, the steps, the table address, the table word. */
-export function scalarSerialCycles(): number {
-  return STEPS.length + 3;
+/**
+ * Cycles from the cycle start is 1 to the cycle done is 1: the start, the steps, then the table address
+ * and word (modes 0, 1) or the two 16-cycle multiplications before the steps and the rounding (mode 2).
+ */
+export function scalarSerialCycles(mode: keyof typeof SCALAR_MODE = 'normalize'): number {
+  return mode === 'scale' ? 1 + 32 + STEPS.length + 1 : STEPS.length + 3;
 }
 
 export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Record<string, never>) => {
   if (RECIP.mantissaBits !== 16 || RSQRT.mantissaBits !== 16 || RECIP.indexBits !== 10 || RSQRT.indexBits !== 10) throw new RangeError('scalar serial unit: unexpected RECIP/RSQRT formats');
   const start = m.input('start', Bool);
-  const mode = m.input('mode', Bool);
+  const mode = m.input('mode', UInt(2));
   const value = m.input('value', UInt(W));
+  const aIn = m.input('a', UInt(16));
+  const bIn = m.input('b', UInt(16));
+  const cIn = m.input('c', UInt(16));
+  const expIn = m.input('exp_in', SInt(EXP_IN_BITS));
   const tableData = m.input('table_data', UInt(Math.max(RECIP_BITS, RSQRT_MANT_BITS)));
   const tableAddr = m.output('table_addr', UInt(SCALAR_SERIAL_ADDR_BITS));
   const tableRd = m.output('table_rd', Bool);
@@ -56,8 +77,15 @@ export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Re
   const table = m.output('table_word', UInt(tableData.width), { reg: true });
   const zero = m.output('zero', Bool, { reg: true });
 
-  const fsm = new Fsm(m, 'state', ['idle', 'step', 'addr', 'data'] as const);
+  const fsm = new Fsm(m, 'state', ['idle', 'mul', 'step', 'addr', 'data', 'round'] as const);
   const x = m.reg('x', UInt(W));
+  // mode 2: the multiplicand (a, then a b) and the multiplier bits (b, then c), shifted one per cycle
+  const mcand = m.reg('mcand', UInt(48));
+  const mplier = m.reg('mplier', UInt(16));
+  const cKeep = m.reg('c_keep', UInt(16));
+  const expKeep = m.reg('exp_keep', SInt(EXP_IN_BITS));
+  const mulCount = m.reg('mul_count', UInt(5));
+  const scaleMode = m.reg('scale_mode', Bool);
   const c = m.reg('lz', UInt(6)); // leading zeros found so far
   const step = m.reg('step', UInt(4));
   const rsqrtMode = m.reg('rsqrt_mode', Bool);
@@ -94,13 +122,34 @@ export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Re
     fsm.switch({
       idle: () => {
         m.if(start, () => {
-          x.set(value);
+          x.set(mux(mode.eq(SCALAR_MODE.scale), lit(0, UInt(W)), value));
           c.set(0);
           step.set(0);
-          rsqrtMode.set(mode);
+          rsqrtMode.set(mode.eq(SCALAR_MODE.rsqrt));
+          scaleMode.set(mode.eq(SCALAR_MODE.scale));
           zero.set(value.eq(0));
-          fsm.goto('step');
+          mcand.set(aIn.zext(48));
+          mplier.set(bIn);
+          cKeep.set(cIn);
+          expKeep.set(expIn);
+          mulCount.set(0);
+          m.if(mode.eq(SCALAR_MODE.scale), () => fsm.goto('mul')).else(() => fsm.goto('step'));
         });
+      },
+      mul: () => {
+        // X += mplier[0] ? mcand : 0, the multiplicand one place up each cycle; after 16 cycles X = a b,
+        // which becomes the multiplicand of c (and X restarts at 0); after 32, X = a b c.
+        const sum = x.add(mux(mplier.bit(0), mcand.zext(W), lit(0, UInt(W)))).trunc(W);
+        x.set(sum);
+        mcand.set(mcand.shl(1).trunc(48));
+        mplier.set(mplier.shr(1));
+        mulCount.set(mulCount.add(1).trunc(5));
+        m.if(mulCount.eq(15), () => {
+          mcand.set(sum.trunc(48)); // a b < 2^32
+          mplier.set(cKeep);
+          x.set(lit(0, UInt(W)));
+        });
+        m.if(mulCount.eq(31), () => fsm.goto('step'));
       },
       step: () => {
         m.if(topZero, () => {
@@ -108,11 +157,22 @@ export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Re
           c.set(c.add(amount).trunc(6));
         });
         step.set(step.add(1).trunc(4));
-        m.if(step.eq(STEPS.length - 1), () => fsm.goto('addr'));
+        m.if(step.eq(STEPS.length - 1), () => {
+          m.if(scaleMode, () => fsm.goto('round')).else(() => fsm.goto('addr'));
+        });
+      },
+      round: () => {
+        // M = shiftRound(prod, sh) = (floor(prod / 2^(sh - 1)) + 1) >> 1 = (X[52:36] + 1) >> 1; sh = hb - 15
+        const m17 = x.slice(W - 1, W - 17).add(1).shr(1).trunc(17);
+        const wraps = m17.bit(16); // M = 2^16: held as 2^15 with E + 1
+        mant.set(mux(wraps, lit(1 << 15, UInt(16)), m17.trunc(16)));
+        exp.set(hb.sub(RECIP.mantissaBits - 1).ext(EXP_IN_BITS + 1).add(expKeep).add(wraps.zext(2).asSigned()).trunc(SCALAR_SERIAL_EXP_BITS));
+        done.set(1);
+        fsm.goto('idle');
       },
       addr: () => {
         mant.set(x.slice(W - 1, W - 16)); // normalize16's mantissa (the rsqrt result replaces it)
-        exp.set(mux(rsqrtMode, lit(-RSQRT.frac, SInt(8)).sub(k).trunc(SCALAR_SERIAL_EXP_BITS), hb.sub(RECIP.mantissaBits - 1).trunc(SCALAR_SERIAL_EXP_BITS)));
+        exp.set(mux(rsqrtMode, lit(-RSQRT.frac, SInt(8)).sub(k), hb.sub(RECIP.mantissaBits - 1)).ext(SCALAR_SERIAL_EXP_BITS));
         fsm.goto('data');
       },
       data: () => {
