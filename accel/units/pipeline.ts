@@ -1,7 +1,8 @@
 // Pipeline registers for the accelerator's units. Wrapped in hdlHelper, so each register's
 // `// src:` comment names the unit's line that asked for it, not this file.
 import { hdlHelper } from '../../hdl/core/source.ts';
-import type { Expr } from '../../hdl/core/expr.ts';
+import { cat, lit, type Expr } from '../../hdl/core/expr.ts';
+import { Bool, UInt } from '../../hdl/core/types.ts';
 import type { Module } from '../../hdl/core/module.ts';
 import type { Signal } from '../../hdl/core/signal.ts';
 
@@ -28,3 +29,28 @@ export function shiftChunks(bits: number): number[] {
   const base = Math.floor(bits / n);
   return Array.from({ length: n }, (_, i) => base + (i < bits % n ? 1 : 0));
 }
+
+/**
+ * Several values delayed together by n cycles in one block-RAM ring (depth RING_DEPTH, written every
+ * cycle at a free-running pointer, read at pointer - (n - 1): the registered read gives the word written
+ * n cycles before). Where flip-flops are scarce: n registers per bit become a share of an EBR.
+ */
+export const RING_DEPTH = 32;
+export const delayRing = hdlHelper((m: Module, name: string, parts: Record<string, Expr>, n: number): Record<string, Expr> => {
+  if (n < 2 || n > RING_DEPTH) throw new RangeError(`${name}: a delay ring holds 2 .. ${RING_DEPTH} cycles, not ${n}`);
+  const ptrBits = Math.log2(RING_DEPTH);
+  const ptr = m.reg(`${name}_ptr`, UInt(ptrBits));
+  m.sync(() => ptr.set(ptr.add(1).trunc(ptrBits)));
+  const word = cat(...Object.values(parts).map((v) => v.asUnsigned()));
+  const ring = m.memory(`${name}_ring`, word.type, RING_DEPTH);
+  ring.write(ptr, word, lit(1, Bool));
+  const q = ring.read(ptr.sub(n - 1).trunc(ptrBits), { name: `${name}_q` });
+  const out: Record<string, Expr> = {};
+  let hi = word.width;
+  for (const [k, v] of Object.entries(parts)) {
+    const bits = q.slice(hi - 1, hi - v.width);
+    hi -= v.width;
+    out[k] = v.signed ? bits.asSigned() : bits;
+  }
+  return out;
+});

@@ -78,7 +78,7 @@ export interface RowUnitParams {
 }
 
 // The interpolation's 10 x 8 product goes on an SB_MAC16: the row unit leaves one of the UP5K's eight free.
-const SIG: SigmoidUnitParams = { inputReg: 1, siluStages: 1, productPort: 1 };
+const SIG: SigmoidUnitParams = { inputReg: 1, siluStages: 1, productPort: 1, xRing: 1 };
 /** Cycles of the shared schedule (see the header). */
 const T = {
   prod: sigmoidUnitProductLatency(SIG), // 7: x w

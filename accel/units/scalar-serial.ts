@@ -15,7 +15,8 @@
 //                         2^15 with E + 1 (the same value; what bitlinear-scale.ts does)
 //   and zero = (value == 0) (numerics never asks for modes 0 and 1 then; their results are unspecified).
 //
-// Mode 2 multiplies by shift-and-add, 16 cycles per factor: X += b[i] ? a << i, then X += c[i] ? ab << i.
+// Mode 2 multiplies on one 16 x 16 multiplier (an SB_MAC16), three products in six cycles:
+// ab = a b, lo = ab[15:0] c, hi = ab[31:16] c, then X = hi 2^16 + lo = a b c.
 //
 // Normalisation in nine fixed steps, one per cycle: X = value (53 bits); for a = 16, 16, 16, 4, 4, 4, 1,
 // 1, 1, if the top a bits of X are 0, X <<= a and c += a. Then X[52] = 1 and hb = highBit(value) = 52 - c.
@@ -44,6 +45,8 @@ const W = MAX_SCALAR_WIDTH;
 const STEPS = [16, 16, 16, 4, 4, 4, 1, 1, 1];
 /** Width of exp: E of the output scale (SCALE_E_BITS); rsqrt's and normalize's exponents fit it too. */
 export const SCALAR_SERIAL_EXP_BITS = SCALE_E_BITS;
+/** Cycles of mode 2's three products. */
+const MUL_CYCLES = 6;
 /** Modes. */
 export const SCALAR_MODE = { normalize: 0, rsqrt: 1, scale: 2 } as const;
 /** mm_exp, t_exp, C's and the norm's exponent of the output scale, summed with the constant of numerics step 6. */
@@ -56,7 +59,7 @@ export const SCALAR_SERIAL_ADDR_BITS = 10;
  * and word (modes 0, 1) or the two 16-cycle multiplications before the steps and the rounding (mode 2).
  */
 export function scalarSerialCycles(mode: keyof typeof SCALAR_MODE = 'normalize'): number {
-  return mode === 'scale' ? 1 + 32 + STEPS.length + 1 : STEPS.length + 3;
+  return mode === 'scale' ? 1 + MUL_CYCLES + STEPS.length + 1 : STEPS.length + 3;
 }
 
 export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Record<string, never>) => {
@@ -79,12 +82,15 @@ export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Re
 
   const fsm = new Fsm(m, 'state', ['idle', 'mul', 'step', 'addr', 'data', 'round'] as const);
   const x = m.reg('x', UInt(W));
-  // mode 2: the multiplicand (a, then a b) and the multiplier bits (b, then c), shifted one per cycle
-  const mcand = m.reg('mcand', UInt(48));
-  const mplier = m.reg('mplier', UInt(16));
+  // mode 2: the multiplier's operands and registered product, a b's high half, the low partial product
+  const opA = m.reg('mul_a', UInt(16));
+  const opB = m.reg('mul_b', UInt(16));
+  const pr = m.reg('mul_p', UInt(32));
+  const abHigh = m.reg('ab_high', UInt(16));
+  const lo = m.reg('mul_lo', UInt(32));
   const cKeep = m.reg('c_keep', UInt(16));
   const expKeep = m.reg('exp_keep', SInt(EXP_IN_BITS));
-  const mulCount = m.reg('mul_count', UInt(5));
+  const mulCount = m.reg('mul_count', UInt(3));
   const scaleMode = m.reg('scale_mode', Bool);
   const c = m.reg('lz', UInt(6)); // leading zeros found so far
   const step = m.reg('step', UInt(4));
@@ -128,8 +134,8 @@ export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Re
           rsqrtMode.set(mode.eq(SCALAR_MODE.rsqrt));
           scaleMode.set(mode.eq(SCALAR_MODE.scale));
           zero.set(value.eq(0));
-          mcand.set(aIn.zext(48));
-          mplier.set(bIn);
+          opA.set(aIn);
+          opB.set(bIn);
           cKeep.set(cIn);
           expKeep.set(expIn);
           mulCount.set(0);
@@ -137,19 +143,22 @@ export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Re
         });
       },
       mul: () => {
-        // X += mplier[0] ? mcand : 0, the multiplicand one place up each cycle; after 16 cycles X = a b,
-        // which becomes the multiplicand of c (and X restarts at 0); after 32, X = a b c.
-        const sum = x.add(mux(mplier.bit(0), mcand.zext(W), lit(0, UInt(W)))).trunc(W);
-        x.set(sum);
-        mcand.set(mcand.shl(1).trunc(48));
-        mplier.set(mplier.shr(1));
-        mulCount.set(mulCount.add(1).trunc(5));
-        m.if(mulCount.eq(15), () => {
-          mcand.set(sum.trunc(48)); // a b < 2^32
-          mplier.set(cKeep);
-          x.set(lit(0, UInt(W)));
+        // 0: p = a b   1: ab_high, (a b)[15:0] x c   2: p = lo   3: lo, ab_high x c   4: p = hi   5: X = hi 2^16 + lo
+        pr.set(opA.mul(opB));
+        mulCount.set(mulCount.add(1).trunc(3));
+        m.if(mulCount.eq(1), () => {
+          abHigh.set(pr.slice(31, 16));
+          opA.set(pr.slice(15, 0));
+          opB.set(cKeep);
         });
-        m.if(mulCount.eq(31), () => fsm.goto('step'));
+        m.if(mulCount.eq(3), () => {
+          lo.set(pr);
+          opA.set(abHigh);
+        });
+        m.if(mulCount.eq(5), () => {
+          x.set(cat(pr, lit(0, UInt(16))).zext(W).add(lo.zext(W)).trunc(W));
+          fsm.goto('step');
+        });
       },
       step: () => {
         m.if(topZero, () => {

@@ -39,7 +39,7 @@ import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt, clog2 } from '../../hdl/core/types.ts';
 import { ACT, GATE, SIGMOID } from '../../numerics/formats.ts';
 import { SIGMOID_TABLE } from '../../numerics/tables.ts';
-import { regOf, delay } from './pipeline.ts';
+import { regOf, delay, delayRing } from './pipeline.ts';
 import { hdlHelper } from '../../hdl/core/source.ts';
 
 export interface SigmoidUnitParams {
@@ -65,6 +65,11 @@ export interface SigmoidUnitParams {
    * `prod` leaves `sigmoidUnitProductLatency` cycles after x, and `x_out` (x itself) with it. Default 0.
    */
   productPort?: number;
+  /**
+   * 1: x's way from the input register to the product stage (five registers, 120 flip-flops) is a
+   * block-RAM ring instead (two EBRs): for the UP5K, where logic cells run out before EBRs. Default 0.
+   */
+  xRing?: number;
 }
 
 export const SIGMOID_UNIT_DEFAULTS: SigmoidUnitParams = { inputReg: 1, siluStages: 1 };
@@ -174,7 +179,9 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   const oddAddr1 = stage('odd_addr_1', oddAddr);
   const swap1 = stage('idx_odd_1', idx.bit(0));
   const frac1 = stage('frac_1', frac);
-  const x1 = stage('x_1', x);
+  // x for the product stage: five registers, or one ring (xRing) read in the cycle x5 would be loaded
+  const xAtProduct = p.xRing ? delayRing(m, 'x', { x }, 5).x! : undefined;
+  const x1 = p.xRing ? x : stage('x_1', x);
   const valid1 = validStage('valid_1', valid);
 
   // ---- S2: synchronous ROM reads (SB_RAM40_4K) ------------------------------------------------
@@ -184,7 +191,7 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   const oddWord = oddBank.read(oddAddr1, { name: 'odd_q' });
   const swap2 = stage('idx_odd_2', swap1);
   const frac2 = stage('frac_2', frac1);
-  const x2 = stage('x_2', x1);
+  const x2 = p.xRing ? x1 : stage('x_2', x1);
   const valid2 = validStage('valid_2', valid1);
 
   // ---- S3: base and step ------------------------------------------------------------------------
@@ -193,7 +200,7 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   const base3 = stage('base_3', lo);
   const step3 = stage('step_3', hi.sub(lo).trunc(g.stepBits)); // the table is nondecreasing: 0 .. maxStep
   const frac3 = stage('frac_3', frac2);
-  const x3 = stage('x_3', x2);
+  const x3 = p.xRing ? x2 : stage('x_3', x2);
   const valid3 = validStage('valid_3', valid2);
 
   // ---- S4: interpolation product ----------------------------------------------------------------
@@ -211,7 +218,7 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   } else interp = step3.mul(frac3);
   const prod4 = stage('interp_4', interp); // UInt(stepBits + 8)
   const base4 = stage('base_4', base3);
-  const x4 = stage('x_4', x3);
+  const x4 = p.xRing ? x3 : stage('x_4', x3);
   const valid4 = validStage('valid_4', valid3);
 
   // ---- S5: sig = a + shiftRound(d * frac, 8) ----------------------------------------------------
@@ -219,7 +226,7 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   // one adder instead of two.
   const sum = cat(base4, lit(1 << (g.stepShift - 1), UInt(g.stepShift))).add(prod4);
   const sig5 = stage('sig_5', sum.shr(g.stepShift).trunc(GATE.bits)); // <= max entry <= 32768
-  const x5 = stage('x_5', x4);
+  const x5 = xAtProduct ?? stage('x_5', x4);
   const valid5 = validStage('valid_5', valid4);
 
   // ---- S6: SiLU product x * sig[14:0] (signed; sig[14:0] gains a zero sign bit) -----------------
