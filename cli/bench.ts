@@ -2,6 +2,7 @@
 //   - golden model: tokens/s of the float and fixed engines, single thread, on tiny and small
 //   - HDL: elaborate + print the ternary lane at several sizes (what every gen-rtl run pays)
 //   - Verilator: simulated cycles per second of the 64-lane ternary lane (pipelined, one vector a cycle)
+//   - Verilator: the whole accelerator on the tiny model, cycles/s and tokens/s, with and without debug read-out
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -11,6 +12,8 @@ import { emitVerilog } from '../hdl/verilog/emit.ts';
 import { clog2 } from '../hdl/core/types.ts';
 import { checkLane } from '../sim/lane-check.ts';
 import { EMBEDDED_MODEL, makeEngine, openModel } from '../model/open.ts';
+import { simulateAccel } from '../sim/accel-sim.ts';
+import { DEFAULT_CONFIG } from '../accel/config.ts';
 
 const small = path.resolve('..', 'shared', 'models', 'small');
 const text = Buffer.from('First Citizen:\nBefore we proceed any further, hear me speak.\n'.repeat(40));
@@ -46,3 +49,17 @@ console.log(
   `verilator: ternary_lane n=64: ${r.cycles} cycles in ${r.wallSeconds.toFixed(2)} s = ${(r.cycles / r.wallSeconds / 1e6).toFixed(2)} M cycles/s ` +
     `(harness-driven, 3 port writes per cycle; ${r.mismatches.length} mismatches)`,
 );
+
+// The accelerator in Verilator (the tiny model for the UP5K): the board's view (debug read-out off)
+// and the co-simulation's (every layer's input and state and the logits read out and compared).
+{
+  const m = openModel(EMBEDDED_MODEL);
+  const prompt = m.tokenizer.encode('ROMEO:\n');
+  for (const debug of [false, true]) {
+    const r = await simulateAccel({ weights: m.weights, config: DEFAULT_CONFIG.up5k, prompt, tokens: 64, debug });
+    console.log(
+      `accel tiny/up5k in Verilator (${debug ? 'debug read-out and compare' : 'as a board'}): ${(r.cyclesPerSecond / 1e6).toFixed(2)} M cycles/s, ` +
+        `${r.tokensPerSecond.toFixed(1)} tokens/s; ${r.cyclesPerToken} cycles per token (bound ${r.boundCycles}, ${(r.cyclesPerToken / r.boundCycles).toFixed(2)}x)`,
+    );
+  }
+}
