@@ -39,6 +39,9 @@ export function generateAccel(weights: WeightSource, config: AccelConfig, dir: s
   const top = accelTop(prog);
   fs.mkdirSync(dir, { recursive: true });
   const verilog = writeVerilog(elaborate(top), dir);
+  // Verilog left by an earlier design would be read by `yosys *.v` and mislead: keep only this one's.
+  const current = new Set(verilog.map((f) => path.basename(f)));
+  for (const f of fs.readdirSync(dir)) if (f.endsWith('.v') && !current.has(f)) fs.rmSync(path.join(dir, f));
   const imageBin = path.join(dir, 'weights.bin');
   writeIfChanged(imageBin, Buffer.from(prog.image.buffer, prog.image.byteOffset, prog.image.byteLength));
   const programHex = path.join(dir, 'program.hex');

@@ -69,7 +69,7 @@ import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt } from '../../hdl/core/types.ts';
 import { ACT, GATE, NORM_WEIGHT } from '../../numerics/formats.ts';
 import { sigmoidUnit, sigmoidUnitLatency, type SigmoidUnitParams } from './sigmoid-unit.ts';
-import { regOf } from './pipeline.ts';
+import { regOf, delayRing } from './pipeline.ts';
 import { hdlHelper } from '../../hdl/core/source.ts';
 
 /** The `op` input's codes. */
@@ -94,8 +94,6 @@ export interface ElementwiseUnitParams {
 
 export const ELEMENTWISE_UNIT_DEFAULTS: ElementwiseUnitParams = { siluStages: 1, delayRam: 0 };
 
-/** Depth of a block-RAM delay ring: delays of 2 .. RING_DEPTH cycles. */
-const RING_DEPTH = 32;
 
 /** The sigmoid units' parameters: the first two are fed by the ports (registered), the third by s'. */
 function sigmoidParams(p: ElementwiseUnitParams): { first: SigmoidUnitParams; second: SigmoidUnitParams } {
@@ -173,31 +171,10 @@ export const elementwiseUnit = defineModule('elementwise_unit', (m: Module, p: E
    * one block-RAM ring written every cycle at `ptr` and read at ptr - (n - 1): its registered read
    * port gives the word written n cycles before.
    */
-  let ptr: Signal | undefined;
   const delayLine = (name: string, parts: Record<string, Expr>, n: number): Record<string, Expr> => {
     const out: Record<string, Expr> = {};
-    if (!p.delayRam) {
-      for (const [k, v] of Object.entries(parts)) out[k] = delay(`${name}_${k}`, v, 0, n);
-      return out;
-    }
-    if (n < 2 || n > RING_DEPTH) throw new RangeError(`elementwise unit: a delay ring holds 2 .. ${RING_DEPTH} cycles, not ${n}`);
-    const ptrBits = Math.log2(RING_DEPTH);
-    if (!ptr) {
-      const r = m.reg('ring_ptr', UInt(ptrBits));
-      m.sync(() => r.set(r.add(1).trunc(ptrBits)));
-      ptr = r;
-    }
-    const values = Object.values(parts);
-    const word = cat(...values);
-    const ring = m.memory(`${name}_ring`, word.type, RING_DEPTH);
-    ring.write(ptr, word, lit(1, Bool));
-    const q = ring.read(ptr.sub(n - 1).trunc(ptrBits), { name: `${name}_${n}` });
-    let hi = word.width;
-    for (const [k, v] of Object.entries(parts)) {
-      const bits = q.slice(hi - 1, hi - v.width);
-      hi -= v.width;
-      out[k] = v.signed ? bits.asSigned() : bits;
-    }
+    if (p.delayRam) return delayRing(m, name, parts, n);
+    for (const [k, v] of Object.entries(parts)) out[k] = delay(`${name}_${k}`, v, 0, n);
     return out;
   };
   /** sat24 of a signed value one bit wider than ACT. */
