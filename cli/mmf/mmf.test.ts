@@ -76,4 +76,24 @@ describe('mmf', { timeout: 240_000 }, () => {
     }
     expect(mmf('generate', '--model', dir, '--prompt', 'x').stderr).toMatch(/model\.safetensors: .*truncated/);
   });
+
+  it('sim --json: one JSON object, the generated tokens only, bit-exact, on the generic target', () => {
+    const small = path.resolve(repo, '..', 'shared', 'models', 'small');
+    const model = fs.existsSync(small) ? small : path.join(repo, 'models', 'tiny');
+    const r = mmf('sim', '--model', model, '--target', 'generic', '--prompt', 'ROMEO:', '--tokens', '6', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { tokens: number[]; goldenTokens: number[]; bitExact: boolean; cyclesPerToken: number; mismatches: unknown[]; promptTokens: number[] };
+    expect(j.tokens).toHaveLength(6);
+    expect(j.tokens).toEqual(j.goldenTokens);
+    expect(j.bitExact).toBe(true);
+    expect(j.mismatches).toEqual([]);
+    expect(j.cyclesPerToken).toBeGreaterThan(0);
+    expect(j.promptTokens).toEqual([82, 79, 77, 69, 79, 58]);
+  });
+
+  it('sim: bad hardware options are one line on stderr', () => {
+    expect(mmf('sim', '--lanes', '24', '--tokens', '2').stderr).toMatch(/^mmf: --lanes: lanes must be a power of two/);
+    expect(mmf('sim', '--target', 'ecp5', '--tokens', '2').stderr).toMatch(/^mmf: --target must be one of up5k, generic, got 'ecp5'$/);
+    expect(mmf('sim', '--tokens', '0').stderr).toMatch(/^mmf: --tokens must be a positive integer/);
+  });
 });
