@@ -432,23 +432,20 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const dstIs = (x: number) => eq(fDst, x);
     const rowHigh = m.let('row_high', outIdx.zext(idxW + 1).ge(I));
     const rowLow = m.let('row_minus_i', outIdx.zext(idxW + 1).sub(I).trunc(idxW));
-    const wIdx = outIdx;
-    const wData = rowOut;
-    const blData = rowOut;
     // M1: H, G, A (A also takes the gate rows of a split and the logits).
     const m1WBase = mux(dstIs(DST.h), lit(0, UInt(aw(m1Depth))), mux(dstIs(DST.g), lit(d, UInt(aw(m1Depth))), lit(2 * d, UInt(aw(m1Depth)))));
     const toM1 = dstIs(DST.h).or(dstIs(DST.g)).or(dstIs(DST.a)).or(dstIs(DST.logits)).or(dstIs(DST.split).and(rowHigh.not()));
-    M1.write(regionAddr(m1WBase, wIdx, m1Depth), wData, anyWrite.and(toM1));
+    M1.write(regionAddr(m1WBase, outIdx, m1Depth), rowOut, anyWrite.and(toM1));
     const toM2 = dstIs(DST.u).or(dstIs(DST.s));
-    M2.write(regionAddr(mux(dstIs(DST.s), sBase, lit(0, UInt(aw(m2Depth)))), wIdx, m2Depth), wData, anyWrite.and(toM2));
+    M2.write(regionAddr(mux(dstIs(DST.s), sBase, lit(0, UInt(aw(m2Depth)))), outIdx, m2Depth), rowOut, anyWrite.and(toM2));
     const toM3 = dstIs(DST.b).or(dstIs(DST.split).and(rowHigh));
-    M3.write(regionAddr(0, mux(dstIs(DST.split), rowLow.zext(idxW), wIdx), m3Depth), wData, anyWrite.and(toM3));
+    M3.write(regionAddr(0, mux(dstIs(DST.split), rowLow.zext(idxW), outIdx), m3Depth), rowOut, anyWrite.and(toM3));
 
     // Argmax over the logits, first maximum wins (as model/engine.ts argmax).
     const best = m.reg('best', act);
     m.sync(() => {
-      m.if(blOut.and(dstIs(DST.logits)).and(outIdx.eq(0).or(blData.gt(best))), () => {
-        best.set(blData);
+      m.if(blOut.and(dstIs(DST.logits)).and(outIdx.eq(0).or(rowOut.gt(best))), () => {
+        best.set(rowOut);
         tokOutData.set(fit(outIdx, g.tokenBits));
       });
     });

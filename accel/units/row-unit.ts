@@ -1,11 +1,11 @@
-// The row unit: every per-element operation of the fixed-point model except the output scale, on one
-// shared datapath sized for the iCE40UP5K (eight SB_MAC16): one sigmoid/SiLU unit (its 24 x 16
-// multiplier also serves the products u * b of the BitLinear quantiser) and one 25 x 25 multiplier MB.
-// One element per cycle, fixed latency `rowUnitLatency`; an `op` input picks the function. The
-// controller runs one op at a time (a pass over a vector) and keeps the per-pass inputs steady while
-// its elements are in flight. Formulas are numerics' (model/fixed/fixed-model.ts, numerics/):
+// The row unit: every per-element operation of the fixed-point model, the BitLinear quantiser's two
+// passes and the BitLinear output scale, on one shared datapath sized for the iCE40UP5K (eight
+// SB_MAC16): one sigmoid/SiLU unit (its 24 x 16 multiplier also forms the products u * b of the
+// quantiser) and one 25 x 25 multiplier MB. One element per cycle, fixed latency; an op picks the
+// function. The controller runs one pass (one op) at a time, lets it drain before the next, and keeps
+// the per-pass inputs steady meanwhile. Formulas are numerics' (model/fixed/fixed-model.ts, numerics/):
 //
-//   op        ports                     out (SInt(24))                                    also
+//   op        operands                  out (SInt(24))                                    also
 //   PRESCALE  x = v, w = norm mantissa  sat24(shiftRound(v w, shift))
 //   RESIDUAL  x = h, y = delta          sat24(h + delta)
 //   STATS     x = u, w = b              -                                                 m = max |u b|, S = sum shiftRound(u, 4)^2
@@ -15,19 +15,24 @@
 //   GATED     x = z, y = c              sat24(shiftRound(c silu(z), 12))
 //   SCALE     x = acc                   sat24(shiftRound(acc M, shift))                   (BitLinear output: M = `mult`, shift = -E)
 //
+// Two ways in. STATS, QUANT, GATE, STATE and GATED need the sigmoid unit: they enter with in_valid,
+// op, x (and w, the b of STATS and QUANT), and their y and w arrive `rowUnitLateOffset` (10) cycles
+// later at y_late and w_late, where they are used (the controller reads them from memory then, rather
+// than this unit carrying them). PRESCALE, RESIDUAL and SCALE need no sigmoid: they enter there, with
+// in_valid_late, op_late, x_late, y_late, w_late, and take 10 cycles less.
+//
 // STATE is numerics' shiftRound(f s + (32768 - f) silu, 15): 32768 silu is a multiple of 2^15, so the
 // one rounding is the rounding of f d. GATE with has_lb = 0 runs the same path with lb' = 0 (f = sig).
 // STATS takes `first` and `last`: m and S restart at `first`; they are final when m_valid and s_valid
-// pulse and hold until the next STATS pass. QUANT reads e + 15 (`qshift`) and R (`recip`) from the controller (normalizeRecipUnit
-// of m); PRESCALE and SCALE read `shift` (numerics' -exp of the norm vector; -E of the output scale);
-// SCALE reads `mult` (the output scale's mantissa M, 0 for a BitLinear whose output is all zero); GATE
-// reads `has_lb`.
+// pulse and hold until the next STATS pass. QUANT reads e + 15 (`qshift`) and R (`recip`) of normalize16
+// and 127 / m; PRESCALE and SCALE read `shift` (numerics' -exp of the norm vector; -E of the output
+// scale); SCALE reads `mult` (the output scale's mantissa M, 0 for a BitLinear whose output is all
+// zero); GATE reads `has_lb`.
 //
-// Pipeline (cycle k: registered k cycles after the element entered):
+// Pipeline (cycle k: registered k cycles after in_valid; late entries start at 10):
 //   0..8    the sigmoid unit on x (input register, clamp, ROM, interpolation, product): sig and silu
 //           at 8; its multiplier computes x * w instead for STATS and QUANT (the product port), at 7
-//   1..10   opnd1 (x for PRESCALE, |shiftRound(x, 4)| for STATS, y for STATE and GATED, x + y for
-//           RESIDUAL) and w in delay lines
+//   7..10   STATS: |shiftRound(x, 4)| from x as the sigmoid unit's delay brings it
 //   8..10   QUANT: p' = shiftRound(x w, e) by the barrel shift (p << 16) >>> (e + 15), then +1 >> 1
 //   8..10   STATS: |x w|, the running max, the held m (m_valid at 10)
 //   11      MB's operands (per op, table below); 12, 13 the product (its DSP register and one more);
