@@ -16,10 +16,10 @@
 //   SCALE     x = acc                   sat24(shiftRound(acc M, shift))                   (BitLinear output: M = `mult`, shift = -E)
 //
 // Two ways in. STATS, QUANT, GATE, STATE and GATED need the sigmoid unit: they enter with in_valid,
-// op, x (and w, the b of STATS and QUANT), and their y and w arrive `rowUnitLateOffset` (10) cycles
-// later at y_late and w_late, where they are used (the controller reads them from memory then, rather
+// op, x (and w, the b of STATS and QUANT), and their y and w arrive `rowUnitLateOffset` (9) cycles
+// later at y_late and w_late (registered there, used at the operand stage, cycle 10), where they are used (the controller reads them from memory then, rather
 // than this unit carrying them). PRESCALE, RESIDUAL and SCALE need no sigmoid: they enter there, with
-// in_valid_late, op_late, x_late, y_late, w_late, and take 10 cycles less.
+// in_valid_late, op_late, x_late, y_late, w_late, and take 9 cycles less.
 //
 // STATE is numerics' shiftRound(f s + (32768 - f) silu, 15): 32768 silu is a multiple of 2^15, so the
 // one rounding is the rounding of f d. GATE with has_lb = 0 runs the same path with lb' = 0 (f = sig).
@@ -104,15 +104,19 @@ const Y_KEEP = 28;
 
 /** The operand stage: late operands come this many cycles after in_valid; late entries start here. */
 const LATE = T.operands - 1;
+/** The late ports are registered on the way in (the controller drives them from memory read data through
+ * its operand multiplexers: that path and the operand stage's adders would not fit one cycle), so they
+ * are sampled one cycle before the operand stage. */
+const LATE_IN = LATE - 1;
 
-/** Cycles from an element to its out_valid (from in_valid; from in_valid_late it is this less LATE). */
+/** Cycles from an element to its out_valid (from in_valid; from in_valid_late, rowUnitLateOffset less). */
 export function rowUnitLatency(): number {
   return T.final;
 }
 
-/** Cycles from in_valid to the late ports (y_late, w_late) of the same element: 10. */
+/** Cycles from in_valid to the late ports (y_late, w_late) of the same element: 9. */
 export function rowUnitLateOffset(): number {
-  return LATE;
+  return LATE_IN;
 }
 /** Cycles from the `last` STATS element to m_valid, and to s_valid. */
 export function rowUnitStatsLatency(): { m: number; s: number } {
@@ -134,13 +138,13 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const last = m.input('last', Bool);
   const x = m.input('x', act);
   const w = m.input('w', UInt(NORM_WEIGHT.bits));
-  // The late ports: operands at the operand stage, LATE cycles after the element's in_valid (for ops that
+  // The late ports: operands for the operand stage, LATE_IN cycles after the element's in_valid (for ops that
   // enter early), or with in_valid_late and op_late for ops that need no sigmoid and enter there.
-  const inValidLate = m.input('in_valid_late', Bool);
-  const opLate = m.input('op_late', UInt(ROW_OP_BITS));
-  const xLate = m.input('x_late', act);
-  const yLate = m.input('y_late', act);
-  const wLate = m.input('w_late', UInt(NORM_WEIGHT.bits));
+  const inValidLate = regOf(m, 'in_valid_late_q', m.input('in_valid_late', Bool), 0);
+  const opLate = regOf(m, 'op_late_q', m.input('op_late', UInt(ROW_OP_BITS)));
+  const xLate = regOf(m, 'x_late_q', m.input('x_late', act));
+  const yLate = regOf(m, 'y_late_q', m.input('y_late', act));
+  const wLate = regOf(m, 'w_late_q', m.input('w_late', UInt(NORM_WEIGHT.bits)));
   const shift = m.input('shift', SInt(ROW_SHIFT_BITS));
   const qshift = m.input('qshift', UInt(ROW_QSHIFT_BITS));
   const recip = m.input('recip', UInt(RECIP_BITS));
