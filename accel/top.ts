@@ -35,9 +35,16 @@ import { rowUnit, rowUnitLateOffset, ROW_OP, ROW_OP_BITS, ROW_SHIFT_BITS, ROW_LA
 import { OP, XSEL, YSEL, WSEL, M1REG, M2REG, DST, type FieldName } from './isa.ts';
 import type { AccelProgram } from './program.ts';
 import { MATVEC_STAGES } from './config.ts';
+import { predictCycles } from './timing.ts';
 
-/** Width of the step_cycles counter. */
-export const STEP_CYCLES_BITS = 32;
+/**
+ * Width of the step_cycles counter: four times the predicted cycles per token fit (a counter that
+ * wraps would be a wrong number, not a late one); at least 16 bits. Every bit is two flip-flops of an
+ * UP5K that has none to spare.
+ */
+export function stepCyclesBits(prog: AccelProgram): number {
+  return Math.max(16, clog2(4 * predictCycles(prog).total));
+}
 
 const aw = (depth: number) => Math.max(1, clog2(depth));
 /** An unsigned value brought to exactly w bits (its range is known to fit). */
@@ -66,7 +73,8 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const debugEn = m.input('debug_en', Bool);
     const dbgValid = m.output('dbg_valid', Bool, { reg: true, reset: 0 });
     const dbgData = m.output('dbg_data', act, { reg: true });
-    const stepCycles = m.output('step_cycles', UInt(STEP_CYCLES_BITS), { reg: true, reset: 0 });
+    const cyclesBits = stepCyclesBits(prog);
+    const stepCycles = m.output('step_cycles', UInt(cyclesBits), { reg: true, reset: 0 });
 
     // ---- the program: fetched from the weight memory, instructionWideWords wide words per instruction -----
     const iw = prog.instructionWideWords;
@@ -459,7 +467,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     // ---- the controller -------------------------------------------------------------------------------------
     m.assign(tokInReady, loaded.and(fsm.is('idle')));
     m.assign(tokOutValid, fsm.is('out'));
-    const cycles = m.reg('cycles', UInt(STEP_CYCLES_BITS), { reset: 0 });
+    const cycles = m.reg('cycles', UInt(cyclesBits), { reset: 0 });
     const rowsDone = m.let('rows_done', outIdx.eq(fRows).and(anyWrite.not()));
     const elDone = m.let('el_done', outIdx.eq(fN).and(anyWrite.not()));
     m.comb(() => {
@@ -469,7 +477,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       m.if(scaleSetup, () => startStream.set(1));
     });
     m.sync(() => {
-      m.if(fsm.is('idle').not().and(fsm.is('dump').not()).and(fsm.is('out').not()), () => cycles.set(cycles.add(1).trunc(STEP_CYCLES_BITS)));
+      m.if(fsm.is('idle').not().and(fsm.is('dump').not()).and(fsm.is('out').not()), () => cycles.set(cycles.add(1).trunc(cyclesBits)));
       fsm.switch({
         idle: () => {
           m.if(tokInValid.and(loaded), () => {

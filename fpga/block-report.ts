@@ -46,12 +46,18 @@ export interface BlockReport {
   tools: { yosys: string; nextpnr?: string };
 }
 
-export async function reportBlock(block: Module, target: Ice40Target, workDir: string): Promise<BlockReport> {
+/** What synth_ice40 may infer besides LUTs, carries, flip-flops and EBR: SB_MAC16 (-dsp), SB_SPRAM256KA (-spram). */
+export interface SynthPrimitives {
+  dsp?: boolean;
+  spram?: boolean;
+}
+
+export async function reportBlock(block: Module, target: Ice40Target, workDir: string, prims: SynthPrimitives = {}): Promise<BlockReport> {
   const blockSources = writeVerilog(elaborate(block), path.join(workDir, 'rtl'));
-  const alone = await synthIce40({ top: block.name, sources: blockSources, workDir: path.join(workDir, 'block'), device: target.device });
+  const alone = await synthIce40({ top: block.name, sources: blockSources, workDir: path.join(workDir, 'block'), device: target.device, ...prims });
   const harness = serialWrapper(block);
   const sources = writeVerilog(elaborate(harness), path.join(workDir, 'rtl'));
-  const wrapped = await synthIce40({ top: harness.name, sources, workDir: path.join(workDir, 'harness'), device: target.device });
+  const wrapped = await synthIce40({ top: harness.name, sources, workDir: path.join(workDir, 'harness'), device: target.device, ...prims });
   const report: BlockReport = {
     block: block.name,
     cells: alone.cells,

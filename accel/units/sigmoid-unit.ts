@@ -66,8 +66,9 @@ export interface SigmoidUnitParams {
    */
   productPort?: number;
   /**
-   * 1: x's way from the input register to the product stage (five registers, 120 flip-flops) is a
-   * block-RAM ring instead (two EBRs): for the UP5K, where logic cells run out before EBRs. Default 0.
+   * 1: x's way from the input to the product stage (six registers, 144 flip-flops), and with productPort
+   * b's and use_b's, is a block-RAM ring instead (two EBRs, three with b): for the UP5K, where logic
+   * cells run out before EBRs. Default 0.
    */
   xRing?: number;
 }
@@ -180,7 +181,9 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   const swap1 = stage('idx_odd_1', idx.bit(0));
   const frac1 = stage('frac_1', frac);
   // x for the product stage: five registers, or one ring (xRing) read in the cycle x5 would be loaded
-  const xAtProduct = p.xRing ? delayRing(m, 'x', { x }, 5).x! : undefined;
+  // With xRing, x and the product port's b and use_b ride one ring from the ports to the product stage.
+  const ring = p.xRing ? delayRing(m, 'x', { x: xIn, ...(bIn && useBIn ? { b: bIn, use_b: useBIn } : {}) }, p.inputReg + 5) : undefined;
+  const xAtProduct = ring?.x;
   const x1 = p.xRing ? x : stage('x_1', x);
   const valid1 = validStage('valid_1', valid);
 
@@ -237,7 +240,9 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   let validS: Signal;
   if (p.siluStages === 1) {
     // With the product port, x * b for elements that ask for it (b and use_b delayed to this stage).
-    const operand = bIn && useBIn ? mux(delay(m, 'use_b', useBIn, p.inputReg + 5), delay(m, 'b', bIn, p.inputReg + 5), sigLow.toSigned()) : sigLow.toSigned();
+    const bAt = ring?.b ?? (bIn ? delay(m, 'b', bIn, p.inputReg + 5) : undefined);
+    const useBAt = ring?.use_b ?? (useBIn ? delay(m, 'use_b', useBIn, p.inputReg + 5) : undefined);
+    const operand = bAt && useBAt ? mux(useBAt, bAt, sigLow.toSigned()) : sigLow.toSigned();
     product = stage('silu_prod_6', x5.mul(operand)); // SInt(24 + 16)
     if (prodOut) m.assign(prodOut, product);
     sigS = stage('sig_6', sig5);
