@@ -225,20 +225,33 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       table_data: scalarTableData,
     });
     const scalarDone = scalar.out('done');
-    const paramOff = m.wire('param_off', UInt(offW));
-    m.comb(() => {
-      paramOff.set(mux(lateOperands.and(eq(fWsel, WSEL.param)), idxLate, idx).zext(offW));
-      m.if(fsm.is('emb_scale'), () => paramOff.set(token.zext(offW)));
-      m.if(fsm.is('bl_norm').or(fsm.is('bl_rsqrt')), () => paramOff.set(scalar.out('table_addr').zext(offW)));
+    // The parameter word's address, kept off the SPRAM address path's adders (they set fmax): the
+    // stream's words come from two pointers that move with idx and idx_late (param + idx, param + idx -
+    // LATE), and the token's row scale from a register loaded at decode; only the scalar tables' base +
+    // table_addr is added on the way.
+    const pSumW = Math.max(pAw, aw(prog.image.length), offW) + 1;
+    const paramPtr = m.reg('param_ptr', UInt(pSumW), { reset: 0 });
+    const paramPtrLate = m.reg('param_ptr_late', UInt(pSumW), { reset: 0 });
+    const paramTok = m.reg('param_tok', UInt(pSumW), { reset: 0 });
+    m.sync(() => {
+      m.if(streaming, () => paramPtr.set(paramPtr.add(1).trunc(pSumW)));
+      paramPtrLate.set(paramPtrLate.add(1).trunc(pSumW));
+      m.if(startStream, () => {
+        paramPtr.set(fParam.zext(pSumW));
+        paramPtrLate.set(fParam.zext(pSumW).sub(LATE).trunc(pSumW));
+      });
+      paramTok.set(fParam.zext(pSumW).add(token.zext(pSumW)).trunc(pSumW));
     });
-    const paramBase = m.wire('param_base', UInt(Math.max(pAw, aw(prog.image.length))));
+    const tableAddr = m.let(
+      'table_addr',
+      mux(fsm.is('bl_norm'), lit(prog.tables.recip, UInt(pSumW)), lit(prog.tables.rsqrt, UInt(pSumW))).add(scalar.out('table_addr').zext(pSumW)).trunc(pSumW),
+    );
+    const paramAddr = m.wire('param_addr', UInt(pSumW));
     m.comb(() => {
-      paramBase.set(fParam.zext(paramBase.width));
-      m.if(fsm.is('bl_norm'), () => paramBase.set(lit(prog.tables.recip, UInt(paramBase.width))));
-      m.if(fsm.is('bl_rsqrt'), () => paramBase.set(lit(prog.tables.rsqrt, UInt(paramBase.width))));
+      paramAddr.set(mux(lateOperands.and(eq(fWsel, WSEL.param)), paramPtrLate, paramPtr));
+      m.if(fsm.is('emb_scale'), () => paramAddr.set(paramTok));
+      m.if(fsm.is('bl_norm').or(fsm.is('bl_rsqrt')), () => paramAddr.set(tableAddr));
     });
-    const pSumW = Math.max(paramBase.width, offW) + 1;
-    const paramAddr = m.let('param_addr', paramBase.zext(pSumW).add(paramOff.zext(pSumW)).trunc(pSumW));
     const paramWide = m.let('param_wide', (pSumW > log2B ? paramAddr.slice(pSumW - 1, log2B) : lit(0, UInt(1))).zext(wAw + pSumW).trunc(wAw));
     const paramWord = m.wire('param_word', UInt(16));
     if (B === 1) m.assign(paramWord, bankData[0]!);
