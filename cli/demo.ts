@@ -58,8 +58,9 @@ const c = accSynth.cells;
 console.log(`yosys synth_ice40 -dsp -spram: ${c.lut4} LUT4, ${c.carry} carry, ${c.ff} flip-flops, ${c.ebr} / 30 EBR, ${c.spram} / 4 SPRAM, ${c.dsp} / 8 DSP`);
 
 step('generate the HDL standard library');
-const { files } = generateStdlib(out);
-console.log(`${files.length} Verilog files in ${path.join(out, 'stdlib')}`);
+// build-out/, not rtl-out/: the library is many independent tops, rtl-out/ one design per folder
+const { files } = generateStdlib('build-out');
+console.log(`${files.length} Verilog files in ${path.join('build-out', 'stdlib')}`);
 
 step('lint: verilator --lint-only -Wall');
 const lint = lintVerilator(files, 'ternary_lane_n64_stages6', ['-Wno-MULTITOP']);

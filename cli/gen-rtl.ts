@@ -1,5 +1,7 @@
-// npm run gen-rtl: the accelerator for a model (rtl-out/<model>/: Verilog, memory images, manifest.json)
-// and the HDL standard library at its default parameters (rtl-out/stdlib/).
+// npm run gen-rtl: the accelerator for a model (rtl-out/<model>/: Verilog, memory images, manifest.json);
+// with --stdlib DIR also the HDL standard library at its default parameters (DIR/stdlib/). The library is
+// a set of independent blocks, many tops, so it stays out of rtl-out/: everything there is one design
+// per folder, and all of rtl-out/ lints clean in one `verilator --lint-only -Wall` run.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -28,10 +30,11 @@ export function generateStdlib(outDir: string): { files: string[]; manifestPath:
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('gen-rtl.ts');
 if (isMain) {
   const program = new Command('gen-rtl')
-    .description('Write the accelerator for a model (default: the embedded tiny model for UP5K) and the HDL standard library under rtl-out/')
+    .description('Write the accelerator for a model (default: the embedded tiny model for UP5K) under rtl-out/')
     .option('-o, --out <dir>', 'output folder', 'rtl-out')
-    .option('--model <dir|file>', 'checkpoint directory or packed model (default: the embedded tiny model)');
-  addHardwareOptions(program).action((opts: { out: string; model?: string; target: string; lanes?: string }) => {
+    .option('--model <dir|file>', 'checkpoint directory or packed model (default: the embedded tiny model)')
+    .option('--stdlib <dir>', 'also write the HDL standard library at its default parameters to <dir>/stdlib');
+  addHardwareOptions(program).action((opts: { out: string; model?: string; target: string; lanes?: string; stdlib?: string }) => {
     try {
       const config = hardwareConfig(opts);
       const m = openModel(opts.model);
@@ -42,8 +45,10 @@ if (isMain) {
         `wrote ${path.relative(process.cwd(), acc.dir)}/: ${acc.files.length} files (top ${acc.top}; d=${g.d} I=${g.I} L=${g.L} V=${g.V}, ${config.target}, ${g.lanes} lanes; ` +
           `${acc.program.instructions.length} instructions, weight image ${acc.program.image.length} words)`,
       );
-      const { files, manifestPath } = generateStdlib(opts.out);
-      console.log(`wrote ${files.length} Verilog files and ${path.relative(process.cwd(), manifestPath)}`);
+      if (opts.stdlib !== undefined) {
+        const { files, manifestPath } = generateStdlib(opts.stdlib);
+        console.log(`wrote ${files.length} Verilog files and ${path.relative(process.cwd(), manifestPath)}`);
+      }
     } catch (e) {
       if (e instanceof ElaborationError) {
         console.error(e.message);

@@ -60,11 +60,11 @@ describe('Verilog printer golden files', () => {
   it('gen-rtl output is byte-identical from run to run (separate processes)', { timeout: 120_000 }, () => {
     const dirs = [0, 1].map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'genrtl-')));
     for (const d of dirs) {
-      const r = spawnSync('npx', ['tsx', 'cli/gen-rtl.ts', '-o', d], { cwd: repo, encoding: 'utf8' });
+      const r = spawnSync('npx', ['tsx', 'cli/gen-rtl.ts', '-o', path.join(d, 'rtl-out'), '--stdlib', d], { cwd: repo, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
     }
     // the standard library and the accelerator for the embedded model (rtl-out/tiny/)
-    for (const sub of ['stdlib', 'tiny']) {
+    for (const sub of ['stdlib', path.join('rtl-out', 'tiny')]) {
       const list = (d: string) => fs.readdirSync(path.join(d, sub)).sort();
       expect(list(dirs[0]!)).toEqual(list(dirs[1]!));
       expect(list(dirs[0]!).length).toBeGreaterThan(5);
@@ -72,5 +72,17 @@ describe('Verilog printer golden files', () => {
         expect(fs.readFileSync(path.join(dirs[1]!, sub, f)).equals(fs.readFileSync(path.join(dirs[0]!, sub, f))), `${sub}/${f}`).toBe(true);
       }
     }
+  });
+
+  it('all of what plain `npm run gen-rtl` writes to rtl-out/ lints clean in one verilator -Wall run', { timeout: 120_000 }, () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'genrtl-')), 'rtl-out');
+    const r = spawnSync('npx', ['tsx', 'cli/gen-rtl.ts', '-o', out], { cwd: repo, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const files = fs.readdirSync(out, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.v')).map((f) => path.join(out, f));
+    expect(files.length).toBeGreaterThan(5);
+    // no --top-module: duplicate modules (MODDUP) or a second top (MULTITOP) would show up here
+    const lint = spawnSync('verilator', ['--lint-only', '-Wall', ...files], { encoding: 'utf8' });
+    expect(lint.stderr.split('\n').filter((l) => l.startsWith('%'))).toEqual([]);
+    expect(lint.status).toBe(0);
   });
 });
