@@ -60,7 +60,7 @@ import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt, bitsFor, clog2 } from '../../hdl/core/types.ts';
 import { ACT, NORM_WEIGHT, QACT, RECIP, SUMSQ_SHIFT } from '../../numerics/formats.ts';
 import { normalizeRecipUnit, normalizeRecipUnitLatency, normalizeExpWidth, NORMALIZE_RECIP_UNIT_DEFAULTS, RECIP_BITS } from './scalar-unit.ts';
-import { regOf, delay, shiftChunks } from './pipeline.ts';
+import { regOf, delay, shiftChunks, stagedShiftRight } from './pipeline.ts';
 
 export interface BitLinearQuantParams {
   [k: string]: number;
@@ -171,38 +171,11 @@ export function bitLinearQuantPass2Delay(): number {
   return bitLinearQuantMmLatency() - 1 - (ST.pSum + 1) + 1;
 }
 
-// ---- pipeline helpers (shared with bitlinear-scale.ts) --------------------------------------------
+// ---- helpers (absOf is shared with row-unit.ts) ------------------------------------------------------
 
 /** |x| of a signed value known to satisfy |x| < 2^bits, as UInt(bits). */
 export function absOf(x: Expr, bits: number): Expr {
   return mux(x.msb(), x.neg(), x.ext(x.width + 1)).slice(bits - 1, 0);
-}
-
-/**
- * An arithmetic barrel shift right of a signed x by `amount` (an unsigned register that holds its value
- * while values travel through, or with delayAmount one that comes with each value), in stages of SHIFT_BITS_PER_STAGE amount bits, MSB
- * first; the low `keep` bits of the result are exact. Stage i keeps the bits the later stages can still
- * shift into the output (keep + 2^lo - 1, lo = amount bits left): the bits it drops at the top are only
- * ever shifted into positions >= keep, and so are the copies of the sign bit a later stage fills in.
- * Every stage but the last ends in a register (`prefix`_sh1 ..); the last is returned combinational.
- */
-export function stagedShiftRightSigned(m: Module, prefix: string, x: Expr, amount: Expr, keep: number, opts: { delayAmount?: boolean } = {}): { value: Expr; stages: number } {
-  if (!x.signed || amount.signed) throw new RangeError('stagedShiftRightSigned: x must be signed and the amount unsigned');
-  const chunks = shiftChunks(amount.width);
-  let v = x;
-  let lo = amount.width;
-  chunks.forEach((size, i) => {
-    const hi = lo - 1;
-    lo -= size;
-    // With delayAmount, each stage reads its chunk of the amount that came in with its value.
-    const bits = opts.delayAmount ? delay(m, `${prefix}_amt${i + 1}`, amount.slice(hi, lo), i) : amount.slice(hi, lo);
-    const amt = lo > 0 ? cat(bits, lit(0, UInt(lo))) : bits;
-    const shifted = v.shr(amt); // arithmetic: the width stays, the sign fills in
-    const w = keep + (2 ** lo - 1);
-    const kept = w < shifted.width ? shifted.trunc(w) : shifted.ext(w);
-    v = i < chunks.length - 1 ? regOf(m, `${prefix}_sh${i + 1}`, kept) : kept;
-  });
-  return { value: v, stages: chunks.length - 1 };
 }
 
 // ---- the unit -----------------------------------------------------------------------------------
@@ -306,7 +279,7 @@ const bitLinearQuantGen = defineModule('bitlinear_quant', (m, p: BitLinearQuantP
 
   // ---- q: S3 .. S5 Y = ((p << 16) >>> (e + 15))[17:0] --------------------------------------------
   const x = cat(pSum, lit(0, UInt(RECIP.mantissaBits))).asSigned(); // p 2^16: SInt(56)
-  const sh = stagedShiftRightSigned(m, 'y', x, shamt, Y_BITS);
+  const sh = stagedShiftRight(m, 'y', x, shamt, Y_BITS);
   if (ST.pSum + sh.stages + 1 !== ST.shiftEnd) throw new Error('bitlinear quant unit: shift stages do not match the pipeline');
   const y = regOf(m, `y_${ST.shiftEnd}`, sh.value);
   const vAbsEnd = delay(m, 'v_abs', vAbs, ST.shiftEnd - ST.pSum);

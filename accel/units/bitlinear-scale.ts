@@ -55,8 +55,8 @@ import { Fsm } from '../../hdl/core/fsm.ts';
 import { Bool, SInt, UInt, bitsFor, clog2 } from '../../hdl/core/types.ts';
 import { ACT, MANTISSA, QACT, SUMSQ_SHIFT } from '../../numerics/formats.ts';
 import { rsqrtExpWidth, RSQRT_UNIT_DEFAULTS, RSQRT_MANT_BITS } from './scalar-unit.ts';
-import { QUANT_MM_EXP_BITS, stagedShiftRightSigned } from './bitlinear-quant.ts';
-import { regOf, delay } from './pipeline.ts';
+import { QUANT_MM_EXP_BITS } from './bitlinear-quant.ts';
+import { regOf, delay, stagedShiftRight } from './pipeline.ts';
 
 export interface BitLinearScaleParams {
   [k: string]: number;
@@ -293,7 +293,7 @@ const bitLinearScaleGen = defineModule('bitlinear_scale', (m, p: BitLinearScaleP
   const ovf = regOf(m, 'ovf_5', ovfGroups.orR());
   const signLast = delay(m, 'sign', sign, 2);
   // (z << 23) >>> a: the low 24 bits are shiftRound(x, s) for s >= 1 (z carries the half) and x 2^-s for s <= 0.
-  const sh = stagedShiftRightSigned(m, 'out', cat(z, lit(0, UInt(OUT_LEFT))).asSigned(), aReg, ACT.bits);
+  const sh = stagedShiftRight(m, 'out', cat(z, lit(0, UInt(OUT_LEFT))).asSigned(), aReg, ACT.bits);
   if (sh.stages !== 2) throw new Error('bitlinear scale unit: the shift needs exactly 3 stages');
   const validLast = delay(m, 'valid', valid0, bitLinearScaleLatency() - 2, 0);
   const rowLast = delay(m, 'row', regOf(m, 'row_0', row), bitLinearScaleLatency() - 2);

@@ -23,6 +23,39 @@ export const delay = hdlHelper((m: Module, name: string, v: Expr, n: number, res
 /** Barrel-shift amount bits per pipeline stage (a 4:1 mux per output bit: two LUT levels). */
 export const SHIFT_BITS_PER_STAGE = 2;
 
+/**
+ * A barrel shift right of x by (amount << scaleLog), in stages of SHIFT_BITS_PER_STAGE amount bits, MSB
+ * first, keeping the low `keep` bits of the result exact: arithmetic for a signed x, logical for an
+ * unsigned one. Stage i keeps what the later stages can still shift into the output, keep + ((2^lo - 1)
+ * << scaleLog) bits with lo the amount bits left: the bits it drops at the top only ever land at
+ * positions >= keep, and so do the copies of the sign bit a later stage fills in. Every stage but the
+ * last ends in a register (`prefix`_sh1 ..); the last is returned combinational, so it may feed a ROM
+ * address. Each stage reads the amount as it is (a register that holds while values travel through), or
+ * with delayAmount the amount that came in with its value (`prefix`_amt2 ..).
+ */
+export const stagedShiftRight = hdlHelper(
+  (m: Module, prefix: string, x: Expr, amount: Expr, keep: number, opts: { scaleLog?: number; delayAmount?: boolean } = {}): { value: Expr; stages: number } => {
+    if (amount.signed) throw new RangeError(`${prefix}: the shift amount must be unsigned`);
+    const scaleLog = opts.scaleLog ?? 0;
+    const chunks = shiftChunks(amount.width);
+    let v = x;
+    let lo = amount.width;
+    chunks.forEach((size, i) => {
+      const hi = lo - 1;
+      lo -= size;
+      const bits = opts.delayAmount ? delay(m, `${prefix}_amt${i + 1}`, amount.slice(hi, lo), i) : amount.slice(hi, lo);
+      const shiftLog = lo + scaleLog;
+      // The stage's shift is the chunk's value times 2^shiftLog: the chunk with shiftLog zero bits below.
+      const amt = shiftLog > 0 ? cat(bits, lit(0, UInt(shiftLog))) : bits;
+      const shifted = v.shr(amt); // by a signal: the width stays; the sign (signed x) or 0 fills in
+      const w = keep + (((1 << lo) - 1) << scaleLog);
+      const kept = w < shifted.width ? shifted.trunc(w) : shifted.ext(w);
+      v = i < chunks.length - 1 ? regOf(m, `${prefix}_sh${i + 1}`, kept) : kept;
+    });
+    return { value: v, stages: chunks.length - 1 };
+  },
+);
+
 /** Split `bits` amount bits into stages of at most SHIFT_BITS_PER_STAGE, larger chunks first (MSB first). */
 export function shiftChunks(bits: number): number[] {
   const n = Math.max(1, Math.ceil(bits / SHIFT_BITS_PER_STAGE));

@@ -61,10 +61,10 @@ import { ACT, GATE, NORM_WEIGHT, QACT, RECIP, SUMSQ_SHIFT } from '../../numerics
 import { sigmoidUnit, sigmoidUnitLatency, sigmoidUnitProductLatency, type SigmoidUnitParams } from './sigmoid-unit.ts';
 import { leadingOne } from './scalar-unit.ts';
 import { RECIP_BITS } from './scalar-unit.ts';
-import { QUANT_M_BITS, quantSumSqWidth, stagedShiftRightSigned, absOf } from './bitlinear-quant.ts';
+import { QUANT_M_BITS, quantSumSqWidth, absOf } from './bitlinear-quant.ts';
 import { ELEMENTWISE_SHIFT_BITS } from './elementwise-unit.ts';
 import { SCALE_E_BITS } from './bitlinear-scale.ts';
-import { regOf, delay } from './pipeline.ts';
+import { regOf, delay, stagedShiftRight } from './pipeline.ts';
 
 export const ROW_OP = { prescale: 0, residual: 1, stats: 2, quant: 3, gate: 4, state: 5, gated: 6, scale: 7 } as const;
 export type RowOp = keyof typeof ROW_OP;
@@ -213,7 +213,7 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
 
   // ---- QUANT: p' = shiftRound(x w, e) = (floor(2 p / 2^e) + 1) >> 1, floor(2 p / 2^e) = (p 2^16) >> (e + 15)
   const pWide = cat(prod, lit(0, UInt(RECIP.mantissaBits))).asSigned();
-  const ysh = stagedShiftRightSigned(m, 'qsh', pWide, qshift, RECIP.mantissaBits + 2); // from cycle 7
+  const ysh = stagedShiftRight(m, 'qsh', pWide, qshift, RECIP.mantissaBits + 2); // from cycle 7
   const yq = regOf(m, 'y_q', ysh.value); // cycle 7 + stages + 1 = 10 (two registered stages)
   if (T.prod + ysh.stages + 1 !== T.operands - 1) throw new RangeError('row unit: the quantiser shift does not fit the schedule');
   const pPrime = yq.add(1).shr(1).trunc(RECIP.mantissaBits + 2); // SInt(18): |p'| <= 2^16
@@ -287,7 +287,7 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   // Y = floor(2 V / 2^amt) = (V 2^25) >> (amt + 24), low Y_KEEP bits exact.
   // The amount travels with its element through the stages: the elements behind the last one of a pass
   // (idle cycles with any op on the port) must not change the shift of those still in flight.
-  const yFin = stagedShiftRightSigned(m, 'fsh', cat(vReg, lit(0, UInt(ACT.bits + 1))).asSigned(), kReg, Y_KEEP, { delayAmount: true });
+  const yFin = stagedShiftRight(m, 'fsh', cat(vReg, lit(0, UInt(ACT.bits + 1))).asSigned(), kReg, Y_KEEP, { delayAmount: true });
   const yReg = regOf(m, 'y_fin', yFin.value);
   const yAt = 14 + yFin.stages + 1;
   // Overflow: hb(V xor sign) >= amt + 26 means |V / 2^amt| >= 2^25: saturated for every op.

@@ -49,7 +49,7 @@ import { Bool, SInt, UInt, bitsFor, clog2 } from '../../hdl/core/types.ts';
 import { registeredLevels } from '../../hdl/lib/adder-tree.ts';
 import { RECIP, RSQRT } from '../../numerics/formats.ts';
 import { RECIP_TABLE, RSQRT_TABLE } from '../../numerics/tables.ts';
-import { regOf, delay, shiftChunks } from './pipeline.ts';
+import { regOf, delay, shiftChunks, stagedShiftRight } from './pipeline.ts';
 
 export interface ScalarUnitParams {
   [k: string]: number | undefined;
@@ -222,32 +222,6 @@ function fitSigned(v: Expr, w: number): Expr {
   return v.width > w ? v.trunc(w) : v.ext(w);
 }
 
-/**
- * A barrel shift right by (amount << scaleLog), in stages, keeping the low `keep` bits of the result.
- * Stage i shifts by one chunk of the amount bits (MSB first) and keeps what the later stages can still
- * shift into the output: keep + ((2^lo - 1) << scaleLog) bits, lo = amount bits left for later stages.
- * Every stage but the last ends in a register (`prefix`_sh1 ..); the last is returned combinational, so
- * it may feed a ROM address. `amount` is read by stage 1 and delayed for the later ones.
- */
-function stagedShiftRight(m: Module, prefix: string, x: Expr, amount: Expr, scaleLog: number, keep: number): { value: Expr; stages: number } {
-  const chunks = shiftChunks(amount.width);
-  let v = x;
-  let lo = amount.width;
-  chunks.forEach((size, i) => {
-    const hi = lo - 1;
-    lo -= size;
-    const bits = delay(m, `${prefix}_amt${i + 1}`, amount.slice(hi, lo), i);
-    const shiftLog = lo + scaleLog;
-    // The shift amount is the chunk's value times 2^shiftLog: the chunk with shiftLog zero bits below.
-    const amt = shiftLog > 0 ? cat(bits, lit(0, UInt(shiftLog))) : bits.asUnsigned();
-    const shifted = v.shr(amt); // by a signal: the width stays, vacated bits are 0
-    const w = keep + (((1 << lo) - 1) << scaleLog);
-    const kept = w < shifted.width ? shifted.trunc(w) : shifted.ext(w);
-    v = i < chunks.length - 1 ? regOf(m, `${prefix}_sh${i + 1}`, kept) : kept;
-  });
-  return { value: v, stages: chunks.length - 1 };
-}
-
 /** The registered table read at addr: the unit's own ROM, or rom_addr / rom_data with externalRom. */
 function tableRead(m: Module, p: ScalarUnitParams, addr: Expr, table: number[], bits: number, romName: string, dataName: string): Expr {
   if (p.externalRom) {
@@ -286,7 +260,7 @@ const rsqrtUnitGen = defineModule('rsqrt_unit', (m, p: ScalarUnitParams) => {
   const sHb = delay(m, 's', s, lod.stages + 1);
 
   // SH: idx = ((s << 8) >> 2j)[9:0].
-  const sh = stagedShiftRight(m, 'idx', cat(sHb, lit(0, UInt(RSQRT_PAD))), j, 1, RSQRT.indexBits);
+  const sh = stagedShiftRight(m, 'idx', cat(sHb, lit(0, UInt(RSQRT_PAD))), j, RSQRT.indexBits, { scaleLog: 1, delayAmount: true });
   const idx = m.let('idx', sh.value);
   // ROM: entries 256 .. 1023 at idx - 256. Top index bits 01, 10, 11 -> 00, 01, 10; 00 (s = 0 only) -> 00.
   const i9 = idx.bit(RSQRT.indexBits - 1);
@@ -331,7 +305,7 @@ const normalizeRecipUnitGen = defineModule('normalize_recip_unit', (m, p: Scalar
   const xHb = delay(m, 'm', x, lod.stages + 1);
 
   // SH: mant = ((m << 15) >> hb)[15:0], registered; the same value addresses the ROM.
-  const sh = stagedShiftRight(m, 'mant', cat(xHb, lit(0, UInt(RECIP_PAD))), hb, 0, RECIP.mantissaBits);
+  const sh = stagedShiftRight(m, 'mant', cat(xHb, lit(0, UInt(RECIP_PAD))), hb, RECIP.mantissaBits, { delayAmount: true });
   const mantNext = m.let('mant_next', sh.value);
   m.assign(mant, regOf(m, 'mant_q', mantNext));
   // ROM: entries 512 .. 1023 at mant[14:6] (mant[15] is 1 for every m > 0).
