@@ -32,13 +32,10 @@ import { toFixedVector } from '../../numerics/convert.ts';
 import { TernaryMatrix } from '../../numerics/ternary.ts';
 import { ACT, NORM_WEIGHT, QACT, RECIP } from '../../numerics/formats.ts';
 import { RECIP_TABLE } from '../../numerics/tables.ts';
-import { elaborate } from '../../hdl/ir/elaborate.ts';
-import { writeVerilog } from '../../hdl/verilog/emit.ts';
 import { buildRtlModel } from '../../sim/rtl-model.ts';
 import { StimulusScript, runModel } from '../../flow/verilator.ts';
-import { lintVerilator } from '../../flow/verilator-lint.ts';
-import { synthIce40 } from '../../flow/yosys.ts';
 import { prng } from '../../sim/prng.ts';
+import { expectCleanLintAndSynth } from '../../test/lint-and-synth.ts';
 
 const TIMEOUT = 600_000;
 const U_MIN = -(2 ** (ACT.bits - 1));
@@ -384,13 +381,7 @@ describe('bitLinearQuant: verilator -Wall and yosys synth_ice40', () => {
   ] as const) {
     it(`maxCols ${maxCols}${dsp ? ', -dsp' : ''}: lint and synthesis are clean`, { timeout: TIMEOUT }, async () => {
       const m = bitLinearQuant({ maxCols });
-      const dir = path.join(root, `${m.name}-${dsp}`);
-      const files = writeVerilog(elaborate(m), dir);
-      const lint = lintVerilator(files, m.name);
-      expect(lint.messages).toEqual([]);
-      expect(lint.ok).toBe(true);
-      const synth = await synthIce40({ top: m.name, sources: files, workDir: dir, device: 'up5k', dsp });
-      expect(synth.warnings).toEqual([]);
+      const synth = await expectCleanLintAndSynth(m, path.join(root, `${m.name}-${dsp}`), { dsp });
       const c = synth.cells;
       expect(c.ebr).toBe(2); // the reciprocal ROM
       expect(Object.keys(c.other)).toEqual([]);

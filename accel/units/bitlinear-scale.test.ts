@@ -33,13 +33,10 @@ import { bitLinearOutScale, toFixedVector } from '../../numerics/convert.ts';
 import { TernaryMatrix } from '../../numerics/ternary.ts';
 import { ACT, QACT, RECIP, RSQRT, SUMSQ_SHIFT } from '../../numerics/formats.ts';
 import { RSQRT_TABLE } from '../../numerics/tables.ts';
-import { elaborate } from '../../hdl/ir/elaborate.ts';
-import { writeVerilog } from '../../hdl/verilog/emit.ts';
 import { buildRtlModel } from '../../sim/rtl-model.ts';
 import { StimulusScript, runModel } from '../../flow/verilator.ts';
-import { lintVerilator } from '../../flow/verilator-lint.ts';
-import { synthIce40 } from '../../flow/yosys.ts';
 import { prng } from '../../sim/prng.ts';
+import { expectCleanLintAndSynth } from '../../test/lint-and-synth.ts';
 
 const TIMEOUT = 600_000;
 const MAX_COLS = 1024;
@@ -410,13 +407,7 @@ describe('bitLinearScale: verilator -Wall and yosys synth_ice40', () => {
   ] as const) {
     it(`maxCols ${maxCols}, maxRows ${maxRows}${dsp ? ', -dsp' : ''}: lint and synthesis are clean`, { timeout: TIMEOUT }, async () => {
       const m = bitLinearScale({ maxCols, maxRows });
-      const dir = path.join(root, `${m.name}-${dsp}`);
-      const files = writeVerilog(elaborate(m), dir);
-      const lint = lintVerilator(files, m.name);
-      expect(lint.messages).toEqual([]);
-      expect(lint.ok).toBe(true);
-      const synth = await synthIce40({ top: m.name, sources: files, workDir: dir, device: 'up5k', dsp });
-      expect(synth.warnings).toEqual([]);
+      const synth = await expectCleanLintAndSynth(m, path.join(root, `${m.name}-${dsp}`), { dsp });
       const c = synth.cells;
       expect(c.ebr).toBe(0);
       expect(Object.keys(c.other)).toEqual([]);

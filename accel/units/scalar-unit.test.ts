@@ -25,13 +25,10 @@ import { rsqrtFixed, normalize16, recip127 } from '../../numerics/scalars.ts';
 import { RECIP, RSQRT } from '../../numerics/formats.ts';
 import { RECIP_TABLE, RSQRT_TABLE } from '../../numerics/tables.ts';
 import type { Module } from '../../hdl/core/module.ts';
-import { elaborate } from '../../hdl/ir/elaborate.ts';
-import { writeVerilog } from '../../hdl/verilog/emit.ts';
 import { buildRtlModel } from '../../sim/rtl-model.ts';
 import { StimulusScript, runModel } from '../../flow/verilator.ts';
-import { lintVerilator } from '../../flow/verilator-lint.ts';
-import { synthIce40 } from '../../flow/yosys.ts';
 import { prng } from '../../sim/prng.ts';
+import { expectCleanLintAndSynth } from '../../test/lint-and-synth.ts';
 
 const TIMEOUT = 600_000;
 
@@ -270,13 +267,7 @@ describe('scalar units: verilator -Wall and yosys synth_ice40', () => {
     [normalizeRecipUnit({ width: 12 }), 2],
   ] as const) {
     it(`${m.name}: lint and synthesis are clean`, { timeout: TIMEOUT }, async () => {
-      const dir = path.join(root, m.name);
-      const files = writeVerilog(elaborate(m), dir);
-      const lint = lintVerilator(files, m.name);
-      expect(lint.messages).toEqual([]);
-      expect(lint.ok).toBe(true);
-      const synth = await synthIce40({ top: m.name, sources: files, workDir: dir, device: 'up5k' });
-      expect(synth.warnings).toEqual([]);
+      const synth = await expectCleanLintAndSynth(m, path.join(root, m.name));
       const c = synth.cells;
       expect(c.ebr).toBe(ebr);
       expect(c.dsp).toBe(0);
