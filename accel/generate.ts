@@ -56,7 +56,7 @@ export function generateAccel(weights: WeightSource, config: AccelConfig, dir: s
     files: {
       verilog: verilog.map((f) => path.basename(f)).sort(),
       weightImage: { file: 'weights.bin', format: '16-bit little-endian words in load order (word k: bank k mod banks, address k / banks)', words: prog.image.length },
-      programRom: { file: 'program.hex', words: prog.rom.length, bits: prog.layout.width, note: 'also inline in the Verilog' },
+      programRom: { file: 'program.hex', words: prog.rom.length, bits: prog.layout.width, note: 'a listing: the controller fetches the program from the weight memory (its region in weights.bin)' },
     },
     memoryMap: prog.regions.map((r) => ({ name: r.name, word: r.word, words: r.words })),
     instructionFields: Object.values(prog.layout.fields),

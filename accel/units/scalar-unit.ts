@@ -52,26 +52,14 @@ import { RECIP_TABLE, RSQRT_TABLE } from '../../numerics/tables.ts';
 import { regOf, delay, shiftChunks, stagedShiftRight } from './pipeline.ts';
 
 export interface ScalarUnitParams {
-  [k: string]: number | undefined;
+  [k: string]: number;
   /** Input width in bits, 1 .. 53 (numerics works on integers below 2^53). */
   width: number;
-  /**
-   * 1: the table is not inside the unit: an output `rom_addr` carries the address and an input
-   * `rom_data` takes the word from a memory with a registered read (an SPRAM holding `scalarTable`),
-   * the cycle after, where the unit's own ROM would have delivered it. Same latency. Default 0.
-   */
-  externalRom?: number;
 }
 
-/** The table a unit with externalRom reads, as `rom_addr` indexes it. */
+/** The part of a table a unit reads, from its first used entry (also what the weight memory holds of it). */
 export function scalarTable(unit: 'rsqrt' | 'recip'): number[] {
   return unit === 'rsqrt' ? Array.from(RSQRT_TABLE.subarray(RSQRT_FIRST)) : Array.from(RECIP_TABLE.subarray(RECIP_FIRST));
-}
-
-/** Cycles from in_valid to the cycle the unit drives rom_addr (externalRom = 1). */
-export function scalarRomReadDelay(unit: 'rsqrt' | 'recip', p: ScalarUnitParams): number {
-  const stages = leadingOneStages(p.width) + 1;
-  return unit === 'rsqrt' ? stages + shiftChunks(rsqrtAmountBits(p.width)).length - 1 : stages + shiftChunks(leadingOnePosWidth(p.width)).length - 1;
 }
 
 export const RSQRT_UNIT_DEFAULTS: ScalarUnitParams = { width: 53 }; // S = sum of squares, exact below 2^53
@@ -222,12 +210,8 @@ function fitSigned(v: Expr, w: number): Expr {
   return v.width > w ? v.trunc(w) : v.ext(w);
 }
 
-/** The registered table read at addr: the unit's own ROM, or rom_addr / rom_data with externalRom. */
-function tableRead(m: Module, p: ScalarUnitParams, addr: Expr, table: number[], bits: number, romName: string, dataName: string): Expr {
-  if (p.externalRom) {
-    m.assign(m.output('rom_addr', UInt(addr.width)), addr);
-    return m.input('rom_data', UInt(bits));
-  }
+/** The registered read at addr of a ROM holding the used part of a table. */
+function tableRead(m: Module, addr: Expr, table: number[], bits: number, romName: string, dataName: string): Expr {
   return m.memory(romName, UInt(bits), table.length, { init: table }).read(addr, { name: dataName });
 }
 
@@ -267,7 +251,7 @@ const rsqrtUnitGen = defineModule('rsqrt_unit', (m, p: ScalarUnitParams) => {
   const i8 = idx.bit(RSQRT.indexBits - 2);
   const addr = cat(i9.and(i8), i9.and(i8.not()), idx.slice(RSQRT.indexBits - 3, 0));
   // OUT: the bank mux of the three EBRs (or the external memory's word) ends in a fabric register.
-  m.assign(mant, regOf(m, 'mant_q', tableRead(m, p, addr, scalarTable('rsqrt'), RSQRT_MANT_BITS, 'rsqrt_rom', 'rom_q')));
+  m.assign(mant, regOf(m, 'mant_q', tableRead(m, addr, scalarTable('rsqrt'), RSQRT_MANT_BITS, 'rsqrt_rom', 'rom_q')));
 
   // exp = -23 - k = -16 - j, computed after HB and carried through the shift, ROM and OUT stages.
   const expHb = fitSigned(lit(RSQRT_EXP_BASE).sub(j.toSigned()), exp.width);
@@ -279,7 +263,7 @@ const rsqrtUnitGen = defineModule('rsqrt_unit', (m, p: ScalarUnitParams) => {
 
 /** The rsqrt unit: rsqrtUnit() is the default width 53 (`rsqrt_unit_width53`). */
 export function rsqrtUnit(p: Partial<ScalarUnitParams> = {}): Module {
-  return rsqrtUnitGen({ width: p.width ?? RSQRT_UNIT_DEFAULTS.width, externalRom: p.externalRom || undefined });
+  return rsqrtUnitGen({ width: p.width ?? RSQRT_UNIT_DEFAULTS.width });
 }
 
 // ---- normalize16 + recip127 ---------------------------------------------------------------------
@@ -309,7 +293,7 @@ const normalizeRecipUnitGen = defineModule('normalize_recip_unit', (m, p: Scalar
   const mantNext = m.let('mant_next', sh.value);
   m.assign(mant, regOf(m, 'mant_q', mantNext));
   // ROM: entries 512 .. 1023 at mant[14:6] (mant[15] is 1 for every m > 0).
-  m.assign(recip, tableRead(m, p, mantNext.slice(RECIP.mantissaBits - 2, RECIP_DROP), scalarTable('recip'), RECIP_BITS, 'recip_rom', 'recip_q'));
+  m.assign(recip, tableRead(m, mantNext.slice(RECIP.mantissaBits - 2, RECIP_DROP), scalarTable('recip'), RECIP_BITS, 'recip_rom', 'recip_q'));
 
   // exp = hb - 15.
   const expHb = fitSigned(hb.toSigned().sub(RECIP_PAD), exp.width);
@@ -321,5 +305,5 @@ const normalizeRecipUnitGen = defineModule('normalize_recip_unit', (m, p: Scalar
 
 /** The normalize + reciprocal unit: normalizeRecipUnit() is the default width 40 (`normalize_recip_unit_width40`). */
 export function normalizeRecipUnit(p: Partial<ScalarUnitParams> = {}): Module {
-  return normalizeRecipUnitGen({ width: p.width ?? NORMALIZE_RECIP_UNIT_DEFAULTS.width, externalRom: p.externalRom || undefined });
+  return normalizeRecipUnitGen({ width: p.width ?? NORMALIZE_RECIP_UNIT_DEFAULTS.width });
 }

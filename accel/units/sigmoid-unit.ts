@@ -53,12 +53,6 @@ export interface SigmoidUnitParams {
    */
   siluStages: number;
   /**
-   * 1: the interpolation d * frac is written as shift-and-add (eight partial products), so synthesis
-   * keeps it in LUTs (about 100) instead of spending an SB_MAC16 on a 10 x 8 product: for the UP5K,
-   * whose eight DSPs the row unit needs elsewhere. Default 0.
-   */
-  interpLuts?: number;
-  /**
    * 1: inputs `b` (SInt(16)) and `use_b`, sampled with x, and an output `prod` (SInt(40)): with use_b the
    * SiLU multiplier computes x * b instead of x * sig[14:0] (silu is then meaningless), so a caller can
    * borrow the multiplier for the products of elements that need no sigmoid. siluStages must be 1.
@@ -207,19 +201,7 @@ export const sigmoidUnit = defineModule('sigmoid_unit', (m: Module, p: SigmoidUn
   const valid3 = validStage('valid_3', valid2);
 
   // ---- S4: interpolation product ----------------------------------------------------------------
-  let interp: Expr;
-  if (p.interpLuts) {
-    // sum of (step << i) over the set bits i of frac: adds, which synthesis does not turn into a DSP
-    const w = g.stepBits + g.stepShift;
-    const terms = Array.from({ length: g.stepShift }, (_, i) => mux(frac3.bit(i), step3.zext(w).shl(i).trunc(w), lit(0, UInt(w))));
-    while (terms.length > 1) {
-      const a = terms.shift()!;
-      const b = terms.shift()!;
-      terms.push(a.add(b).trunc(w));
-    }
-    interp = terms[0]!;
-  } else interp = step3.mul(frac3);
-  const prod4 = stage('interp_4', interp); // UInt(stepBits + 8)
+  const prod4 = stage('interp_4', step3.mul(frac3)); // UInt(stepBits + 8)
   const base4 = stage('base_4', base3);
   const x4 = p.xRing ? x3 : stage('x_4', x3);
   const valid4 = validStage('valid_4', valid3);
