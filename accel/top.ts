@@ -146,8 +146,10 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       m.if(startStream, () => sinceStart.set(0));
     });
     const idxLate = m.let('idx_late', sinceStart.sub(LATE).trunc(nW));
-    const rowOpIs = (o: keyof typeof ROW_OP) => eq(fRowop, ROW_OP[o]);
-    const lateOperands = m.let('late_operands', isOp('element').and(rowOpIs('gate').or(rowOpIs('state')).or(rowOpIs('gated'))));
+    // Whether an op enters the row unit at its late ports (ROW_LATE_OPS) or early.
+    const isLateOp = (e: Expr): Expr => [...ROW_LATE_OPS].map((o) => eq(e, ROW_OP[o])).reduce((a, b) => a.or(b));
+    // Element ops that enter early take y and w late (instructions never run STATS or QUANT themselves).
+    const lateOperands = m.let('late_operands', isOp('element').and(isLateOp(fRowop).not()));
     const yLateFrom = (sel: number) => lateOperands.and(eq(fYsel, sel));
     const m1Idx = m.let('m1_idx', mux(yLateFrom(YSEL.m1).or(lateOperands.and(eq(fWsel, WSEL.m1))), idxLate, idx));
     const m2Idx = m.let('m2_idx', mux(yLateFrom(YSEL.m2), idxLate, idx));
@@ -341,8 +343,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const scaleZero = m.reg('scale_zero', Bool);
     const accValid = m.wire('acc_valid', Bool);
     const accData = m.wire('acc_data', SInt(matvecAccWidth(g.maxCols)));
-    const rowLate = m.let('row_late', eq(rowOp, ROW_OP.prescale).or(eq(rowOp, ROW_OP.residual)).or(eq(rowOp, ROW_OP.scale)));
-    if (ROW_LATE_OPS.size !== 3 || !ROW_LATE_OPS.has('prescale') || !ROW_LATE_OPS.has('residual') || !ROW_LATE_OPS.has('scale')) throw new Error('accel top: the row unit changed its late ops');
+    const rowLate = m.let('row_late', isLateOp(rowOp));
     const row = m.instance('u_row', rowUnit({ maxCols: g.maxCols }), {
       op: rowOp,
       in_valid: rdValid.and(rowIn).and(rowLate.not()),
