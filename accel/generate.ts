@@ -11,19 +11,13 @@ import { compileProgram, type AccelProgram } from './program.ts';
 import { accelTop } from './top.ts';
 import type { AccelConfig } from './config.ts';
 import { predictCycles } from './timing.ts';
+import { writeIfChanged } from '../util/write-if-changed.ts';
 
 export interface GeneratedAccel {
   dir: string;
   top: string;
   files: string[];
   program: AccelProgram;
-}
-
-/** Write a file only when its content changed, so unchanged outputs keep their timestamps. */
-function writeIfChanged(file: string, content: string | Buffer): void {
-  const buf = typeof content === 'string' ? Buffer.from(content) : content;
-  if (fs.existsSync(file) && fs.readFileSync(file).equals(buf)) return;
-  fs.writeFileSync(file, buf);
 }
 
 /** One hex word per line, as $readmemh reads it. */

@@ -2,7 +2,6 @@
 // with --stdlib DIR also the HDL standard library at its default parameters (DIR/stdlib/). The library is
 // a set of independent blocks, many tops, so it stays out of rtl-out/: everything there is one design
 // per folder, and all of rtl-out/ lints clean in one `verilator --lint-only -Wall` run.
-import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { elaborate } from '../hdl/ir/elaborate.ts';
@@ -11,6 +10,7 @@ import { ElaborationError } from '../hdl/core/errors.ts';
 import { stdlibCatalogue } from '../hdl/lib/catalogue.ts';
 import { openModel } from '../model/open.ts';
 import { generateAccel } from '../accel/generate.ts';
+import { writeIfChanged } from '../util/write-if-changed.ts';
 import { addHardwareOptions, hardwareConfig } from './hardware-options.ts';
 
 export function generateStdlib(outDir: string): { files: string[]; manifestPath: string } {
@@ -23,7 +23,7 @@ export function generateStdlib(outDir: string): { files: string[]; manifestPath:
   });
   const manifestPath = path.join(dir, 'manifest.json');
   const manifest = JSON.stringify({ generator: 'mmfree-fpga hdl', blocks }, null, 2) + '\n';
-  if (!fs.existsSync(manifestPath) || fs.readFileSync(manifestPath, 'utf8') !== manifest) fs.writeFileSync(manifestPath, manifest);
+  writeIfChanged(manifestPath, manifest);
   return { files: [...files].sort(), manifestPath };
 }
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Design } from '../ir/elaborate.ts';
 import { printModule } from './module-printer.ts';
+import { writeIfChanged } from '../../util/write-if-changed.ts';
 
 export function emitVerilog(design: Design): Map<string, string> {
   const files = new Map<string, string>();
@@ -17,8 +18,7 @@ export function writeVerilog(design: Design, dir: string): string[] {
   const paths: string[] = [];
   for (const [name, text] of emitVerilog(design)) {
     const p = path.join(dir, name);
-    // Leave identical files untouched so timestamps (and make, and caches) see no change.
-    if (!fs.existsSync(p) || fs.readFileSync(p, 'utf8') !== text) fs.writeFileSync(p, text);
+    writeIfChanged(p, text);
     paths.push(p);
   }
   return paths;
