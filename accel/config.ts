@@ -23,13 +23,15 @@ export const DEFAULT_CONFIG: Record<Target, AccelConfig> = {
 /** Words per SPRAM bank of an iCE40UP5K (SB_SPRAM256KA: 16K x 16). */
 export const UP5K_SPRAM_WORDS = 16384;
 export const UP5K_SPRAMS = 4;
+/** Lanes the up5k target supports: 32 reads all four SPRAMs every cycle (its full bandwidth). */
+export const UP5K_LANES: readonly number[] = [8, 16, 32];
 
 /** Register stages in the matvec unit's adder trees (fewer than clog2(P): flip-flops are scarce on an UP5K). */
 export const MATVEC_STAGES = 3;
 
-/** Instructions per layer and outside the layers (accel/program.ts), and the widest instruction word. */
+/** Instructions per layer and outside the layers (accel/program.ts, the CLEAR routine's two included), and the widest instruction word. */
 export const PROGRAM_OPS_PER_LAYER = 17;
-export const PROGRAM_OPS_FIXED = 6;
+export const PROGRAM_OPS_FIXED = 8;
 export const MAX_INSTRUCTION_BITS = 160;
 
 export interface AccelGeometry {
@@ -63,9 +65,11 @@ export function checkConfig(config: AccelConfig): void {
   const P = config.lanes;
   if (!Number.isInteger(P) || P < 8 || P > 256 || (P & (P - 1)) !== 0) throw new RangeError(`lanes must be a power of two from 8 to 256, got ${P}`);
   if (!(TARGETS as readonly string[]).includes(config.target)) throw new RangeError(`target must be one of ${TARGETS.join(', ')}, got '${config.target}'`);
-  // Four 16-bit SPRAMs read in parallel give 64 bits: 32 two-bit codes per cycle, no more, no fewer.
-  if (config.target === 'up5k' && P !== (UP5K_SPRAMS * 16) / 2) {
-    throw new RangeError(`the up5k target reads its four SPRAMs at 64 bits per cycle: lanes must be 32, got ${P}`);
+  // Four 16-bit SPRAMs read in parallel give 64 bits: 32 two-bit codes per cycle. Fewer lanes read fewer
+  // SPRAMs at a time (a bank two or four SPRAMs deep): half or a quarter of the bandwidth, for the
+  // logic cells a board's host interface needs (board/).
+  if (config.target === 'up5k' && !UP5K_LANES.includes(P)) {
+    throw new RangeError(`the up5k target reads its four SPRAMs as 1, 2 or 4 banks of 16 bits: lanes must be ${UP5K_LANES.join(', ')}, got ${P}`);
   }
 }
 
@@ -88,10 +92,11 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
   const imageWideWords = Math.ceil(paramWords / banks) + L * (4 * mat(d, d) + mat(2 * I, d) + mat(d, I)) + mat(V, d) + V * embedRowWords + programWideWords;
   let weightWords = imageWideWords;
   if (config.target === 'up5k') {
-    if (imageWideWords > UP5K_SPRAM_WORDS) {
-      throw new RangeError(`the model needs ${imageWideWords} words per SPRAM (weights, embeddings, parameters); an UP5K's SPRAMs hold ${UP5K_SPRAM_WORDS} (use the generic target for larger models)`);
+    const bankWords = (UP5K_SPRAM_WORDS * UP5K_SPRAMS) / banks;
+    if (imageWideWords > bankWords) {
+      throw new RangeError(`the model needs ${imageWideWords * banks} words of weight memory (weights, embeddings, parameters); an UP5K's SPRAMs hold ${UP5K_SPRAM_WORDS * UP5K_SPRAMS} (use the generic target for larger models)`);
     }
-    weightWords = UP5K_SPRAM_WORDS;
+    weightWords = bankWords;
   }
   const maxCols = Math.max(d, I);
   const maxRows = Math.max(d, 2 * I, V);
@@ -109,6 +114,6 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
     tokenBits: Math.max(1, clog2(V)),
     maxCols,
     maxRows,
-    isa: { maxN: Math.max(maxCols, V), maxRows, paramWords, stateWords: L * d, weightWords },
+    isa: { maxN: Math.max(maxCols, V, L * d), maxRows, paramWords, stateWords: L * d, weightWords },
   };
 }

@@ -55,12 +55,14 @@ describe('gen-rtl for a model', () => {
 describe('configurations that cannot work', () => {
   it('rejects a model too large for the UP5K SPRAMs, naming the sizes', () => {
     const big = randomModel({ hiddenSize: 256, intermediateSize: 768, numLayers: 4, vocabSize: 256 });
-    expect(() => accelGeometry(big.config, { target: 'up5k', lanes: 32 })).toThrow(/needs \d+ words per SPRAM .* hold 16384/);
+    expect(() => accelGeometry(big.config, { target: 'up5k', lanes: 32 })).toThrow(/needs \d+ words of weight memory .* hold 65536/);
   });
 
-  it('rejects lanes that are not a power of two, and up5k lanes other than 32', () => {
+  it('rejects lanes that are not a power of two, and up5k lanes other than 8, 16 and 32', () => {
     const p = fixedParams(tiny.weights);
     expect(() => compileProgram(p, { target: 'generic', lanes: 24 })).toThrow(/lanes must be a power of two/);
-    expect(() => compileProgram(p, { target: 'up5k', lanes: 16 })).toThrow(/lanes must be 32, got 16/);
+    expect(() => compileProgram(p, { target: 'up5k', lanes: 64 })).toThrow(/lanes must be 8, 16, 32, got 64/);
+    // fewer lanes: fewer, deeper banks over the same four SPRAMs
+    expect(compileProgram(p, { target: 'up5k', lanes: 16 }).geometry).toMatchObject({ banks: 2, weightWords: 32768 });
   });
 });

@@ -8,6 +8,7 @@ import { ACT } from '../numerics/formats.ts';
 import { packWeightWords } from './units/matvec-unit.ts';
 import { isaLayout, encodeInstruction, DST, XSEL, YSEL, WSEL, M1REG, M2REG, type Instruction, type IsaLayout } from './isa.ts';
 import { scalarTable } from './units/scalar-unit.ts';
+import { ROW_ZERO_SHIFT } from './units/row-unit.ts';
 import { accelGeometry, MAX_INSTRUCTION_BITS, PROGRAM_OPS_FIXED, PROGRAM_OPS_PER_LAYER, type AccelConfig, type AccelGeometry } from './config.ts';
 
 /** A named block of the weight memory, in 16-bit words of the load image. */
@@ -23,10 +24,13 @@ export interface AccelProgram {
   geometry: AccelGeometry;
   layout: IsaLayout;
   instructions: Instruction[];
-  /** The program, one word per instruction; it is loaded into the weight memory with everything else. */
+  /** The CLEAR routine (zero every recurrent state), run instead of a token when tok_in_clear is 1. */
+  clearInstructions: Instruction[];
+  /** The program and then the CLEAR routine, one word per instruction, loaded into the weight memory with everything else. */
   rom: bigint[];
-  /** Where the program starts (wide words) and how many wide words one instruction takes. */
+  /** Where the program and the CLEAR routine start (wide words) and how many wide words one instruction takes. */
   programWide: number;
+  clearWide: number;
   instructionWideWords: number;
   /** The weight-load stream: 16-bit words in load order (word k goes to bank k mod B, address k / B). */
   image: Uint16Array;
@@ -173,18 +177,26 @@ export function compileProgram(params: FixedParams, config: AccelConfig): AccelP
   dump('logits', { n: V, xsel: XSEL.m1, m1reg: M1REG.a });
   prog.push({ op: 'end', note: 'token out = argmax(logits)' });
 
+  // CLEAR: a PRESCALE over the whole state region with a shift that rounds every product to 0 (its x
+  // and w are the states and whatever parameter words follow `param`: any value gives 0), then END.
+  const clear: Instruction[] = [
+    { op: 'element', rowop: 'prescale', note: 'clear: every layer\'s state = 0', n: L * d, xsel: XSEL.m2, m2reg: M2REG.s, sbase: 0, wsel: WSEL.param, param: 0, shift: ROW_ZERO_SHIFT, dst: DST.s },
+    { op: 'end', note: 'clear done' },
+  ];
+
   const layout = isaLayout(geo.isa);
-  const rom = prog.map((ins) => encodeInstruction(ins, layout));
-  if (layout.width > MAX_INSTRUCTION_BITS || prog.length > PROGRAM_OPS_PER_LAYER * L + PROGRAM_OPS_FIXED) throw new Error('accel/config.ts underestimates the program');
+  const rom = [...prog, ...clear].map((ins) => encodeInstruction(ins, layout));
+  if (layout.width > MAX_INSTRUCTION_BITS || rom.length > PROGRAM_OPS_PER_LAYER * L + PROGRAM_OPS_FIXED) throw new Error('accel/config.ts underestimates the program');
 
   // 4. The program, last: the controller fetches each instruction as instructionWideWords wide words.
   const instructionWideWords = Math.ceil(layout.width / (16 * B));
   img.align();
   const programWide = img.add('program', rom.flatMap((w) => splitWide(w, B * instructionWideWords))).word / B;
+  const clearWide = programWide + prog.length * instructionWideWords;
   const image = img.build();
   if (image.length > geo.weightWords * B) throw new Error(`weight image of ${image.length} words does not fit the weight memory (${geo.weightWords * B} words)`);
   const weightsPerToken = L * (4 * d * d + 2 * I * d + d * I) + V * d;
-  return { config, geometry: geo, layout, instructions: prog, rom, programWide, instructionWideWords, image, regions: img.regions, weightsPerToken, tables };
+  return { config, geometry: geo, layout, instructions: prog, clearInstructions: clear, rom, programWide, clearWide, instructionWideWords, image, regions: img.regions, weightsPerToken, tables };
 }
 
 /** What the debug port streams per token, in order: the co-simulation's map from words to values. */

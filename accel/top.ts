@@ -4,7 +4,12 @@
 // Ports
 //   load_valid / load_ready / load_data   the weight-load stream: the image's 16-bit words in order, from
 //                                         reset; `loaded` rises after the last one (load_ready falls)
+//   load_seek, load_seek_addr             a pulse moves the stream to word load_seek_addr and clears
+//                                         `loaded` (a host reloading, or sending a chunk again)
+//   load_index                            the word the next load_valid writes
 //   tok_in_valid / tok_in_ready / tok_in_data     one token id per step (accepted once loaded and idle)
+//   tok_in_clear                          with the token: run the CLEAR routine instead (every recurrent
+//                                         state to 0; the token is ignored, and tok_out repeats the last argmax)
 //   tok_out_valid / tok_out_ready / tok_out_data  the argmax of the step's logits
 //   debug_en, dbg_valid, dbg_data          with debug_en = 1 the program's DUMP ops stream vectors (layer
 //                                         inputs, states, logits; accel/program.ts dumpSlots) out here,
@@ -47,6 +52,11 @@ export function stepCyclesBits(prog: AccelProgram): number {
 }
 
 const aw = (depth: number) => Math.max(1, clog2(depth));
+
+/** Width of the weight-load index (load_seek_addr): every word of the image, and one past the last. */
+export function loadIndexBits(prog: AccelProgram): number {
+  return Math.max(1, clog2(prog.image.length + 1));
+}
 /** An unsigned value brought to exactly w bits (its range is known to fit). */
 const fit = (e: Expr, w: number): Expr => (e.width > w ? e.trunc(w) : e.zext(w));
 
@@ -67,6 +77,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const tokInValid = m.input('tok_in_valid', Bool);
     const tokInReady = m.output('tok_in_ready', Bool);
     const tokInData = m.input('tok_in_data', UInt(g.tokenBits));
+    const tokInClear = m.input('tok_in_clear', Bool);
     const tokOutValid = m.output('tok_out_valid', Bool);
     const tokOutReady = m.input('tok_out_ready', Bool);
     const tokOutData = m.output('tok_out_data', UInt(g.tokenBits), { reg: true, reset: 0 });
@@ -177,14 +188,21 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
 
     // ---- the weight memory: B banks of 16 bits (SPRAM on the UP5K) ------------------------------------
     const imageWords = prog.image.length;
-    const loadIdxW = Math.max(1, clog2(imageWords + 1));
+    const loadIdxW = loadIndexBits(prog);
     const loadIdx = m.reg('load_idx', UInt(loadIdxW), { reset: 0 });
     m.assign(loadReady, loaded.not());
     const loadFire = m.let('load_fire', loadValid.and(loaded.not()));
+    const loadSeek = m.input('load_seek', Bool);
+    const loadSeekAddr = m.input('load_seek_addr', UInt(loadIdxW));
+    m.assign(m.output('load_index', UInt(loadIdxW)), loadIdx);
     m.sync(() => {
       m.if(loadFire, () => {
         loadIdx.set(loadIdx.add(1).trunc(loadIdxW));
         m.if(loadIdx.eq(imageWords - 1), () => loaded.set(1));
+      });
+      m.if(loadSeek, () => {
+        loadIdx.set(loadSeekAddr);
+        loaded.set(0);
       });
     });
     const wAw = aw(g.weightWords);
@@ -496,7 +514,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
         idle: () => {
           m.if(tokInValid.and(loaded), () => {
             token.set(tokInData);
-            fetchAddr.set(lit(prog.programWide, UInt(wAw)));
+            fetchAddr.set(mux(tokInClear, lit(prog.clearWide, UInt(wAw)), lit(prog.programWide, UInt(wAw))));
             cycles.set(1);
             fsm.goto('fetch');
           });

@@ -26,6 +26,11 @@ export interface VerilatorBuildOptions {
   extraFlags?: string[];
   trace?: boolean;
   log?: (msg: string) => void;
+  /**
+   * A C++ main of its own in place of harness.cpp (it may include the generated "ports.h" for the
+   * model's class, HarnessTop, after defining struct PortInfo); the model is then driven by that program.
+   */
+  harness?: string;
 }
 
 export interface VerilatorModel {
@@ -198,7 +203,7 @@ export async function buildVerilatorModel(opts: VerilatorBuildOptions): Promise<
   validatePorts(ports, clock);
 
   const version = verilatorVersion();
-  const harnessText = fs.readFileSync(HARNESS_CPP, 'utf8');
+  const harnessText = fs.readFileSync(opts.harness ?? HARNESS_CPP, 'utf8');
   const portsHeader = generatePortsHeader(opts.top, ports, clock);
 
   const flags = [

@@ -98,6 +98,8 @@ const V_BITS = 2 * MB_BITS;
 /** The final shift's amount is clamped to [AMT_MIN, AMT_MAX]: beyond them the result no longer changes. */
 const AMT_MIN = -(ACT.bits); // every non-zero V saturates
 const AMT_MAX = V_BITS; // |V| < 2^49 rounds to 0
+/** A PRESCALE `shift` that rounds every product to 0: the program's CLEAR writes zeros with it. */
+export const ROW_ZERO_SHIFT = AMT_MAX;
 const K_BITS = bitsFor(BigInt(AMT_MAX - AMT_MIN), false); // 7
 /** Bits of Y kept: enough for r + addend and the saturation test when hb(V) < amt + 26. */
 const Y_KEEP = 28;

@@ -1,0 +1,115 @@
+// The board's top level: the accelerator behind a UART and the protocol engine, a power-on reset, the
+// user button as a reset, and two LEDs. The same module runs on a board and, built by Verilator with
+// its UART pins bridged to a TCP socket (sim/board-sim.ts), as the simulated board; only the UART's
+// cycles per bit differ.
+//
+//   pins   clk (the board's oscillator), uart_rx, uart_tx, btn_n (active low; boards without a button
+//          leave it out), led_loaded_n and led_busy_n (active low; left out where a board has none)
+import { buildModule } from '../hdl/core/generator.ts';
+import type { Module } from '../hdl/core/module.ts';
+import { Bool, UInt } from '../hdl/core/types.ts';
+import { lit, type Expr } from '../hdl/core/expr.ts';
+import { uartRx } from '../hdl/lib/uart-rx.ts';
+import { uartTx } from '../hdl/lib/uart-tx.ts';
+import { accelTop, loadIndexBits } from '../accel/top.ts';
+import type { AccelProgram } from '../accel/program.ts';
+import { modelHash } from '../protocol/model-hash.ts';
+import { protocolEngine } from './protocol-engine.ts';
+
+export interface BoardTopOptions {
+  clockHz: number;
+  baud: number;
+  /** A btn_n pin that resets the board (the protocol engine then announces itself again). */
+  button: boolean;
+  /** led_loaded_n and led_busy_n pins. */
+  leds: boolean;
+}
+
+/** Cycles the power-on reset holds: the flip-flops start at 0 after configuration, so a counter can count them. */
+const POR_BITS = 4;
+
+export function boardTop(prog: AccelProgram, o: BoardTopOptions, name = 'mmf_board'): Module {
+  const accel = accelTop(prog);
+  const engine = protocolEngine({
+    imageWords: prog.image.length,
+    loadIndexBits: loadIndexBits(prog),
+    vocabSize: prog.geometry.V,
+    tokenBits: prog.geometry.tokenBits,
+    modelHash: modelHash(prog.image),
+  });
+  const uart = { clockHz: o.clockHz, baud: o.baud };
+  return buildModule(name, (m) => {
+    const uartRxPin = m.input('uart_rx', Bool);
+    const uartTxPin = m.output('uart_tx', Bool);
+    // No register here has a reset (that would make `rst` a pin): the power-on counter counts up from the
+    // 0 the FPGA's flip-flops hold after configuration (and Verilator's models start with).
+    const por = m.reg('por_count', UInt(POR_BITS));
+    const porDone = m.let('por_done', por.andR());
+    let button: Expr = lit(0, Bool);
+    if (o.button) {
+      const btnN = m.input('btn_n', Bool);
+      const s1 = m.reg('btn_meta', Bool);
+      const s2 = m.reg('btn_sync', Bool);
+      m.sync(() => {
+        s1.set(btnN.not());
+        s2.set(s1);
+      });
+      button = s2;
+    }
+    m.sync(() => {
+      m.if(porDone.not(), () => por.set(por.add(1).trunc(POR_BITS)));
+      m.if(button, () => por.set(0));
+    });
+    const rst = m.let('rst_board', porDone.not());
+
+    const rx = m.instance('u_uart_rx', uartRx(uart), { rst, rx: uartRxPin });
+    m.sink(rx.out('frame_error'));
+    const txValid = m.wire('tx_valid', Bool);
+    const txData = m.wire('tx_data', UInt(8));
+    const tx = m.instance('u_uart_tx', uartTx(uart), { rst, in_valid: txValid, in_data: txData });
+    m.assign(uartTxPin, tx.out('tx'));
+
+    const loaded = m.wire('loaded', Bool);
+    const loadIndex = m.wire('load_index', UInt(loadIndexBits(prog)));
+    const tokInReady = m.wire('tok_in_ready', Bool);
+    const tokOutValid = m.wire('tok_out_valid', Bool);
+    const tokOutData = m.wire('tok_out_data', UInt(prog.geometry.tokenBits));
+    const eng = m.instance('u_engine', engine, {
+      rst,
+      rx_valid: rx.out('out_valid'),
+      rx_data: rx.out('out_data'),
+      tx_ready: tx.out('in_ready'),
+      loaded,
+      load_index: loadIndex,
+      tok_in_ready: tokInReady,
+      tok_out_valid: tokOutValid,
+      tok_out_data: tokOutData,
+    });
+    m.assign(txValid, eng.out('tx_valid'));
+    m.assign(txData, eng.out('tx_data'));
+    const acc = m.instance('u_accel', accel, {
+      rst,
+      load_valid: eng.out('load_valid'),
+      load_data: eng.out('load_data'),
+      load_seek: eng.out('load_seek'),
+      load_seek_addr: eng.out('load_seek_addr'),
+      tok_in_valid: eng.out('tok_in_valid'),
+      tok_in_data: eng.out('tok_in_data'),
+      tok_in_clear: eng.out('tok_in_clear'),
+      tok_out_ready: eng.out('tok_out_ready'),
+      debug_en: lit(0, Bool),
+    });
+    m.assign(loaded, acc.out('loaded'));
+    m.assign(loadIndex, acc.out('load_index'));
+    m.assign(tokInReady, acc.out('tok_in_ready'));
+    m.assign(tokOutValid, acc.out('tok_out_valid'));
+    m.assign(tokOutData, acc.out('tok_out_data'));
+    // The load stream never waits (load_ready is 1 until the image is complete, and the engine writes no
+    // word past it); the debug read-out is off on a board.
+    m.sink(acc.out('load_ready'), acc.out('dbg_valid'), acc.out('dbg_data'), acc.out('step_cycles'));
+    if (o.leds) {
+      m.assign(m.output('led_loaded_n', Bool), loaded.not());
+      m.assign(m.output('led_busy_n', Bool), eng.out('busy').not());
+    } else m.sink(eng.out('busy'));
+  });
+}

@@ -1,0 +1,462 @@
+// The board's protocol engine: reads request frames from the UART receiver, drives the accelerator's
+// load and token ports, and sends replies through the UART transmitter (protocol/spec.ts,
+// docs/protocol.md). There is no block RAM to spare on an UP5K, so nothing is buffered: a frame is
+// parsed byte by byte as it arrives, and only its last two bytes (the CRC) are unknown until END.
+//
+//   receive   SLIP unescape -> byte position, type, seq, header fields; CRC-16 of every byte (0 at END
+//             for a good frame). LOAD words go to the accelerator as they complete, one word behind,
+//             so the chunk's last word (and with it the image's last word, which raises `loaded`) is
+//             written only once the CRC has checked. A LOAD's offset must be the next word expected
+//             (chunk_start) or 0, and offset + count within the image, before any word is written:
+//             a damaged frame can only write words that the host sends again.
+//   decide    at END: the request (or the error) becomes the one pending command; a frame that
+//             ends while a command is still pending is dropped (the host's timeout sends it again).
+//   execute   one command at a time; GENERATE feeds the last argmax back until its count is done or
+//             another command is pending (a request stops a generation after the current step).
+//   transmit  one reply at a time: END, type, seq, the payload fields of REPLY_FIELDS, CRC, END,
+//             with SLIP escapes. After reset the engine announces itself with an unsolicited HELLO
+//             reply (seq 0): that is how a host sees that the board was reset.
+import { defineModule } from '../hdl/core/generator.ts';
+import { cat, lit, mux, type Expr } from '../hdl/core/expr.ts';
+import type { Module } from '../hdl/core/module.ts';
+import { Fsm } from '../hdl/core/fsm.ts';
+import { Bool, UInt, clog2 } from '../hdl/core/types.ts';
+import {
+  CRC16, ERROR_CODE, MAGIC, MAX_CHUNK_WORDS, PROTOCOL_VERSION, REPLY, REPLY_EXTRA_FIELDS, REQUEST, REQUEST_PAYLOAD_BYTES, SLIP, STATE_FIELDS,
+  HEADER_BYTES, CRC_BYTES, LOAD_HEADER_BYTES, POSITION_BITS, type ReplyName,
+} from '../protocol/spec.ts';
+import { crc16Serial } from './crc16-serial.ts';
+
+export interface ProtocolEngineParams {
+  [k: string]: number;
+  /** Words of the weight-load image. */
+  imageWords: number;
+  /** Width of the accelerator's load index (accel/top.ts loadIndexBits). */
+  loadIndexBits: number;
+  vocabSize: number;
+  tokenBits: number;
+  /** protocol/model-hash.ts of the image this board runs. */
+  modelHash: number;
+}
+
+/** Bytes of the frame so far, saturating: every fixed-length request is shorter (a LOAD's words are counted apart). */
+const POS_BITS = 4;
+const LOAD_COUNT_POS = HEADER_BYTES + LOAD_HEADER_BYTES - 1; // 5
+const LOAD_DATA_POS = HEADER_BYTES + LOAD_HEADER_BYTES; // 6
+const PROMPT_ARG_MISMATCH = REQUEST_PAYLOAD_BYTES.prompt !== REQUEST_PAYLOAD_BYTES.generate;
+const REPLY_ORDER = Object.keys(REPLY_EXTRA_FIELDS) as ReplyName[];
+const REPLY_KIND_BITS = clog2(REPLY_ORDER.length);
+const REQUEST_ORDER = Object.keys(REQUEST) as (keyof typeof REQUEST)[];
+
+/** Commands the receiver hands to the executor: a good request's type (its low bits), or an error reply. */
+const CMD = { error: 0, hello: REQUEST.hello, load: REQUEST.load, reset: REQUEST.reset, prompt: REQUEST.prompt, generate: REQUEST.generate, status: REQUEST.status } as const;
+const CMD_BITS = 3;
+if (Object.values(REQUEST).some((t: number) => t === 0 || t >= 1 << CMD_BITS)) throw new Error('protocol engine: request types must be 1 .. 7');
+
+const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineParams) => {
+  const liW = p.loadIndexBits;
+  const tokW = p.tokenBits;
+  // ---- ports ----------------------------------------------------------------------------------------
+  const rxValid = m.input('rx_valid', Bool);
+  const rxData = m.input('rx_data', UInt(8));
+  const txValid = m.output('tx_valid', Bool);
+  const txReady = m.input('tx_ready', Bool);
+  const txData = m.output('tx_data', UInt(8));
+  const loadValid = m.output('load_valid', Bool, { reg: true, reset: 0 });
+  const loadData = m.output('load_data', UInt(16), { reg: true });
+  const loadSeek = m.output('load_seek', Bool, { reg: true, reset: 0 });
+  const loadSeekAddr = m.output('load_seek_addr', UInt(liW), { reg: true });
+  const loadIndex = m.input('load_index', UInt(liW));
+  const loaded = m.input('loaded', Bool);
+  const tokInValid = m.output('tok_in_valid', Bool);
+  const tokInReady = m.input('tok_in_ready', Bool);
+  const tokInData = m.output('tok_in_data', UInt(tokW));
+  const tokInClear = m.output('tok_in_clear', Bool);
+  const tokOutValid = m.input('tok_out_valid', Bool);
+  const tokOutReady = m.output('tok_out_ready', Bool);
+  const tokOutData = m.input('tok_out_data', UInt(tokW));
+  const busyOut = m.output('busy', Bool);
+
+  const k8 = (v: number) => lit(v, UInt(8));
+  const cmd = (c: number) => lit(c, UInt(CMD_BITS));
+
+  // ---- SLIP: END ends a frame (even after ESC); a byte after ESC is unescaped ---------------------------
+  const escaped = m.reg('rx_escaped', Bool, { reset: 0 });
+  const isEnd = m.let('rx_is_end', rxData.eq(SLIP.end));
+  const endEv = m.let('rx_end', rxValid.and(isEnd));
+  const byteEv = m.let('rx_byte', rxValid.and(isEnd.not()).and(escaped.or(rxData.ne(SLIP.esc))));
+  const rxByte = m.let('rx_unescaped', mux(escaped.and(rxData.eq(SLIP.escEnd)), k8(SLIP.end), mux(escaped.and(rxData.eq(SLIP.escEsc)), k8(SLIP.esc), rxData)));
+
+  // ---- what the requests read and the executor keeps -----------------------------------------------------------
+  const imageCrc = m.reg('image_crc', UInt(16), { reset: CRC16.init }); // CRC of words [0, load_index)
+  const position = m.reg('position', UInt(POSITION_BITS), { reset: 0 });
+  const stateValid = m.reg('state_valid', Bool, { reset: 0 }); // a RESET ran since reset and since the last LOAD
+  const lastTok = m.reg('last_token', UInt(tokW), { reset: 0 });
+  const pending = m.reg('pending', Bool, { reset: 0 });
+  const errCode = m.reg('err_code', UInt(4), { reset: 0 });
+  // ERROR's arg is made when the reply goes out: the load index and the constants as they are then, or the
+  // one byte a frame gave (its type, or its length) kept here.
+  const errByte = m.reg('err_byte', UInt(8), { reset: 0 });
+  const pendCmd = m.reg('pend_cmd', UInt(CMD_BITS), { reset: 0 });
+  const pendSeq = m.reg('pend_seq', UInt(8), { reset: 0 });
+  const pendArg = m.reg('pend_arg', UInt(16), { reset: 0 });
+  // A pending error reply (line noise) gives way to the frame after it; any other pending request keeps
+  // its place, and a frame that ends meanwhile is dropped (its sender times out and sends it again).
+  const accepting = m.let('rx_accepting', pending.not().or(pendCmd.eq(CMD.error)));
+
+  // ---- transmit: one reply at a time -------------------------------------------------------------------------
+  // Body byte k of every reply: 0 type, 1 seq, then the state fields (the same for every reply), then the
+  // reply's own fields, then the CRC. One multiplexer on k makes every byte; only the extra fields and
+  // the CRC's place depend on the reply.
+  type Entry = { kind: 'type' } | { kind: 'seq' } | { kind: 'field'; name: string; byte: number } | { kind: 'crc'; byte: number };
+  const fieldEntries = (fields: readonly (readonly [string, number])[]): Entry[] => fields.flatMap(([name, w]) => Array.from({ length: w }, (_, byte) => ({ kind: 'field' as const, name, byte })));
+  const common: Entry[] = [{ kind: 'type' }, { kind: 'seq' }, ...fieldEntries(STATE_FIELDS)];
+  const bodyOf = (r: ReplyName): Entry[] => [...common, ...fieldEntries(REPLY_EXTRA_FIELDS[r]), { kind: 'crc', byte: 0 }, { kind: 'crc', byte: 1 }];
+  const longest = Math.max(...REPLY_ORDER.map((r) => bodyOf(r).length));
+  const table = { length: longest };
+  const tW = Math.max(1, clog2(table.length));
+  const txStart = m.wire('tx_start', Bool);
+  const txStartKind = m.wire('tx_start_kind', UInt(REPLY_KIND_BITS));
+  const txStartSeq = m.wire('tx_start_seq', UInt(8));
+  const txKind = m.reg('tx_kind', UInt(REPLY_KIND_BITS), { reset: 0 });
+  const txSeq = m.reg('tx_seq', UInt(8), { reset: 0 });
+  const txFsm = new Fsm(m, 'tx_phase', ['idle', 'sof', 'body', 'eof'] as const);
+  const txIdx = m.reg('tx_idx', UInt(tW), { reset: 0 });
+  const txEscNext = m.reg('tx_esc_next', Bool, { reset: 0 });
+  const txCrc = m.wire('tx_crc', UInt(16));
+  const txCrcBusy = m.wire('tx_crc_busy', Bool);
+  const sources: Record<string, Expr> = {
+    magic: lit(MAGIC.reduceRight((v, b) => v * 256 + b, 0), UInt(32)),
+    version: lit(PROTOCOL_VERSION, UInt(8)),
+    modelHash: lit(p.modelHash >>> 0, UInt(32)),
+    imageWords: lit(p.imageWords, UInt(24)),
+    maxChunk: lit(MAX_CHUNK_WORDS, UInt(8)),
+    loaded,
+    next: loadIndex,
+    imageCrc,
+    position,
+    token: lastTok,
+    code: errCode,
+    arg: m.let(
+      'err_arg',
+      mux(
+        errCode.eq(ERROR_CODE.offset).or(errCode.eq(ERROR_CODE.notLoaded)),
+        loadIndex.zext(24),
+        mux(errCode.eq(ERROR_CODE.range), lit(p.imageWords, UInt(24)), mux(errCode.eq(ERROR_CODE.token), lit(p.vocabSize, UInt(24)), errByte.zext(24))),
+      ),
+    ),
+  };
+  const typeCode = m.let('tx_type_code', REPLY_ORDER.reduceRight<Expr>((acc, r, k) => mux(txKind.eq(k), k8(REPLY[r]), acc), k8(0)));
+  const byteOf = (v: Expr, b: number): Expr => (8 * b < v.width ? v.slice(Math.min(8 * b + 7, v.width - 1), 8 * b).zext(8) : k8(0));
+  const bodyByte = m.wire('tx_body_byte', UInt(8));
+  const txInCrc = m.wire('tx_in_crc', Bool);
+  const txLast = m.wire('tx_last', Bool);
+  const byteFor = (e: Entry): Expr =>
+    e.kind === 'type' ? typeCode : e.kind === 'seq' ? txSeq : e.kind === 'field' ? byteOf(sources[e.name]!, e.byte) : byteOf(txCrc, e.byte);
+  m.comb(() => {
+    bodyByte.set(k8(0));
+    txInCrc.set(0);
+    txLast.set(0);
+    const sw = m.switch(txIdx);
+    for (let i = 0; i < longest; i++) {
+      const at = REPLY_ORDER.map((r) => ({ r, e: bodyOf(r)[i] }));
+      const same = at.every(({ e }) => e !== undefined && JSON.stringify(e) === JSON.stringify(at[0]!.e));
+      sw.case(i, () => {
+        if (same) {
+          bodyByte.set(byteFor(at[0]!.e!));
+          if (at[0]!.e!.kind === 'crc') txInCrc.set(1);
+          return;
+        }
+        const byKind = m.switch(txKind);
+        at.forEach(({ r, e }, k) => {
+          if (!e) return;
+          byKind.case(k, () => {
+            bodyByte.set(byteFor(e));
+            if (e.kind === 'crc') txInCrc.set(1);
+            if (i === bodyOf(r).length - 1) txLast.set(1);
+          });
+        });
+        byKind.default(() => {});
+      });
+    }
+    sw.default(() => {});
+  });
+  const special = bodyByte.eq(SLIP.end).or(bodyByte.eq(SLIP.esc));
+  const escCode = mux(bodyByte.eq(SLIP.end), k8(SLIP.escEnd), k8(SLIP.escEsc));
+  const inBody = txFsm.is('body');
+  // The CRC bytes wait for the serial CRC to take in the last payload byte.
+  m.assign(txValid, txFsm.is('sof').or(txFsm.is('eof')).or(inBody.and(txInCrc.and(txCrcBusy).not())));
+  m.comb(() => {
+    txData.set(k8(SLIP.end));
+    m.if(inBody, () => txData.set(mux(txEscNext, escCode, mux(special, k8(SLIP.esc), bodyByte))));
+  });
+  const txFire = m.let('tx_fire', txValid.and(txReady));
+  // A body byte enters the CRC on its first transfer: the plain byte, or the ESC before it.
+  const feedCrc = m.let('tx_feed_crc', txFire.and(inBody).and(txEscNext.not()).and(txInCrc.not()));
+  const crcTx = m.instance('u_tx_crc', crc16Serial({}), { preset: txStart, preset_value: lit(CRC16.init, UInt(16)), in_valid: feedCrc, in_byte: bodyByte });
+  m.assign(txCrc, crcTx.out('crc'));
+  m.assign(txCrcBusy, crcTx.out('busy'));
+  const txIdle = m.let('tx_idle', txFsm.is('idle'));
+  m.sync(() => {
+    m.if(txStart, () => {
+      txKind.set(txStartKind);
+      txSeq.set(txStartSeq);
+      txIdx.set(lit(0, UInt(tW)));
+      txEscNext.set(0);
+      txFsm.goto('sof');
+    });
+    m.if(txFire, () => {
+      txFsm.switch({
+        sof: () => txFsm.goto('body'),
+        body: () => {
+          m.if(special.and(txEscNext.not()), () => txEscNext.set(1)).else(() => {
+            txEscNext.set(0);
+            txIdx.set(txIdx.add(1).trunc(tW));
+            m.if(txLast, () => txFsm.goto('eof'));
+          });
+        },
+        eof: () => txFsm.goto('idle'),
+      });
+    });
+  });
+  const kindOf = (r: ReplyName) => lit(REPLY_ORDER.indexOf(r), UInt(REPLY_KIND_BITS));
+
+  // ---- execute: one command at a time ----------------------------------------------------------------------------
+  const ex = new Fsm(m, 'exec', ['boot', 'idle', 'feed', 'wait'] as const);
+  const execIdle = m.let('exec_idle', ex.is('idle'));
+  m.assign(busyOut, execIdle.not().or(pending));
+  const feedTok = m.reg('feed_token', UInt(tokW), { reset: 0 });
+  const feedClear = m.reg('feed_clear', Bool, { reset: 0 });
+  const genLeft = m.reg('gen_left', UInt(16), { reset: 0 });
+  const curSeq = m.reg('cur_seq', UInt(8), { reset: 0 });
+  m.assign(tokInValid, ex.is('feed'));
+  m.assign(tokInData, feedTok);
+  m.assign(tokInClear, feedClear);
+  // A step's token is taken only when the transmitter can announce it at once.
+  const stepDone = m.let('step_done', ex.is('wait').and(tokOutValid).and(txIdle));
+  m.assign(tokOutReady, ex.is('wait').and(txIdle));
+  const take = m.let('exec_take', execIdle.and(pending).and(txIdle));
+  m.comb(() => {
+    txStart.set(0);
+    txStartKind.set(kindOf('hello'));
+    txStartSeq.set(pendSeq);
+    m.if(ex.is('boot').and(txIdle), () => {
+      txStart.set(1);
+      txStartSeq.set(k8(0));
+    });
+    m.if(take, () => {
+      m.switch(pendCmd)
+        .case(CMD.hello, () => txStart.set(1))
+        .case(CMD.status, () => {
+          txStart.set(1);
+          txStartKind.set(kindOf('status'));
+        })
+        .case(CMD.load, () => {
+          txStart.set(1);
+          txStartKind.set(kindOf('load'));
+        })
+        .case(CMD.error, () => {
+          txStart.set(1);
+          txStartKind.set(kindOf('error'));
+        })
+        .default(() => {});
+    });
+    m.if(stepDone, () => {
+      txStart.set(1);
+      txStartSeq.set(curSeq);
+      txStartKind.set(mux(feedClear, kindOf('reset'), kindOf('token')));
+    });
+  });
+  const execute = () => {
+    ex.switch({
+      boot: () => m.if(txIdle, () => ex.goto('idle')),
+      idle: () => {
+        m.if(take, () => {
+          pending.set(0);
+          curSeq.set(pendSeq);
+          feedClear.set(0);
+          m.switch(pendCmd)
+            .case(CMD.reset, () => {
+              feedClear.set(1);
+              ex.goto('feed');
+            })
+            .case(CMD.prompt, () => {
+              feedTok.set(pendArg.trunc(tokW));
+              genLeft.set(1);
+              ex.goto('feed');
+            })
+            .case(CMD.generate, () => {
+              feedTok.set(lastTok);
+              genLeft.set(pendArg);
+              ex.goto('feed');
+            })
+            .default(() => {});
+        });
+      },
+      feed: () => m.if(tokInReady, () => ex.goto('wait')),
+      wait: () => {
+        m.if(stepDone, () => {
+          m.if(feedClear, () => {
+            position.set(0);
+            stateValid.set(1);
+            ex.goto('idle');
+          }).else(() => {
+            m.if(position.andR().not(), () => position.set(position.add(1).trunc(POSITION_BITS)));
+            lastTok.set(tokOutData);
+            feedTok.set(tokOutData);
+            genLeft.set(genLeft.sub(1).trunc(16));
+            m.if(genLeft.eq(1).or(pending), () => ex.goto('idle')).else(() => ex.goto('feed'));
+          });
+        });
+      },
+    });
+  };
+
+  // ---- receive: position, header fields, CRC ---------------------------------------------------------------------
+  const pos = m.reg('rx_pos', UInt(POS_BITS), { reset: 0 }); // bytes so far, saturating
+  const fType = m.reg('rx_type', UInt(8), { reset: 0 });
+  const fSeq = m.reg('rx_seq', UInt(8), { reset: 0 });
+  const hdr = m.reg('rx_hdr', UInt(24), { reset: 0 }); // bytes 2, 3, 4: PROMPT's token, GENERATE's count, LOAD's offset
+  const rxCrc = m.instance('u_rx_crc', crc16Serial({}), { preset: endEv, preset_value: lit(CRC16.init, UInt(16)), in_valid: byteEv, in_byte: rxByte });
+  m.sink(rxCrc.out('busy'));
+  const typeIs = (t: number) => fType.eq(t);
+  const isLoad = typeIs(REQUEST.load);
+
+  // ---- LOAD: the header decides, then the words stream in one behind ------------------------------------------
+  const loadOk = m.reg('load_ok', Bool, { reset: 0 });
+  const loadErr = m.reg('load_err', UInt(4), { reset: 0 });
+  const wordsLeft = m.reg('words_left', UInt(8), { reset: 0 });
+  const crcBytes = m.reg('crc_bytes', UInt(2), { reset: 0 }); // bytes after the words, saturating at 3
+  const lowByte = m.reg('low_byte', UInt(8));
+  const haveLow = m.reg('have_low', Bool, { reset: 0 });
+  const held = m.reg('held_word', UInt(16));
+  const heldValid = m.reg('held_valid', Bool, { reset: 0 });
+  const atCount = m.let('load_at_count', byteEv.and(isLoad).and(pos.eq(LOAD_COUNT_POS)));
+  const count = rxByte; // in the cycle the count arrives
+  const offset = hdr.slice(liW - 1, 0);
+  const offsetHigh = liW < 24 ? hdr.slice(23, liW).orR() : lit(0, Bool);
+  const hdrErr = m.wire('load_hdr_err', UInt(4));
+  m.comb(() => {
+    hdrErr.set(lit(0, UInt(4)));
+    m.if(offsetHigh.or(offset.zext(liW + 1).add(count.zext(liW + 1)).trunc(liW + 1).gt(p.imageWords)), () => hdrErr.set(lit(ERROR_CODE.range, UInt(4))));
+    m.if(count.eq(0).or(count.gt(MAX_CHUNK_WORDS)), () => hdrErr.set(lit(ERROR_CODE.length, UInt(4))));
+    m.if(offset.ne(loadIndex).and(hdr.ne(0)), () => hdrErr.set(lit(ERROR_CODE.offset, UInt(4))));
+    m.if(execIdle.not().or(accepting.not()), () => hdrErr.set(lit(ERROR_CODE.busy, UInt(4))));
+  });
+  const inData = m.let('load_in_data', byteEv.and(isLoad).and(loadOk).and(pos.ge(LOAD_DATA_POS)));
+  const dataByte = m.let('load_data_byte', inData.and(wordsLeft.ne(0)));
+  const wordDone = m.let('load_word_done', dataByte.and(haveLow));
+  const chunkCrc = m.instance('u_chunk_crc', crc16Serial({}), {
+    preset: atCount.and(hdrErr.eq(0)),
+    preset_value: mux(hdr.eq(0), lit(CRC16.init, UInt(16)), imageCrc),
+    in_valid: dataByte,
+    in_byte: rxByte,
+  });
+  m.sink(chunkCrc.out('busy'));
+
+  // ---- END: the verdict ---------------------------------------------------------------------------------------
+  const crcOk = m.let('rx_crc_ok', rxCrc.out('crc').eq(0));
+  const frameLen = (payload: number) => pos.eq(HEADER_BYTES + payload + CRC_BYTES);
+  const known = REQUEST_ORDER.map((t) => typeIs(REQUEST[t])).reduce((a, b) => a.or(b));
+  const lengthOk = m.let(
+    'rx_length_ok',
+    mux(isLoad, wordsLeft.eq(0).and(crcBytes.eq(CRC_BYTES)), mux(typeIs(REQUEST.prompt).or(typeIs(REQUEST.generate)), frameLen(REQUEST_PAYLOAD_BYTES.prompt), frameLen(0))),
+  );
+  const arg16 = hdr.slice(15, 0);
+  const frameEnd = m.let('rx_frame_end', endEv.and(pos.ne(0)));
+  const loadGood = m.let('load_good', crcOk.and(lengthOk).and(accepting));
+  if (PROMPT_ARG_MISMATCH) throw new Error('PROMPT and GENERATE payloads differ in length');
+  // The frame's verdict at END: 0 for a good request, else its ERROR_CODE. Lowest precedence first: the
+  // last check that applies wins (a frame too short to have a CRC says LENGTH, a bad CRC says CRC, ...).
+  const verdict = m.wire('rx_verdict', UInt(4));
+  const isPrompt = typeIs(REQUEST.prompt);
+  const isGenerate = typeIs(REQUEST.generate);
+  m.comb(() => {
+    const code = (c: number) => lit(c, UInt(4));
+    verdict.set(code(0));
+    m.if(isLoad, () => verdict.set(loadErr));
+    m.if(isPrompt.and(arg16.zext(17).ge(p.vocabSize)), () => verdict.set(code(ERROR_CODE.token)));
+    m.if(isGenerate.and(arg16.eq(0)), () => verdict.set(code(ERROR_CODE.range)));
+    m.if(isGenerate.and(position.eq(0)), () => verdict.set(code(ERROR_CODE.noToken)));
+    m.if(isPrompt.or(isGenerate).and(stateValid.not()), () => verdict.set(code(ERROR_CODE.noReset)));
+    m.if(isPrompt.or(isGenerate).or(typeIs(REQUEST.reset)).and(loaded.not()), () => verdict.set(code(ERROR_CODE.notLoaded)));
+    m.if(known.and(lengthOk.not()), () => verdict.set(code(ERROR_CODE.length)));
+    m.if(known.not(), () => verdict.set(code(ERROR_CODE.type)));
+    m.if(crcOk.not(), () => verdict.set(code(ERROR_CODE.crc)));
+    m.if(pos.lt(HEADER_BYTES + CRC_BYTES), () => verdict.set(code(ERROR_CODE.length)));
+  });
+  m.sync(() => {
+    execute();
+    loadValid.set(0);
+    loadSeek.set(0);
+    m.if(rxValid, () => escaped.set(isEnd.not().and(escaped.not()).and(rxData.eq(SLIP.esc))));
+    m.if(byteEv, () => {
+      m.if(pos.andR().not(), () => pos.set(pos.add(1).trunc(POS_BITS)));
+      m.switch(pos)
+        .case(0, () => fType.set(rxByte))
+        .case(1, () => fSeq.set(rxByte))
+        .case(2, () => hdr.set(cat(hdr.slice(23, 8), rxByte)))
+        .case(3, () => hdr.set(cat(hdr.slice(23, 16), rxByte, hdr.slice(7, 0))))
+        .case(4, () => hdr.set(cat(rxByte, hdr.slice(15, 0))))
+        .default(() => {});
+    });
+    m.if(endEv, () => pos.set(0));
+
+    m.if(atCount, () => {
+      loadOk.set(hdrErr.eq(0));
+      loadErr.set(hdrErr);
+      wordsLeft.set(count);
+      crcBytes.set(0);
+      haveLow.set(0);
+      heldValid.set(0);
+      m.if(hdrErr.eq(0), () => {
+        loadSeek.set(1);
+        loadSeekAddr.set(offset);
+        stateValid.set(0);
+      });
+    });
+    m.if(inData.and(wordsLeft.eq(0)).and(crcBytes.andR().not()), () => crcBytes.set(crcBytes.add(1).trunc(2)));
+    m.if(dataByte, () => {
+      haveLow.set(haveLow.not());
+      m.if(haveLow.not(), () => lowByte.set(rxByte));
+    });
+    m.if(wordDone, () => {
+      wordsLeft.set(wordsLeft.sub(1).trunc(8));
+      held.set(cat(rxByte, lowByte));
+      heldValid.set(1);
+      m.if(heldValid, () => {
+        loadValid.set(1);
+        loadData.set(held);
+      });
+    });
+    m.if(frameEnd.and(isLoad).and(loadOk), () => {
+      // A good chunk's last word goes in now; a bad chunk moves the load back to where it started.
+      m.if(loadGood, () => {
+        loadValid.set(1);
+        loadData.set(held);
+        imageCrc.set(chunkCrc.out('crc'));
+      }).else(() => {
+        loadSeek.set(1);
+        loadSeekAddr.set(offset);
+      });
+    });
+    m.if(frameEnd, () => {
+      loadOk.set(0);
+      m.if(accepting, () => {
+        pending.set(1);
+        pendSeq.set(fSeq);
+        pendArg.set(arg16);
+        pendCmd.set(mux(verdict.eq(0), fType.slice(CMD_BITS - 1, 0), cmd(CMD.error)));
+        errCode.set(verdict);
+        errByte.set(mux(verdict.eq(ERROR_CODE.type), fType, pos.zext(8)));
+      });
+    });
+  });
+});
+
+export function protocolEngine(p: ProtocolEngineParams): Module {
+  if (p.tokenBits > 16) throw new RangeError(`protocol engine: token ids travel in 16 bits, the model needs ${p.tokenBits}`);
+  if (p.imageWords >= 2 ** 24) throw new RangeError(`protocol engine: LOAD offsets are 24 bits, the image has ${p.imageWords} words`);
+  if (p.loadIndexBits !== Math.max(1, clog2(p.imageWords + 1))) throw new RangeError('protocol engine: loadIndexBits does not match imageWords');
+  return engineGen(p);
+}

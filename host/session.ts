@@ -1,0 +1,111 @@
+// A generation on a board, start to end: make sure it runs this model (the handshake), upload the
+// weights unless it already holds exactly them, clear its state, feed the prompt, generate, and stream
+// the tokens out. A board that resets in the middle (it announces itself), stops answering for a while,
+// or loses a token frame is brought back: handshake, upload again if its weights are gone, RESET, and
+// the tokens so far fed again; the model is deterministic, so the text goes on as if nothing happened.
+import { Board, imageCrc, type BoardState } from './board.ts';
+import { DeviceResetError, LinkClosedError, TimeoutError } from './link.ts';
+
+export interface SessionModel {
+  image: Uint16Array;
+  modelHash: number;
+}
+
+export interface GenerateOptions {
+  prompt: number[];
+  tokens: number;
+  /** Weight upload progress (words so far, total). */
+  onProgress?: (words: number, total: number) => void;
+  /** Each generated token as it arrives. */
+  onToken?: (token: number) => void;
+  log?: (msg: string) => void;
+  /** Recoveries tried before giving up (default 3). */
+  recoveries?: number;
+}
+
+export interface GenerateResult {
+  tokens: number[];
+  /** Whether the weights were uploaded (false: the board already held them). */
+  uploaded: boolean;
+  uploadSeconds: number;
+  /** Generated tokens per second, from the first prompt token to the last generated one. */
+  tokensPerSecond: number;
+  recoveries: number;
+}
+
+/** A token frame went missing in a generation (the next one's position skips it). */
+class LostTokenError extends Error {}
+
+/** A failure that recovery can mend: the board was reset, a reply or a token frame was lost. */
+function recoverable(e: unknown): boolean {
+  return e instanceof DeviceResetError || e instanceof TimeoutError || e instanceof LostTokenError;
+}
+
+export async function generateOnBoard(board: Board, model: SessionModel, o: GenerateOptions): Promise<GenerateResult> {
+  if (o.prompt.length === 0) throw new Error('the prompt is empty: give at least one token');
+  if (!Number.isInteger(o.tokens) || o.tokens < 1) throw new Error(`tokens must be a positive integer, got ${o.tokens}`);
+  const log = o.log ?? (() => {});
+  const fullCrc = imageCrc(model.image);
+  const out: number[] = [];
+  let uploaded = false;
+  let uploadSeconds = 0;
+  let recoveries = 0;
+  let t0 = 0;
+
+  // Brings the board to the state after feeding `fed` (tokens since RESET); returns the last argmax.
+  const prepare = async (fed: number[]): Promise<number> => {
+    const id = await board.identify({ modelHash: model.modelHash, imageWords: model.image.length });
+    if (!(id.loaded && id.imageCrc === fullCrc)) {
+      log(id.loaded ? 'the board holds other weights: uploading' : `uploading ${model.image.length} words`);
+      const u0 = performance.now();
+      await board.load(model.image, { ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+      uploadSeconds += (performance.now() - u0) / 1000;
+      uploaded = true;
+    }
+    await board.reset();
+    if (t0 === 0) t0 = performance.now();
+    let st: BoardState | undefined;
+    for (const t of fed) st = await board.prompt(t);
+    if (st!.position !== fed.length) throw new Error(`the board counts ${st!.position} tokens after ${fed.length} were fed`);
+    return st!.token;
+  };
+
+  let fed = [...o.prompt];
+  for (;;) {
+    try {
+      const next = await prepare(fed);
+      // The argmax after what was fed is the next generated token (on a replay, the one we already have).
+      if (out.length < fed.length - o.prompt.length + 1) {
+        out.push(next);
+        o.onToken?.(next);
+      } else if (out[fed.length - o.prompt.length] !== next) {
+        throw new Error(`after recovery the board gives token ${next} where it gave ${out[fed.length - o.prompt.length]}`);
+      }
+      while (out.length < o.tokens) {
+        const want = o.tokens - out.length;
+        // Each GENERATE step feeds the last token out; its position counts the prompt and every token fed.
+        let lost: string | undefined;
+        const steps = await board.generate(Math.min(want, 0xffff), (token, position) => {
+          const expect = o.prompt.length + out.length;
+          if (lost) return;
+          if (position !== expect) {
+            lost = `lost token: the board is at position ${position}, the host expected ${expect}`;
+            return;
+          }
+          out.push(token);
+          o.onToken?.(token);
+        });
+        if (lost) throw new LostTokenError(lost);
+        fed = [...o.prompt, ...out.slice(0, -1)];
+        if (steps.length < want) log(`the generation stopped after ${steps.length} of ${want} tokens: going on`);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      return { tokens: out, uploaded, uploadSeconds, tokensPerSecond: (o.prompt.length + o.tokens - 1) / seconds, recoveries };
+    } catch (e) {
+      if (e instanceof LinkClosedError || !recoverable(e) || recoveries >= (o.recoveries ?? 3)) throw e;
+      recoveries++;
+      fed = [...o.prompt, ...out.slice(0, -1)];
+      log(`${(e as Error).message}: recovering (${recoveries}), feeding ${fed.length} tokens again`);
+    }
+  }
+}

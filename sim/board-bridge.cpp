@@ -1,0 +1,233 @@
+// The simulated board: the Verilated board top (board/board-top.ts) with its UART pins bridged to a TCP
+// socket, so the Node host talks to it through the same code as to a serial port (host/).
+//
+//   Vharness --cycles-per-bit D [--port P] [--trace FILE]
+//
+// Listens on 127.0.0.1:P (0: any free port), prints "LISTEN <port>" and waits for one connection.
+// Bytes from the socket go onto uart_rx as 8N1 frames of exactly D cycles per bit, back to back; uart_tx
+// is sampled at the middle of each bit and every good frame goes back to the socket. The model runs
+// freely all the while (a board's clock does not stop when the line is quiet). Commands on stdin, one
+// per line: "reset" holds btn_n low for 32 cycles (the board's reset button); "quit" ends the program.
+// The program ends when the host closes the connection. Errors go to stderr with exit code 2.
+
+#include <verilated.h>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#if VM_TRACE_FST
+#include <verilated_fst_c.h>
+#endif
+
+struct PortInfo {
+    const char* name;
+    int width;
+    bool isInput;
+};
+#include "ports.h"
+
+namespace {
+
+[[noreturn]] void fail(const std::string& msg) {
+    std::fprintf(stderr, "board-bridge: %s\n", msg.c_str());
+    std::exit(2);
+}
+
+// 8N1 onto a line, one bit every `d` cycles.
+struct UartDriver {
+    int d;
+    std::deque<uint8_t> queue;
+    int bit = -1;  // -1 idle; 0 start, 1..8 data, 9 stop
+    int count = 0;
+    uint8_t byte = 0;
+    int level() const {
+        if (bit < 0 || bit == 9) return 1;
+        if (bit == 0) return 0;
+        return (byte >> (bit - 1)) & 1;
+    }
+    void cycle() {
+        if (bit < 0) {
+            if (queue.empty()) return;
+            byte = queue.front();
+            queue.pop_front();
+            bit = 0;
+            count = 0;
+            return;
+        }
+        if (++count == d) {
+            count = 0;
+            if (++bit == 10) bit = -1;
+        }
+    }
+};
+
+// 8N1 off a line: a falling edge starts a frame, each bit is read at its middle.
+struct UartSampler {
+    int d;
+    int state = 0;  // 0 idle, 1 receiving
+    int count = 0;
+    int bits = 0;
+    uint8_t byte = 0;
+    bool cycle(int line, uint8_t* out) {
+        if (state == 0) {
+            if (line == 0) {
+                state = 1;
+                count = 0;
+                bits = 0;
+            }
+            return false;
+        }
+        ++count;
+        // bit k (0 = start) has its middle at d/2 + k d cycles after the falling edge
+        if (count == d / 2 + bits * d) {
+            if (bits == 0) {
+                if (line != 0) state = 0;  // a glitch, not a start bit
+            } else if (bits <= 8) {
+                byte = static_cast<uint8_t>(byte >> 1 | (line ? 0x80 : 0));
+            } else {
+                state = 0;
+                if (line == 1) {
+                    *out = byte;
+                    return true;
+                }
+                return false;  // framing error: dropped, as a UART does
+            }
+            ++bits;
+        }
+        return false;
+    }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int cyclesPerBit = 0;
+    int port = 0;
+    const char* traceFile = nullptr;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--cycles-per-bit" && i + 1 < argc) cyclesPerBit = std::atoi(argv[++i]);
+        else if (a == "--port" && i + 1 < argc) port = std::atoi(argv[++i]);
+        else if (a == "--trace" && i + 1 < argc) traceFile = argv[++i];
+        else if (a.rfind("+verilator", 0) == 0) continue;
+        else fail("unknown argument " + a);
+    }
+    if (cyclesPerBit < 4) fail("--cycles-per-bit must be at least 4");
+
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    if (listener < 0) fail(std::string("socket: ") + std::strerror(errno));
+    int one = 1;
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) fail(std::string("bind: ") + std::strerror(errno));
+    if (listen(listener, 1) != 0) fail(std::string("listen: ") + std::strerror(errno));
+    socklen_t len = sizeof addr;
+    getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    std::printf("LISTEN %d\n", ntohs(addr.sin_port));
+    std::fflush(stdout);
+    int client = accept(listener, nullptr, nullptr);
+    if (client < 0) fail(std::string("accept: ") + std::strerror(errno));
+    close(listener);
+    setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK);
+    fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+
+    auto* ctx = new VerilatedContext;
+    ctx->commandArgs(argc, argv);
+    auto* top = new HarnessTop{ctx};
+#if VM_TRACE_FST
+    VerilatedFstC* trace = nullptr;
+    if (traceFile) {
+        ctx->traceEverOn(true);
+        trace = new VerilatedFstC;
+        top->trace(trace, 99);
+        trace->open(traceFile);
+    }
+#else
+    if (traceFile) fail("this model was built without tracing");
+#endif
+    UartDriver rx{cyclesPerBit};
+    UartSampler tx{cyclesPerBit};
+    std::string out;
+    std::string control;
+    int resetLeft = 0;
+    uint64_t cycle = 0;
+    top->uart_rx = 1;
+    top->btn_n = 1;
+    top->clk = 0;
+    top->eval();
+    for (;;) {
+        top->uart_rx = static_cast<uint8_t>(rx.level());
+        top->btn_n = resetLeft > 0 ? 0 : 1;
+        top->clk = 1;
+        top->eval();
+#if VM_TRACE_FST
+        if (trace) trace->dump(ctx->time());
+#endif
+        ctx->timeInc(1);
+        top->clk = 0;
+        top->eval();
+#if VM_TRACE_FST
+        if (trace) trace->dump(ctx->time());
+#endif
+        ctx->timeInc(1);
+        ++cycle;
+        rx.cycle();
+        if (resetLeft > 0) --resetLeft;
+        uint8_t b;
+        if (tx.cycle(top->uart_tx, &b)) out.push_back(static_cast<char>(b));
+
+        if ((cycle & 127) == 0) {
+            if (!out.empty()) {
+                ssize_t n = send(client, out.data(), out.size(), MSG_NOSIGNAL);
+                if (n > 0) out.erase(0, static_cast<size_t>(n));
+                else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) break;
+            }
+            if (rx.queue.size() < 4096) {
+                uint8_t buf[4096];
+                ssize_t n = recv(client, buf, sizeof buf, 0);
+                if (n == 0) break;  // the host closed the connection
+                if (n > 0) rx.queue.insert(rx.queue.end(), buf, buf + n);
+                else if (errno != EAGAIN && errno != EWOULDBLOCK) break;
+            }
+        }
+        if ((cycle & 4095) == 0) {
+            char buf[256];
+            ssize_t n = read(0, buf, sizeof buf);
+            if (n > 0) control.append(buf, static_cast<size_t>(n));
+            size_t nl;
+            while ((nl = control.find('\n')) != std::string::npos) {
+                std::string cmd = control.substr(0, nl);
+                control.erase(0, nl + 1);
+                if (cmd == "reset") resetLeft = 32;
+                else if (cmd == "quit") goto done;
+                else std::fprintf(stderr, "board-bridge: unknown command '%s'\n", cmd.c_str());
+            }
+        }
+    }
+done:
+#if VM_TRACE_FST
+    if (trace) trace->close();
+#endif
+    top->final();
+    close(client);
+    std::fprintf(stderr, "board-bridge: %llu cycles\n", static_cast<unsigned long long>(cycle));
+    delete top;
+    delete ctx;
+    return 0;
+}
