@@ -40,7 +40,7 @@ describe('gen-rtl for a model', () => {
     expect(manifest.hardware).toMatchObject({ target: 'up5k', lanes: 32, weightBanks: 4, bankWords: 16384 });
     expect(manifest.cycles.weightsPerToken).toBe(4 * (4 * 64 * 64 + 512 * 64 + 64 * 256) + 256 * 64);
     expect(manifest.cycles.boundPerToken).toBe(8704);
-    expect(manifest.program).toHaveLength(gen.program.rom.length);
+    expect(manifest.program.length + manifest.clearRoutine.length).toBe(gen.program.rom.length);
     expect(fs.readFileSync(path.join(dir, 'program.hex'), 'utf8').trim().split('\n')).toHaveLength(gen.program.rom.length);
   });
 

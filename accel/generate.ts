@@ -55,6 +55,7 @@ export function generateAccel(weights: WeightSource, config: AccelConfig, dir: s
     memoryMap: prog.regions.map((r) => ({ name: r.name, word: r.word, words: r.words })),
     instructionFields: Object.values(prog.layout.fields),
     program: prog.instructions,
+    clearRoutine: prog.clearInstructions,
     cycles: {
       weightsPerToken: prog.weightsPerToken,
       boundPerToken: prog.weightsPerToken / g.lanes,

@@ -343,7 +343,9 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
     m.if(offset.ne(loadIndex).and(hdr.ne(0)), () => hdrErr.set(lit(ERROR_CODE.offset, UInt(4))));
     m.if(execIdle.not().or(accepting.not()), () => hdrErr.set(lit(ERROR_CODE.busy, UInt(4))));
   });
-  const inData = m.let('load_in_data', byteEv.and(isLoad).and(loadOk).and(pos.ge(LOAD_DATA_POS)));
+  // A rejected LOAD's words are counted all the same, so that its ERROR names the header's fault rather
+  // than a length; only an accepted one's words are written.
+  const inData = m.let('load_in_data', byteEv.and(isLoad).and(pos.ge(LOAD_DATA_POS)));
   const dataByte = m.let('load_data_byte', inData.and(wordsLeft.ne(0)));
   const wordDone = m.let('load_word_done', dataByte.and(haveLow));
   const chunkCrc = m.instance('u_chunk_crc', crc16Serial({}), {
@@ -424,7 +426,7 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
       wordsLeft.set(wordsLeft.sub(1).trunc(8));
       held.set(cat(rxByte, lowByte));
       heldValid.set(1);
-      m.if(heldValid, () => {
+      m.if(heldValid.and(loadOk), () => {
         loadValid.set(1);
         loadData.set(held);
       });

@@ -1,4 +1,5 @@
-// mmf: the command line of the golden model (generate, eval, parity, convert) and the accelerator's co-simulation (sim). Errors print as one
+// mmf: the command line of the golden model (generate, eval, parity, convert), the accelerator's co-simulation (sim)
+// and the board host (host). Errors print as one
 // line; MMF_DEBUG=1 shows the stack.
 import { Command } from 'commander';
 import { registerGenerate } from './mmf/generate.ts';
@@ -6,6 +7,7 @@ import { registerEval } from './mmf/eval.ts';
 import { registerParity } from './mmf/parity.ts';
 import { registerConvert } from './mmf/convert.ts';
 import { registerSim } from './mmf/sim.ts';
+import { registerHost } from './mmf/host.ts';
 
 const program = new Command('mmf').description('MatMul-free language models: CPU engines, parity checks and conversion').showHelpAfterError();
 registerGenerate(program);
@@ -13,6 +15,7 @@ registerEval(program);
 registerParity(program);
 registerConvert(program);
 registerSim(program);
+registerHost(program);
 
 try {
   await program.parseAsync();

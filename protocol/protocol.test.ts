@@ -69,7 +69,9 @@ describe('frames', () => {
     const bad = Uint8Array.from(f);
     bad[3]! ^= 0x10;
     expect(() => decodeReply(bad)).toThrow(/frame CRC is 0x[0-9a-f]{4}, its bytes give/);
-    expect(() => decodeReply(encodeReply('reset', 1, {}).subarray(0, 3))).toThrow(FrameError);
+    const state = { loaded: 0, position: 0, token: 0, next: 0, imageCrc: 0 };
+    expect(() => decodeReply(encodeReply('reset', 1, state).subarray(0, 3))).toThrow(FrameError);
+    expect(() => encodeReply('reset', 1, {})).toThrow(/field loaded missing/);
     expect(() => encodeRequest({ type: 'load', offset: 0, words: [] }, 0)).toThrow(/1 to 128 words/);
   });
 });

@@ -1,0 +1,111 @@
+// mmf host: generate text on a board (a serial port, a PCIe board's XDMA devices) or on the simulated
+// board, through the same host code: handshake, weight upload (skipped when the board already holds
+// them), RESET, the prompt, then the tokens as they arrive.
+import type { Command } from 'commander';
+import { openModel } from '../../model/open.ts';
+import { fixedParams } from '../../model/fixed/fixed-model.ts';
+import { compileProgram } from '../../accel/program.ts';
+import { modelHash } from '../../protocol/model-hash.ts';
+import { boardSpec, BOARDS } from '../../board/boards.ts';
+import { startSimBoard, type SimBoard } from '../../sim/board-sim.ts';
+import { openTcp } from '../../host/transport-tcp.ts';
+import { openSerial } from '../../host/transport-serial.ts';
+import { openXdma, xdmaPaths } from '../../host/transport-xdma.ts';
+import type { Transport } from '../../host/transport.ts';
+import { Link } from '../../host/link.ts';
+import { Board } from '../../host/board.ts';
+import { generateOnBoard } from '../../host/session.ts';
+import { positiveInt } from './generate.ts';
+import { progress } from './progress.ts';
+
+interface HostOptions {
+  port?: string;
+  sim?: boolean;
+  xdma?: string;
+  board: string;
+  model?: string;
+  prompt: string;
+  tokens: string;
+  baud?: string;
+  timeout?: string;
+  json?: boolean;
+}
+
+export function registerHost(program: Command): void {
+  program
+    .command('host')
+    .description('generate on a board over UART (or PCIe XDMA), or on the simulated board, through the same host code')
+    .option('--port <device>', 'the board\'s serial port (the iCEBreaker\'s UART is /dev/ttyUSB1)')
+    .option('--sim', 'start the simulated board (the board\'s RTL in Verilator, its UART on a TCP socket)')
+    .option('--xdma <device>', 'a PCIe board through the XDMA driver: xdma0 means /dev/xdma0_h2c_0 and /dev/xdma0_c2h_0')
+    .option('--board <name>', `the board the bitstream was built for: ${Object.keys(BOARDS).join(', ')}`, 'icebreaker')
+    .option('--model <dir|file>', 'checkpoint directory or packed model (default: the embedded tiny model)')
+    .option('--prompt <text>', 'the prompt', 'ROMEO:')
+    .option('--tokens <n>', 'tokens to generate', '32')
+    .option('--baud <rate>', 'serial baud rate (default: the board\'s)')
+    .option('--timeout <ms>', 'how long one reply may take (default 2000; 20000 on the simulated board)')
+    .option('--json', 'print one JSON object instead of text')
+    .action(async (o: HostOptions) => {
+      const chosen = [o.port !== undefined, !!o.sim, o.xdma !== undefined].filter(Boolean).length;
+      if (chosen !== 1) throw new Error('give exactly one of --port DEVICE, --sim or --xdma DEVICE');
+      const tokens = positiveInt(o.tokens, '--tokens');
+      const spec = boardSpec(o.board);
+      const m = openModel(o.model);
+      const prompt = m.tokenizer.encode(o.prompt);
+      if (prompt.length === 0) throw new Error('--prompt is empty');
+      const prog = compileProgram(fixedParams(m.weights), spec.accel);
+      const say = (msg: string) => {
+        if (!o.json) process.stderr.write(msg + '\n');
+      };
+      let sim: SimBoard | undefined;
+      let transport: Transport;
+      if (o.sim) {
+        sim = await startSimBoard(prog, { log: (msg) => msg.startsWith('verilator') && say(msg) });
+        say(`simulated ${spec.name} board (${m.label}) on 127.0.0.1:${sim.port}${sim.cached ? ', Verilator model from the cache' : ''}`);
+        transport = await openTcp('127.0.0.1', sim.port, `the simulated board at 127.0.0.1:${sim.port}`);
+      } else if (o.xdma !== undefined) transport = await openXdma(xdmaPaths(o.xdma));
+      else transport = await openSerial(o.port!, o.baud ? positiveInt(o.baud, '--baud') : spec.baud);
+      const timeoutMs = o.timeout ? positiveInt(o.timeout, '--timeout') : o.sim ? 20_000 : 2_000;
+      const link = new Link(transport, { timeoutMs, attempts: 4, ...(process.env.MMF_VERBOSE ? { log: (s: string) => process.stderr.write(`link: ${s}\n`) } : {}) });
+      const bar = o.json ? undefined : progress('uploading weights', prog.image.length);
+      if (!o.json) process.stdout.write(o.prompt);
+      try {
+        const r = await generateOnBoard(new Board(link), { image: prog.image, modelHash: modelHash(prog.image) }, {
+          prompt,
+          tokens,
+          onProgress: (w) => bar?.update(w),
+          onToken: (t) => {
+            if (!o.json) process.stdout.write(m.tokenizer.decode([t]));
+          },
+          log: (msg) => {
+            bar?.stop();
+            say(msg);
+          },
+        });
+        bar?.stop();
+        const summary = {
+          model: m.label,
+          board: spec.name,
+          transport: transport.name,
+          prompt: o.prompt,
+          promptTokens: prompt,
+          tokens: r.tokens,
+          text: m.tokenizer.decode(r.tokens),
+          tokensPerSecond: r.tokensPerSecond,
+          uploaded: r.uploaded,
+          uploadSeconds: r.uploadSeconds,
+          recoveries: r.recoveries,
+          link: link.stats,
+        };
+        if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
+        else {
+          process.stdout.write('\n');
+          say(`${r.tokens.length} tokens, ${r.tokensPerSecond.toFixed(1)} tokens/s${r.uploaded ? `; weights uploaded in ${r.uploadSeconds.toFixed(1)} s` : '; weights were already on the board'}${r.recoveries ? `; ${r.recoveries} recoveries` : ''}`);
+        }
+      } finally {
+        bar?.stop();
+        await transport.close().catch(() => {});
+        await sim?.close();
+      }
+    });
+}
