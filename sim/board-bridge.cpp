@@ -3,12 +3,15 @@
 //
 //   Vharness --cycles-per-bit D [--port P] [--trace FILE]
 //
-// Listens on 127.0.0.1:P (0: any free port), prints "LISTEN <port>" and waits for one connection.
+// Listens on 127.0.0.1:P (0: any free port), prints "LISTEN <port>" and waits for the first connection
+// (so the host sees the board announce itself after power-on).
 // Bytes from the socket go onto uart_rx as 8N1 frames of exactly D cycles per bit, back to back; uart_tx
 // is sampled at the middle of each bit and every good frame goes back to the socket. The model runs
 // freely all the while (a board's clock does not stop when the line is quiet). Commands on stdin, one
 // per line: "reset" holds btn_n low for 32 cycles (the board's reset button); "quit" ends the program.
-// The program ends when the host closes the connection. Errors go to stderr with exit code 2.
+// Like a board on a serial line, the model keeps running when the host goes away: what it sends then is
+// lost, and the next host to connect finds it as it was left. The program ends on "quit" or when stdin
+// closes (the process that started it is gone). Errors go to stderr with exit code 2.
 
 #include <verilated.h>
 
@@ -142,9 +145,12 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     int client = accept(listener, nullptr, nullptr);
     if (client < 0) fail(std::string("accept: ") + std::strerror(errno));
-    close(listener);
-    setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK);
+    auto useClient = [&](int c) {
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
+    };
+    useClient(client);
+    fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK);
     fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
 
     auto* ctx = new VerilatedContext;
@@ -192,24 +198,34 @@ int main(int argc, char** argv) {
         uint8_t b;
         if (tx.cycle(top->uart_tx, &b)) out.push_back(static_cast<char>(b));
 
-        if ((cycle & 127) == 0) {
+        if ((cycle & 127) == 0 && client >= 0) {
+            bool gone = false;
             if (!out.empty()) {
                 ssize_t n = send(client, out.data(), out.size(), MSG_NOSIGNAL);
                 if (n > 0) out.erase(0, static_cast<size_t>(n));
-                else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) break;
+                else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) gone = true;
             }
-            if (rx.queue.size() < 4096) {
+            if (!gone && rx.queue.size() < 4096) {
                 uint8_t buf[4096];
                 ssize_t n = recv(client, buf, sizeof buf, 0);
-                if (n == 0) break;  // the host closed the connection
                 if (n > 0) rx.queue.insert(rx.queue.end(), buf, buf + n);
-                else if (errno != EAGAIN && errno != EWOULDBLOCK) break;
+                else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) gone = true;
+            }
+            if (gone) {  // the host closed the connection: the board runs on, alone
+                close(client);
+                client = -1;
             }
         }
+        if (client < 0) out.clear();
         if ((cycle & 4095) == 0) {
+            if (client < 0) {
+                client = accept(listener, nullptr, nullptr);
+                if (client >= 0) useClient(client);
+            }
             char buf[256];
             ssize_t n = read(0, buf, sizeof buf);
             if (n > 0) control.append(buf, static_cast<size_t>(n));
+            else if (n == 0) break;  // stdin closed: whoever started us is gone
             size_t nl;
             while ((nl = control.find('\n')) != std::string::npos) {
                 std::string cmd = control.substr(0, nl);
@@ -225,7 +241,8 @@ done:
     if (trace) trace->close();
 #endif
     top->final();
-    close(client);
+    if (client >= 0) close(client);
+    close(listener);
     std::fprintf(stderr, "board-bridge: %llu cycles\n", static_cast<unsigned long long>(cycle));
     delete top;
     delete ctx;

@@ -24,7 +24,7 @@ export interface SimBoard {
   port: number;
   /** Press the board's reset button. */
   reset(): void;
-  /** Stop the simulation (it also stops when the host closes its connection). */
+  /** Stop the simulation. Until then it runs on between connections, as a board does between hosts. */
   close(): Promise<void>;
   /** Whether the Verilator build came from the cache. */
   cached: boolean;
