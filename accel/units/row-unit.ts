@@ -64,7 +64,7 @@ import { RECIP_BITS } from './scalar-unit.ts';
 import { QUANT_M_BITS, quantSumSqWidth, absOf } from './bitlinear-quant.ts';
 import { ELEMENTWISE_SHIFT_BITS } from './elementwise-unit.ts';
 import { SCALE_E_BITS } from './bitlinear-scale.ts';
-import { regOf, delay, stagedShiftRight } from './pipeline.ts';
+import { regOf, delay, delayRing, stagedShiftRight } from './pipeline.ts';
 
 export const ROW_OP = { prescale: 0, residual: 1, stats: 2, quant: 3, gate: 4, state: 5, gated: 6, scale: 7 } as const;
 export type RowOp = keyof typeof ROW_OP;
@@ -168,7 +168,9 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
     return line;
   };
   const validEarly = tapped('valid', inValid, 0, LATE, 0);
-  const opEarly = tapped('op', op, 0, LATE);
+  // The op of an early entry rides a ring to the late stage (its valid bit, which must reset, does not).
+  const opEarly: Expr[] = [];
+  opEarly[LATE] = delayRing(m, 'op_ring', { op }, LATE).op!;
   const valid10 = m.let('valid_late', validEarly[LATE]!.or(inValidLate));
   const op10 = m.let('op_at_late', mux(inValidLate, opLate, opEarly[LATE]!));
   const validLine = tapped('valid', valid10, LATE, T.final - 1, 0);
@@ -181,13 +183,16 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const sig = m.instance('u_sigmoid', sigmoidUnit(SIG), { x, in_valid: inValid, b: w.asSigned(), use_b: useB });
   m.sink(sig.out('out_valid'));
   const prod = sig.out('prod'); // cycle 7: x w
-  const sigAt8 = sig.out('sig');
-  const siluAt8 = sig.out('silu');
 
   // ---- the operands at the operand stage -----------------------------------------------------------------
   // STATS: |shiftRound(x, 4)|, from x as the sigmoid unit's own delay line brings it (cycle 7)
   const v = sig.out('x_out').add(1 << (SUMSQ_SHIFT - 1)).shr(SUMSQ_SHIFT); // SInt(21)
-  const vAbs = delay(m, 'v_abs', absOf(v, ACT.bits - SUMSQ_SHIFT), LATE - T.prod); // |v| <= 2^19: UInt(20), cycle 10
+  const vAbs8 = regOf(m, 'v_abs_d1', absOf(v, ACT.bits - SUMSQ_SHIFT)); // |v| <= 2^19: UInt(20), cycle 8
+  // |v|, sig and silu wait two cycles for the operand stage in one block-RAM ring: 60 flip-flops
+  // (each a logic cell of its own, nothing to pack with) become a share of four EBRs.
+  if (T.prod + 1 !== T.sig) throw new RangeError('row unit: |v| and the sigmoid outputs no longer meet at one cycle');
+  const late = delayRing(m, 'late_ring', { vAbs: vAbs8, sig: sig.out('sig'), silu: sig.out('silu') } /* cycle 8 */, LATE - T.sig);
+  const vAbs = late.vAbs!; // cycle 10
   const opnd1 = m.wire('opnd1', SInt(MB_BITS));
   m.comb(() => {
     opnd1.set(xLate.ext(MB_BITS));
@@ -196,8 +201,8 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
     m.if(is('state', op10).or(is('gated', op10)), () => opnd1.set(yLate.ext(MB_BITS)));
   });
   const wAt10 = wLate;
-  const sigAt10 = delay(m, 'sig', sigAt8, LATE - T.sig);
-  const siluAt10 = delay(m, 'silu', siluAt8, LATE - T.sig);
+  const sigAt10 = late.sig!;
+  const siluAt10 = late.silu!;
 
   // ---- STATS: m = max |x w| ------------------------------------------------------------------------
   const absP = regOf(m, 'abs_p', absOf(prod, QUANT_M_BITS)); // cycle 8
@@ -248,7 +253,8 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   });
   const mbA = regOf(m, 'mb_a', aIn);
   const mbB = regOf(m, 'mb_b', bIn);
-  const mb = regOf(m, 'mb_p2', regOf(m, 'mb_p1', mbA.mul(mbB))); // cycle 13: SInt(50)
+  // The product's two pipeline cycles in a ring: the second register's 50 bits have no logic to pack with.
+  const mb = delayRing(m, 'mb_ring', { mb: mbA.mul(mbB) }, 2).mb!; // cycle 13: SInt(50)
 
   // ---- STATS: S = sum v^2 ----------------------------------------------------------------------------
   const statsAt13 = delay(m, 'is_stats13', statsAt8, T.product - 8, 0);
@@ -283,7 +289,8 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
     m.if(is('gate', op10), () => addendIn.set(lbP.zext(ACT.bits + 1).asSigned()));
     m.if(is('state', op10), () => addendIn.set(siluAt10.ext(ACT.bits + 1)));
   });
-  const addend = delay(m, 'addend', addendIn, T.product - (T.operands - 1));
+  // The addend waits for the product in a ring too (25 bits, three cycles).
+  const addend = delayRing(m, 'addend_ring', { addend: addendIn }, T.product - (T.operands - 1)).addend!;
   const vSum = mb.add(cat(addend, lit(0, UInt(GATE.frac))).asSigned()).trunc(V_BITS); // |V| < 2^41 for GATE, STATE
   const vReg = regOf(m, 'v_q', vSum); // cycle 14
   // Y = floor(2 V / 2^amt) = (V 2^25) >> (amt + 24), low Y_KEEP bits exact.
