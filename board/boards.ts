@@ -5,6 +5,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AccelConfig } from '../accel/config.ts';
+import { compileProgram, type AccelProgram } from '../accel/program.ts';
+import { fixedParams } from '../model/fixed/fixed-model.ts';
+import type { WeightSource } from '../model/config.ts';
 
 const CONSTRAINTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'constraints');
 
@@ -72,4 +75,9 @@ export function boardSpec(name: string): BoardSpec {
   const b = (BOARDS as Record<string, BoardSpec>)[name];
   if (!b) throw new Error(`unknown board '${name}': one of ${Object.keys(BOARDS).join(', ')}`);
   return b;
+}
+
+/** The accelerator program a board's bitstream carries for these weights: the build and the host both use it. */
+export function boardProgram(board: BoardSpec, weights: WeightSource): AccelProgram {
+  return compileProgram(fixedParams(weights), board.accel);
 }

@@ -10,6 +10,7 @@ import { ACT } from '../numerics/formats.ts';
 import { compileProgram, dumpSlots, type AccelProgram, type DumpSlot } from '../accel/program.ts';
 import type { AccelConfig } from '../accel/config.ts';
 import { accelTop } from '../accel/top.ts';
+import { buildGateModel } from './gate-model.ts';
 import { buildRtlModel } from './rtl-model.ts';
 import { StimulusScript } from '../flow/verilator.ts';
 import { VerilatorSession } from '../flow/verilator-session.ts';
@@ -64,6 +65,8 @@ export interface AccelSimOptions {
    * design as a board does, with its debug read-out off, and compares the argmax alone.
    */
   debug?: boolean;
+  /** Simulate the netlist yosys synth_ice40 makes of the design (with yosys's iCE40 cell models), not the RTL. */
+  gates?: boolean;
 }
 
 /** A signed value from a `bits`-wide two's-complement word. */
@@ -83,7 +86,8 @@ export async function simulateAccel(o: AccelSimOptions): Promise<AccelSimResult>
   const params = fixedParams(o.weights);
   const prog = compileProgram(params, o.config);
   const top = accelTop(prog);
-  const rtl = await buildRtlModel(top, { ...(o.trace ? { trace: true } : {}), log });
+  if (o.gates && o.trace) throw new Error('a waveform (--trace) comes from the RTL simulation, not the gate-level one (--gates)');
+  const rtl = o.gates ? await buildGateModel(top, { device: o.config.target, log }) : await buildRtlModel(top, { ...(o.trace ? { trace: true } : {}), log });
   const slots = dumpSlots(prog);
   const t0 = performance.now();
   const session = await VerilatorSession.open(rtl.model, o.trace ? { traceFile: o.trace } : {});

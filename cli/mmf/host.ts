@@ -3,10 +3,8 @@
 // them), RESET, the prompt, then the tokens as they arrive.
 import type { Command } from 'commander';
 import { openModel } from '../../model/open.ts';
-import { fixedParams } from '../../model/fixed/fixed-model.ts';
-import { compileProgram } from '../../accel/program.ts';
 import { modelHash } from '../../protocol/model-hash.ts';
-import { boardSpec, BOARDS } from '../../board/boards.ts';
+import { boardProgram, boardSpec, BOARDS } from '../../board/boards.ts';
 import { startSimBoard, type SimBoard } from '../../sim/board-sim.ts';
 import { openTcp } from '../../host/transport-tcp.ts';
 import { openSerial } from '../../host/transport-serial.ts';
@@ -53,7 +51,7 @@ export function registerHost(program: Command): void {
       const m = openModel(o.model);
       const prompt = m.tokenizer.encode(o.prompt);
       if (prompt.length === 0) throw new Error('--prompt is empty');
-      const prog = compileProgram(fixedParams(m.weights), spec.accel);
+      const prog = boardProgram(spec, m.weights);
       const say = (msg: string) => {
         if (!o.json) process.stderr.write(msg + '\n');
       };

@@ -10,6 +10,7 @@ interface SimOptions {
   prompt: string;
   tokens: string;
   trace?: string;
+  gates?: boolean;
   json?: boolean;
   target: string;
   lanes?: string;
@@ -23,6 +24,7 @@ export function registerSim(program: Command): void {
     .option('--prompt <text>', 'the prompt', 'ROMEO:')
     .option('--tokens <n>', 'tokens to generate', '16')
     .option('--trace <file.fst>', 'write an FST waveform')
+    .option('--gates', 'simulate the netlist yosys synth_ice40 makes (iCE40 cell models), not the RTL')
     .option('--json', 'print one JSON object instead of text');
   addHardwareOptions(cmd).action(async (o: SimOptions) => {
     const tokens = positiveInt(o.tokens, '--tokens');
@@ -36,14 +38,16 @@ export function registerSim(program: Command): void {
       prompt,
       tokens,
       ...(o.trace ? { trace: o.trace } : {}),
+      ...(o.gates ? { gates: true } : {}),
       log: (msg) => {
-        if (!o.json && (msg.startsWith('verilator') || process.env.MMF_VERBOSE)) process.stderr.write(msg + '\n');
+        if (!o.json && (msg.startsWith('verilator') || msg.startsWith('yosys') || process.env.MMF_VERBOSE)) process.stderr.write(msg + '\n');
       },
     });
     const summary = {
       model: m.label,
       target: config.target,
       lanes: config.lanes,
+      netlist: o.gates ? 'gates (yosys synth_ice40)' : 'rtl',
       prompt: o.prompt,
       promptTokens: prompt,
       tokens: r.tokens,

@@ -1,0 +1,49 @@
+// npm run build -- --board icebreaker [--model DIR] [--seed N] [--json]: the board's bitstream for a
+// model (fpga/board-build.ts), with its report as a table (or ONE JSON object) and as an HTML page
+// beside the bitstream. Exits 1 when the design does not fit or misses the board clock.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { BOARDS, boardSpec } from '../board/boards.ts';
+import { openModel } from '../model/open.ts';
+import { buildBoard } from '../fpga/board-build.ts';
+import { reportPage, summaryLines } from '../fpga/build-page.ts';
+
+interface BuildCliOptions {
+  board: string;
+  model?: string;
+  seed: string;
+  out?: string;
+  json?: boolean;
+}
+
+const program = new Command('build')
+  .description('synthesise, place, route and pack the bitstream for a board (yosys, nextpnr-ice40, icepack)')
+  .option('--board <name>', `one of ${Object.keys(BOARDS).join(', ')}`, 'icebreaker')
+  .option('--model <dir|file>', 'checkpoint directory or packed model (default: the embedded tiny model)')
+  .option('--seed <n>', 'nextpnr placement seed (recorded in the report)', '1')
+  .option('--out <dir>', 'output folder (default build-out/<board>)')
+  .option('--json', 'print the report as one JSON object')
+  .action(async (o: BuildCliOptions) => {
+    const board = boardSpec(o.board);
+    const seed = Number(o.seed);
+    if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got '${o.seed}'`);
+    const m = openModel(o.model);
+    const outDir = path.resolve(o.out ?? path.join('build-out', board.name));
+    const t0 = performance.now();
+    const report = await buildBoard({ board, weights: m.weights, modelLabel: m.label, outDir, seed, ...(o.json ? {} : { log: (s: string) => process.stderr.write(`${s}\n`) }) });
+    const page = path.join(outDir, 'report.html');
+    fs.writeFileSync(page, reportPage(report));
+    fs.writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    if (o.json) process.stdout.write(JSON.stringify({ ...report, reportPage: page }) + '\n');
+    else {
+      process.stdout.write(summaryLines(report).join('\n') + '\n');
+      process.stdout.write(`report: ${page} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+    }
+    if (!report.fits) process.exitCode = 1;
+  });
+
+program.parseAsync().catch((e: unknown) => {
+  process.stderr.write(`build: ${(e as Error).message}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,83 @@
+// The build report for people: a plain-text table for the terminal and an HTML page with a bar per
+// resource (an inline SVG, no scripts, nothing fetched) to open in a browser.
+import type { BuildReport, Use } from './board-build.ts';
+
+const ROWS: [keyof BuildReport['resources'], string][] = [
+  ['logicCells', 'logic cells (LUT4 + DFF + carry)'],
+  ['lut4', 'LUT4'],
+  ['dff', 'DFF'],
+  ['carry', 'carry'],
+  ['ebr', 'EBR (4 Kbit block RAM)'],
+  ['spram', 'SPRAM (256 Kbit)'],
+  ['dsp', 'DSP (SB_MAC16)'],
+  ['io', 'IO'],
+];
+
+const pct = (u: Use) => (u.available ? `${((100 * u.used) / u.available).toFixed(0)}%` : u.used ? 'none on the part' : '-');
+const mhz = (f: number | null) => (f === null ? '-' : `${f.toFixed(2)} MHz`);
+const perS = (t: number | null) => (t === null ? '-' : `${t.toFixed(1)} tokens/s`);
+
+export function summaryLines(r: BuildReport): string[] {
+  const lines = [`${r.board}: ${r.device}-${r.package}, ${r.model}, accelerator ${r.accel.target} with ${r.accel.lanes} lanes (model hash ${r.modelHash}, ${r.imageWords} image words)`];
+  const w = Math.max(...ROWS.map(([, l]) => l.length));
+  lines.push(`${'resource'.padEnd(w)}  ${'used'.padStart(6)}  ${'of'.padStart(6)}  ${'use'.padStart(5)}`);
+  for (const [k, label] of ROWS) {
+    const u = r.resources[k];
+    lines.push(`${label.padEnd(w)}  ${String(u.used).padStart(6)}  ${String(u.available).padStart(6)}  ${pct(u).padStart(5)}`);
+  }
+  lines.push(`fmax ${mhz(r.fmaxMHz)} (board clock ${r.clockMHz} MHz, nextpnr seed ${r.seed})`);
+  lines.push(`${r.cyclesPerToken} cycles per token: ${perS(r.tokensPerSecond)} at fmax, ${perS(r.tokensPerSecondAtBoardClock)} at ${r.clockMHz} MHz`);
+  lines.push(r.fits ? `fits: bitstream ${r.bitstream}` : `does not fit: ${r.failure}`);
+  return lines;
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function bars(r: BuildReport): string {
+  const rows = ROWS.filter(([k]) => r.resources[k].available > 0 || r.resources[k].used > 0);
+  const h = 26;
+  const labelW = 250;
+  const barW = 420;
+  const body = rows
+    .map(([k, label], i) => {
+      const u = r.resources[k];
+      const frac = u.available ? Math.min(1, u.used / u.available) : 1;
+      const colour = !u.available || u.used > u.available ? '#c0392b' : frac > 0.9 ? '#e67e22' : '#2e86c1';
+      const y = i * h;
+      return (
+        `<text x="0" y="${y + 17}">${esc(label)}</text>` +
+        `<rect x="${labelW}" y="${y + 4}" width="${barW}" height="${h - 8}" fill="#eee"/>` +
+        `<rect x="${labelW}" y="${y + 4}" width="${(barW * frac).toFixed(1)}" height="${h - 8}" fill="${colour}"/>` +
+        `<text x="${labelW + barW + 8}" y="${y + 17}">${u.used} / ${u.available} (${pct(u)})</text>`
+      );
+    })
+    .join('\n');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + barW + 170}" height="${rows.length * h}" font-family="sans-serif" font-size="13">\n${body}\n</svg>`;
+}
+
+export function reportPage(r: BuildReport): string {
+  const verdict = r.fits ? `<p class="ok">Fits. Bitstream: <code>${esc(r.bitstream ?? '')}</code></p>` : `<p class="bad">Does not fit: ${esc(r.failure ?? '')}</p>`;
+  const facts: [string, string][] = [
+    ['board', r.board],
+    ['part', `${r.device}-${r.package}`],
+    ['model', `${r.model} (hash ${r.modelHash}, ${r.imageWords} image words)`],
+    ['accelerator', `${r.accel.target}, ${r.accel.lanes} lanes`],
+    ['fmax', `${mhz(r.fmaxMHz)} (board clock ${r.clockMHz} MHz)`],
+    ['cycles per token', String(r.cyclesPerToken)],
+    ['tokens/s', `${perS(r.tokensPerSecond)} at fmax; ${perS(r.tokensPerSecondAtBoardClock)} at the board clock`],
+    ['nextpnr seed', String(r.seed)],
+    ['tools', `${r.tools.yosys}; ${r.tools.nextpnr}`],
+  ];
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>${esc(r.board)} build: ${esc(r.model)}</title>
+<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td{padding:2px 12px 2px 0}.ok{color:#1e8449}.bad{color:#c0392b}</style>
+</head><body>
+<h1>${esc(r.board)}: ${esc(r.device)}</h1>
+${verdict}
+${bars(r)}
+<table>
+${facts.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('\n')}
+</table>
+</body></html>
+`;
+}
