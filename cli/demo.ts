@@ -1,14 +1,15 @@
 // make demo: the embedded tiny model generating text on the CPU in both arithmetics (upstream float and
-// the accelerator's fixed point); the accelerator for it (generated, linted, co-simulated in Verilator
-// bit for bit against the fixed engine, synthesised for the UP5K); then the HDL standard library and
-// the 64-lane ternary dot product, placed and routed for the iCE40UP5K with its fmax.
+// the accelerator's fixed point); the accelerator for it (gen-rtl, linted, co-simulated in Verilator bit
+// for bit against the fixed engine, synthesised for the UP5K); the simulated iCEBreaker, to which the
+// host uploads the weights and from which it streams generated text; then the iCEBreaker bitstream and
+// its build report.
 import path from 'node:path';
-import { generateStdlib } from './gen-rtl.ts';
+import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { lintVerilator } from '../flow/verilator-lint.ts';
-import { checkLane } from '../sim/lane-check.ts';
-import { reportBlock, UP5K_ICEBREAKER } from '../fpga/block-report.ts';
-import { ternaryLane, ternaryLaneLatency } from '../hdl/lib/ternary-lane.ts';
-import { clog2 } from '../hdl/core/types.ts';
+import { BOARDS } from '../board/boards.ts';
+import { buildBoard } from '../fpga/board-build.ts';
+import { reportPage, summaryLines } from '../fpga/build-page.ts';
 import { makeEngine, openModel } from '../model/open.ts';
 import { argmax } from '../model/engine.ts';
 import { generateAccel } from '../accel/generate.ts';
@@ -57,40 +58,15 @@ const accSynth = await synthIce40({ top: acc.top, sources: accVerilog, workDir: 
 const c = accSynth.cells;
 console.log(`yosys synth_ice40 -dsp -spram: ${c.lut4} LUT4, ${c.carry} carry, ${c.ff} flip-flops, ${c.ebr} / 30 EBR, ${c.spram} / 4 SPRAM, ${c.dsp} / 8 DSP`);
 
-step('generate the HDL standard library');
-// build-out/, not rtl-out/: the library is many independent tops, rtl-out/ one design per folder
-const { files } = generateStdlib('build-out');
-console.log(`${files.length} Verilog files in ${path.join('build-out', 'stdlib')}`);
+step('the simulated iCEBreaker: the board\'s RTL (accelerator, UART, protocol engine) in Verilator, its UART on a TCP socket');
+console.log('the host uploads the weights and generates, through the same code as for a real board (npx mmf host --port /dev/ttyUSB1)');
+const host = spawnSync('npx', ['mmf', 'host', '--sim', '--board', 'icebreaker', '--prompt', 'ROMEO:\n', '--tokens', '64'], { stdio: ['ignore', 'inherit', 'inherit'] });
+if (host.status !== 0) process.exit(1);
 
-step('lint: verilator --lint-only -Wall');
-const lint = lintVerilator(files, 'ternary_lane_n64_stages6', ['-Wno-MULTITOP']);
-if (!lint.ok) {
-  console.error(lint.output);
-  process.exit(1);
-}
-console.log(`${files.length} files, 0 warnings`);
-
-const lane = { n: 64, stages: clog2(64) };
-step(`simulate: ${lane.n}-lane ternary dot product in Verilator vs the TypeScript reference`);
-const check = await checkLane(lane, 10_000, 1);
-console.log(
-  `${check.vectors.length} vectors, ${check.mismatches.length} mismatches, latency ${ternaryLaneLatency(lane)} cycles, ` +
-    `${check.cycles} cycles in ${check.wallSeconds.toFixed(2)} s (${(check.cycles / check.wallSeconds / 1e6).toFixed(2)} M cycles/s)` +
-    (check.cached ? ', Verilator model from cache' : ''),
-);
-if (check.mismatches.length > 0) {
-  console.error('first mismatches:', check.mismatches.slice(0, 5));
-  process.exit(1);
-}
-
-step(`synthesise, place and route for iCE40UP5K (iCEBreaker), nextpnr seed ${UP5K_ICEBREAKER.seed}`);
-const r = await reportBlock(ternaryLane(lane), UP5K_ICEBREAKER, path.join('build-out', 'demo', ternaryLane(lane).name));
-console.log(`block alone (yosys synth_ice40): ${r.cells.lut4} LUT4, ${r.cells.carry} carry, ${r.cells.ff} flip-flops, ${r.cells.dsp} DSP`);
-if (!r.placed) {
-  console.error(`place and route failed: ${r.failure}`);
-  process.exit(1);
-}
-const lc = r.placed.logicCells;
-console.log(`placed in the serial harness: ${lc.used} / ${lc.available} logic cells (${((100 * lc.used) / lc.available).toFixed(1)}%, the harness adds ${lane.n * 10 + 2} shift flip-flops)`);
-console.log(`post-route fmax: ${r.placed.fmaxMHz.toFixed(1)} MHz -> ${((r.placed.fmaxMHz * 1e6 * lane.n) / 1e9).toFixed(2)} G ternary MACs/s`);
-console.log(`synthesis ${r.synthSeconds.toFixed(1)} s (${r.tools.yosys} yosys), place and route ${r.pnrSeconds.toFixed(1)} s (${r.tools.nextpnr} nextpnr-ice40)`);
+step('the iCEBreaker bitstream: yosys synth_ice40 -> nextpnr-ice40 -> icepack (npm run build -- --board icebreaker)');
+const board = BOARDS.icebreaker;
+const built = await buildBoard({ board, weights: tiny.weights, modelLabel: tiny.label, outDir: path.join('build-out', board.name), seed: 1, log: (s) => console.log(s) });
+fs.writeFileSync(path.join('build-out', board.name, 'report.html'), reportPage(built));
+console.log(summaryLines(built).join('\n'));
+console.log(`report page: ${path.join('build-out', board.name, 'report.html')}; flash it with npm run flash -- --board icebreaker`);
+if (!built.fits) process.exit(1);

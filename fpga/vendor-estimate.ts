@@ -37,7 +37,7 @@ const FAMILY: Record<Family, FamilySpec> = {
       t === 'LUT4' ? 'lut' : t === 'TRELLIS_FF' ? 'ff' : t === 'CCU2C' ? 'carry' : t === 'DP16KD' || t === 'PDPW16KD' ? 'bram' : t.startsWith('TRELLIS_DPR') ? 'lutram' : t.startsWith('MULT18') || t.startsWith('ALU54') ? 'dsp' : undefined,
   },
   xc7: {
-    synth: (top) => `synth_xilinx -family xc7 -top ${top}`,
+    synth: (top) => `synth_xilinx -flatten -family xc7 -top ${top}`,
     part: { name: 'XC7A200T', lut: 133_800, ff: 267_600, bramBits: 365 * 36_864, dsp: 740 },
     classify: (t) =>
       /^LUT[1-6]$/.test(t) ? 'lut' : /^FD[RSCP]E$/.test(t) ? 'ff' : t === 'CARRY4' ? 'carry' : /^RAMB(18|36)E1$/.test(t) ? 'bram' : /^RAM(32|64|128|256)/.test(t) || t.startsWith('SRL') ? 'lutram' : t.startsWith('DSP48') ? 'dsp' : undefined,
@@ -63,7 +63,7 @@ export async function estimateVendor(o: { top: string; sources: string[]; family
   const stat = path.join(o.workDir, `${o.top}_${o.family}_stat.json`);
   const script = path.join(o.workDir, `${o.top}_${o.family}.ys`);
   const command = f.synth(o.top);
-  fs.writeFileSync(script, [...o.sources.map((s) => `read_verilog "${path.resolve(s)}"`), command, `tee -q -o "${stat}" stat -json -top ${o.top}`].join('\n') + '\n');
+  fs.writeFileSync(script, [...o.sources.map((s) => `read_verilog "${path.resolve(s)}"`), command, `tee -q -o ${stat} stat -json -top ${o.top}`].join('\n') + '\n');
   const t0 = performance.now();
   const r = await runTool(nativeCommand('yosys'), ['-q', '-s', script]);
   if (r.code !== 0) {
