@@ -26,6 +26,13 @@ export const UP5K_SPRAMS = 4;
 /** Lanes the up5k target supports: 32 reads all four SPRAMs every cycle (its full bandwidth). */
 export const UP5K_LANES: readonly number[] = [8, 16, 32];
 
+/**
+ * Up to this many lanes the row unit's long delay lines go to block-RAM rings: at 8 lanes the matvec
+ * unit and the q store leave twelve of the UP5K's 30 EBRs free and the board's host interface needs the
+ * logic cells; at 16 and 32 lanes the EBRs are taken.
+ */
+export const ROW_RINGS_MAX_LANES = 8;
+
 /** Register stages in the matvec unit's adder trees (fewer than clog2(P): flip-flops are scarce on an UP5K). */
 export const MATVEC_STAGES = 3;
 

@@ -39,7 +39,7 @@ import { QUANT_MM_EXP_BITS } from './units/bitlinear-quant.ts';
 import { rowUnit, rowUnitLateOffset, ROW_OP, ROW_OP_BITS, ROW_SHIFT_BITS, ROW_LATE_OPS } from './units/row-unit.ts';
 import { OP, XSEL, YSEL, WSEL, M1REG, M2REG, DST, type FieldName } from './isa.ts';
 import type { AccelProgram } from './program.ts';
-import { MATVEC_STAGES } from './config.ts';
+import { MATVEC_STAGES, ROW_RINGS_MAX_LANES } from './config.ts';
 import { predictCycles } from './timing.ts';
 
 /**
@@ -362,7 +362,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const accValid = m.wire('acc_valid', Bool);
     const accData = m.wire('acc_data', SInt(matvecAccWidth(g.maxCols)));
     const rowLate = m.let('row_late', isLateOp(rowOp));
-    const row = m.instance('u_row', rowUnit({ maxCols: g.maxCols }), {
+    const row = m.instance('u_row', rowUnit({ maxCols: g.maxCols, rings: g.lanes <= ROW_RINGS_MAX_LANES ? 1 : 0 }), {
       op: rowOp,
       in_valid: rdValid.and(rowIn).and(rowLate.not()),
       first: rdFirst,

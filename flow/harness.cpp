@@ -35,12 +35,6 @@
 #include <verilated_fst_c.h>
 #endif
 
-struct PortInfo {
-    const char* name;
-    int width;
-    bool isInput;
-};
-
 // Provides: HarnessTop, kPorts, kNumPorts, kMaxWords, kClockIndex,
 // harnessSetClock(), portSet(), portGet().
 #include "ports.h"

@@ -28,7 +28,7 @@ export interface VerilatorBuildOptions {
   log?: (msg: string) => void;
   /**
    * A C++ main of its own in place of harness.cpp (it may include the generated "ports.h" for the
-   * model's class, HarnessTop, after defining struct PortInfo); the model is then driven by that program.
+   * model's class, HarnessTop, and the port table); the model is then driven by that program.
    */
   harness?: string;
 }
@@ -147,6 +147,11 @@ function generatePortsHeader(top: string, ports: PortSpec[], clock: string | und
     '#pragma once',
     `#include "${cls}.h"`,
     `typedef ${cls} HarnessTop;`,
+    'struct PortInfo {',
+    '    const char* name;',
+    '    int width;',
+    '    bool isInput;',
+    '};',
     'static const PortInfo kPorts[] = {',
     ...table,
     '};',

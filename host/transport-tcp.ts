@@ -1,6 +1,6 @@
 // A TCP connection: how the host reaches the simulated board (sim/board-bridge.cpp).
 import net from 'node:net';
-import { TransportError, type Transport } from './transport.ts';
+import { closeSignal, TransportError, type Transport } from './transport.ts';
 
 export async function openTcp(host: string, port: number, name = `${host}:${port}`): Promise<Transport> {
   const socket = await new Promise<net.Socket>((resolve, reject) => {
@@ -9,22 +9,16 @@ export async function openTcp(host: string, port: number, name = `${host}:${port
     s.once('error', (e) => reject(new TransportError(`cannot connect to ${name}: ${e.message}`)));
   });
   socket.setNoDelay(true);
-  const closers: ((why: string) => void)[] = [];
-  let closed = false;
-  const closeOnce = (why: string) => {
-    if (closed) return;
-    closed = true;
-    for (const c of closers) c(why);
-  };
-  socket.on('error', (e) => closeOnce(`${name}: ${e.message}`));
-  socket.on('close', () => closeOnce(`${name} closed the connection`));
+  const sig = closeSignal();
+  socket.on('error', (e) => sig.closed(`${name}: ${e.message}`));
+  socket.on('close', () => sig.closed(`${name} closed the connection`));
   return {
     name,
     write: (b) => void socket.write(b),
     onData: (cb) => void socket.on('data', (d: Buffer) => cb(new Uint8Array(d.buffer, d.byteOffset, d.length))),
-    onClose: (cb) => void closers.push(cb),
+    onClose: sig.onClose,
     close: async () => {
-      closed = true;
+      sig.quiet();
       await new Promise<void>((r) => socket.end(() => r()));
       socket.destroy();
     },

@@ -2,7 +2,7 @@
 // /dev/xdma<N>_h2c_<ch>, card-to-host reads come from /dev/xdma<N>_c2h_<ch>. The byte stream carries
 // the same frames as the UART; a design with an AXI-Stream front end in place of the UART speaks it.
 import fs from 'node:fs';
-import { TransportError, type Transport } from './transport.ts';
+import { closeSignal, TransportError, type Transport } from './transport.ts';
 
 export interface XdmaPaths {
   h2c: string;
@@ -20,23 +20,17 @@ export async function openXdma(p: XdmaPaths): Promise<Transport> {
   await Promise.all([new Promise<void>((r, j) => out.once('open', () => r()).once('error', j)), new Promise<void>((r, j) => inp.once('open', () => r()).once('error', j))]).catch((e: Error) => {
     throw new TransportError(`cannot open ${p.h2c} / ${p.c2h}: ${e.message}`);
   });
-  const closers: ((why: string) => void)[] = [];
-  let closed = false;
-  const closeOnce = (why: string) => {
-    if (closed) return;
-    closed = true;
-    for (const c of closers) c(why);
-  };
-  inp.on('end', () => closeOnce(`${p.c2h} ended`));
-  inp.on('error', (e) => closeOnce(`${p.c2h}: ${e.message}`));
-  out.on('error', (e) => closeOnce(`${p.h2c}: ${e.message}`));
+  const sig = closeSignal();
+  inp.on('end', () => sig.closed(`${p.c2h} ended`));
+  inp.on('error', (e) => sig.closed(`${p.c2h}: ${e.message}`));
+  out.on('error', (e) => sig.closed(`${p.h2c}: ${e.message}`));
   return {
     name: `${p.h2c} / ${p.c2h}`,
     write: (b) => void out.write(Buffer.from(b)),
     onData: (cb) => void inp.on('data', (d) => cb(typeof d === 'string' ? Buffer.from(d) : new Uint8Array(d.buffer, d.byteOffset, d.length))),
-    onClose: (cb) => void closers.push(cb),
+    onClose: sig.onClose,
     close: async () => {
-      closed = true;
+      sig.quiet();
       inp.destroy();
       await new Promise<void>((r) => out.end(() => r()));
     },

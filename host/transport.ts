@@ -13,3 +13,21 @@ export interface Transport {
 
 /** A transport that failed to open, with a message naming what was tried. */
 export class TransportError extends Error {}
+
+/**
+ * The close bookkeeping every transport needs: listeners told once why the line went away, and never
+ * after the host closed it itself (`quiet()`).
+ */
+export function closeSignal(): { onClose(cb: (why: string) => void): void; closed(why: string): void; quiet(): void } {
+  const listeners: ((why: string) => void)[] = [];
+  let done = false;
+  return {
+    onClose: (cb) => void listeners.push(cb),
+    closed: (why) => {
+      if (done) return;
+      done = true;
+      for (const cb of listeners) cb(why);
+    },
+    quiet: () => void (done = true),
+  };
+}

@@ -33,7 +33,7 @@ export const ERROR_CODE = {
   crc: 1,
   /** Unknown request type. arg: the type byte. */
   type: 2,
-  /** Wrong length for the type (LOAD: not 6 + 2 count + 2 bytes; count 0 or above MAX_CHUNK_WORDS). arg: bytes received. */
+  /** Wrong length for the type (LOAD: not 6 + 2 count + 2 bytes; count 0 or above MAX_CHUNK_WORDS). arg: bytes received, counted up to 15 (the device counts no further: every fixed-length frame is shorter). */
   length: 3,
   /** LOAD at an offset other than the next word expected (or 0 to start over). arg: the offset expected. */
   offset: 4,

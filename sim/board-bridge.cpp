@@ -34,11 +34,6 @@
 #include <verilated_fst_c.h>
 #endif
 
-struct PortInfo {
-    const char* name;
-    int width;
-    bool isInput;
-};
 #include "ports.h"
 
 namespace {

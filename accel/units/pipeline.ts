@@ -87,3 +87,13 @@ export const delayRing = hdlHelper((m: Module, name: string, parts: Record<strin
   }
   return out;
 });
+
+/**
+ * Several values delayed by n cycles: in one block-RAM ring (delayRing) when inRam, else each in its own
+ * chain of registers (name_key_d1 ..). The same timing either way; which is cheaper depends on whether
+ * the device has EBRs or logic cells to spare.
+ */
+export const delayGroup = hdlHelper((m: Module, name: string, parts: Record<string, Expr>, n: number, inRam: boolean): Record<string, Expr> => {
+  if (inRam) return delayRing(m, name, parts, n);
+  return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, delay(m, `${name}_${k}`, v, n)]));
+});

@@ -87,8 +87,8 @@ function encode(v: number, bits: number): bigint {
   return BigInt.asUintN(bits, BigInt(v));
 }
 
-describe('row unit', () => {
-  const top = rowUnit({ maxCols: MAX_COLS });
+describe.each([0, 1])('row unit (delay lines in block-RAM rings: %i)', (rings) => {
+  const top = rowUnit({ maxCols: MAX_COLS, rings });
 
   it('lints clean with verilator -Wall', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'row-unit-'));

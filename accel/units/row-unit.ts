@@ -64,7 +64,7 @@ import { RECIP_BITS } from './scalar-unit.ts';
 import { QUANT_M_BITS, quantSumSqWidth, absOf } from './bitlinear-quant.ts';
 import { ELEMENTWISE_SHIFT_BITS } from './elementwise-unit.ts';
 import { SCALE_E_BITS } from './bitlinear-scale.ts';
-import { regOf, delay, delayRing, stagedShiftRight } from './pipeline.ts';
+import { regOf, delay, delayGroup, stagedShiftRight } from './pipeline.ts';
 
 export const ROW_OP = { prescale: 0, residual: 1, stats: 2, quant: 3, gate: 4, state: 5, gated: 6, scale: 7 } as const;
 export type RowOp = keyof typeof ROW_OP;
@@ -80,6 +80,11 @@ export interface RowUnitParams {
   [k: string]: number;
   /** Longest STATS pass: sets the width of S. */
   maxCols: number;
+  /**
+   * 1: the longer delay lines (|v|, sig and silu, the addend, the product's second cycle, the early op)
+   * ride block-RAM rings, eleven EBRs for about 220 logic cells; 0: flip-flop chains.
+   */
+  rings: number;
 }
 
 // The interpolation's 10 x 8 product goes on an SB_MAC16: the row unit leaves one of the UP5K's eight free.
@@ -170,7 +175,7 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const validEarly = tapped('valid', inValid, 0, LATE, 0);
   // The op of an early entry rides a ring to the late stage (its valid bit, which must reset, does not).
   const opEarly: Expr[] = [];
-  opEarly[LATE] = delayRing(m, 'op_ring', { op }, LATE).op!;
+  opEarly[LATE] = delayGroup(m, 'op_ring', { op }, LATE, p.rings === 1).op!;
   const valid10 = m.let('valid_late', validEarly[LATE]!.or(inValidLate));
   const op10 = m.let('op_at_late', mux(inValidLate, opLate, opEarly[LATE]!));
   const validLine = tapped('valid', valid10, LATE, T.final - 1, 0);
@@ -191,7 +196,7 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   // |v|, sig and silu wait two cycles for the operand stage in one block-RAM ring: 60 flip-flops
   // (each a logic cell of its own, nothing to pack with) become a share of four EBRs.
   if (T.prod + 1 !== T.sig) throw new RangeError('row unit: |v| and the sigmoid outputs no longer meet at one cycle');
-  const late = delayRing(m, 'late_ring', { vAbs: vAbs8, sig: sig.out('sig'), silu: sig.out('silu') } /* cycle 8 */, LATE - T.sig);
+  const late = delayGroup(m, 'late_ring', { vAbs: vAbs8, sig: sig.out('sig'), silu: sig.out('silu') } /* cycle 8 */, LATE - T.sig, p.rings === 1);
   const vAbs = late.vAbs!; // cycle 10
   const opnd1 = m.wire('opnd1', SInt(MB_BITS));
   m.comb(() => {
@@ -254,7 +259,7 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const mbA = regOf(m, 'mb_a', aIn);
   const mbB = regOf(m, 'mb_b', bIn);
   // The product's two pipeline cycles in a ring: the second register's 50 bits have no logic to pack with.
-  const mb = delayRing(m, 'mb_ring', { mb: mbA.mul(mbB) }, 2).mb!; // cycle 13: SInt(50)
+  const mb = delayGroup(m, 'mb_ring', { mb: mbA.mul(mbB) }, 2, p.rings === 1).mb!; // cycle 13: SInt(50)
 
   // ---- STATS: S = sum v^2 ----------------------------------------------------------------------------
   const statsAt13 = delay(m, 'is_stats13', statsAt8, T.product - 8, 0);
@@ -290,7 +295,7 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
     m.if(is('state', op10), () => addendIn.set(siluAt10.ext(ACT.bits + 1)));
   });
   // The addend waits for the product in a ring too (25 bits, three cycles).
-  const addend = delayRing(m, 'addend_ring', { addend: addendIn }, T.product - (T.operands - 1)).addend!;
+  const addend = delayGroup(m, 'addend_ring', { addend: addendIn }, T.product - (T.operands - 1), p.rings === 1).addend!;
   const vSum = mb.add(cat(addend, lit(0, UInt(GATE.frac))).asSigned()).trunc(V_BITS); // |V| < 2^41 for GATE, STATE
   const vReg = regOf(m, 'v_q', vSum); // cycle 14
   // Y = floor(2 V / 2^amt) = (V 2^25) >> (amt + 24), low Y_KEEP bits exact.
@@ -330,5 +335,5 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
 
 /** The row unit for vectors of up to maxCols elements. */
 export function rowUnit(p: RowUnitParams): Module {
-  return rowUnitGen({ maxCols: p.maxCols });
+  return rowUnitGen({ maxCols: p.maxCols, rings: p.rings });
 }
