@@ -24,16 +24,22 @@ export interface OpenedModel {
   tokenizer: Tokenizer;
 }
 
+/** How a model is named in reports: relative to the working folder when inside it. */
+function labelOf(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
 export function openModel(where: string | undefined): OpenedModel {
   const target = path.resolve(where ?? EMBEDDED_MODEL);
   if (!fs.existsSync(target)) throw new Error(`${target}: no such file or directory`);
   if (fs.statSync(target).isFile() && isPackedFile(target)) {
     const packed = readPacked(target);
     const dir = path.dirname(target);
-    return { dir, label: target, weights: packed, tokenizer: loadTokenizer(dir, packed.config.vocabSize) };
+    return { dir, label: labelOf(target), weights: packed, tokenizer: loadTokenizer(dir, packed.config.vocabSize) };
   }
   const ckpt = loadCheckpoint(target);
-  return { dir: ckpt.dir, label: ckpt.dir, weights: weightsFromTensors(ckpt.config, ckpt.tensor), tokenizer: loadTokenizer(ckpt.dir, ckpt.config.vocabSize) };
+  return { dir: ckpt.dir, label: labelOf(ckpt.dir), weights: weightsFromTensors(ckpt.config, ckpt.tensor), tokenizer: loadTokenizer(ckpt.dir, ckpt.config.vocabSize) };
 }
 
 export function makeEngine(kind: string, weights: WeightSource): Engine {
