@@ -1,0 +1,37 @@
+// The board build as `npm run build` runs it: the iCEBreaker bitstream for the embedded tiny model
+// fits the UP5K and meets the board clock (a regression in logic cells fails here, not on a user's
+// desk), and a board that cannot hold the model says why before any synthesis.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openModel } from '../model/open.ts';
+import { BOARDS } from '../board/boards.ts';
+import { buildBoard } from './board-build.ts';
+import { reportPage, summaryLines } from './build-page.ts';
+
+const tiny = openModel(undefined);
+const out = () => fs.mkdtempSync(path.join(os.tmpdir(), 'board-build-'));
+
+describe('board build', () => {
+  it('the HX8K breakout refuses the tiny model, naming the bits it needs and has', async () => {
+    const r = await buildBoard({ board: BOARDS['hx8k-breakout'], weights: tiny.weights, modelLabel: tiny.label, outDir: out(), seed: 1 });
+    expect(r.fits).toBe(false);
+    expect(r.failure).toMatch(/needs 776,704 bits .* iCE40HX8K has 131,072 \(32 EBR, no SPRAM\)/);
+    expect(r.bitstream).toBeNull();
+    expect(summaryLines(r).at(-1)).toMatch(/^does not fit: /);
+  });
+
+  it('the iCEBreaker bitstream for the tiny model fits the UP5K and meets 12 MHz', { timeout: 1_800_000 }, async () => {
+    const dir = out();
+    const r = await buildBoard({ board: BOARDS.icebreaker, weights: tiny.weights, modelLabel: tiny.label, outDir: dir, seed: 1 });
+    expect(r.failure).toBeUndefined();
+    expect(r.fits).toBe(true);
+    expect(fs.statSync(r.bitstream!).size).toBeGreaterThan(100_000);
+    for (const [k, u] of Object.entries(r.resources)) expect(u.used, k).toBeLessThanOrEqual(u.available);
+    expect(r.resources.spram.used).toBe(4);
+    expect(r.fmaxMHz!).toBeGreaterThanOrEqual(12);
+    expect(r.tokensPerSecond!).toBeCloseTo((r.fmaxMHz! * 1e6) / r.cyclesPerToken, 6);
+    expect(reportPage(r)).toContain('<svg');
+  });
+});
