@@ -40,6 +40,14 @@ describe('gen-rtl for a model', () => {
     expect(manifest.hardware).toMatchObject({ target: 'up5k', lanes: 32, weightBanks: 4, bankWords: 16384 });
     expect(manifest.cycles.weightsPerToken).toBe(4 * (4 * 64 * 64 + 512 * 64 + 64 * 256) + 256 * 64);
     expect(manifest.cycles.boundPerToken).toBe(8704);
+    // The row unit's passes: per layer PRESCALE, f/i/g (two passes over u, d SCALEs each), GATE, STATE,
+    // GATED, PRESCALE, o, RESIDUAL, PRESCALE, gate/up (2I SCALEs), GATED over I, down (two passes over
+    // I), RESIDUAL; then the embedding, the final PRESCALE and lm_head. Above 1.25 x 8704 = 10880.
+    const [d, I, V] = [64, 256, 256];
+    const layer = d + 3 * 3 * d + 3 * d + d + 3 * d + d + d + (2 * d + 2 * I) + I + (2 * I + d) + d;
+    expect(manifest.cycles.rowUnitFloorPerToken).toBe(4 * layer + d + d + (2 * d + V));
+    expect(manifest.cycles.rowUnitFloorPerToken).toBe(11520);
+    expect(manifest.cycles.predictedPerToken).toBeGreaterThan(manifest.cycles.rowUnitFloorPerToken);
     expect(manifest.program.length + manifest.clearRoutine.length).toBe(gen.program.rom.length);
     expect(fs.readFileSync(path.join(dir, 'program.hex'), 'utf8').trim().split('\n')).toHaveLength(gen.program.rom.length);
   });

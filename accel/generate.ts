@@ -10,7 +10,7 @@ import { writeVerilog } from '../hdl/verilog/emit.ts';
 import { compileProgram, type AccelProgram } from './program.ts';
 import { accelTop } from './top.ts';
 import type { AccelConfig } from './config.ts';
-import { predictCycles } from './timing.ts';
+import { predictCycles, rowUnitFloor } from './timing.ts';
 import { writeIfChanged } from '../util/write-if-changed.ts';
 
 export interface GeneratedAccel {
@@ -59,6 +59,7 @@ export function generateAccel(weights: WeightSource, config: AccelConfig, dir: s
     cycles: {
       weightsPerToken: prog.weightsPerToken,
       boundPerToken: prog.weightsPerToken / g.lanes,
+      rowUnitFloorPerToken: rowUnitFloor(prog),
       predictedPerToken: timing.total,
       byOp: timing.byOp,
     },

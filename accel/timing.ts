@@ -62,3 +62,19 @@ export function predictCycles(prog: AccelProgram): CyclePrediction {
   }
   return { total, byOp };
 }
+
+/**
+ * Cycles the row unit is busy per token: one per element of every pass it makes (the element ops, the
+ * embedding's PRESCALE, both passes of each BitLinear over its n inputs, one SCALE per output row). With
+ * one row unit taking one element a cycle this is a floor on cycles per token, however well the passes
+ * were overlapped with each other and with the matrices (docs/architecture.md, "Where the floor is").
+ */
+export function rowUnitFloor(prog: AccelProgram): number {
+  let busy = 0;
+  for (const ins of prog.instructions) {
+    const n = ins.n ?? 0;
+    if (ins.op === 'element' || ins.op === 'embed') busy += n;
+    else if (ins.op === 'bitlinear') busy += 2 * n + (ins.rows ?? 0);
+  }
+  return busy;
+}
