@@ -80,8 +80,8 @@ export function checkConfig(config: AccelConfig): void {
   }
 }
 
-export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeometry {
-  checkConfig(config);
+/** The weight memory's size in wide words: what the model's image takes, and what the target has (undefined: as deep as needed). */
+function weightMemory(cfg: ModelShape, config: AccelConfig): { banks: number; paramWords: number; embedRowWords: number; imageWideWords: number; targetWideWords: number | undefined } {
   const d = cfg.hiddenSize;
   const I = cfg.intermediateSize;
   const L = cfg.numLayers;
@@ -97,14 +97,29 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
   // instructions of at most MAX_INSTRUCTION_BITS each (accel/isa.ts), each from a wide-word boundary.
   const programWideWords = (PROGRAM_OPS_PER_LAYER * L + PROGRAM_OPS_FIXED) * Math.ceil(MAX_INSTRUCTION_BITS / (16 * banks));
   const imageWideWords = Math.ceil(paramWords / banks) + L * (4 * mat(d, d) + mat(2 * I, d) + mat(d, I)) + mat(V, d) + V * embedRowWords + programWideWords;
-  let weightWords = imageWideWords;
-  if (config.target === 'up5k') {
-    const bankWords = (UP5K_SPRAM_WORDS * UP5K_SPRAMS) / banks;
-    if (imageWideWords > bankWords) {
-      throw new RangeError(`the model needs ${imageWideWords * banks} words of weight memory (weights, embeddings, parameters); an UP5K's SPRAMs hold ${UP5K_SPRAM_WORDS * UP5K_SPRAMS} (use the generic target for larger models)`);
-    }
-    weightWords = bankWords;
+  const targetWideWords = config.target === 'up5k' ? (UP5K_SPRAM_WORDS * UP5K_SPRAMS) / banks : undefined;
+  return { banks, paramWords, embedRowWords, imageWideWords, targetWideWords };
+}
+
+/** Whether the model's image fits the target's weight memory (a generic target's is sized to the model). */
+export function fitsWeightMemory(cfg: ModelShape, config: AccelConfig): boolean {
+  checkConfig(config);
+  const w = weightMemory(cfg, config);
+  return w.targetWideWords === undefined || w.imageWideWords <= w.targetWideWords;
+}
+
+export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeometry {
+  checkConfig(config);
+  const d = cfg.hiddenSize;
+  const I = cfg.intermediateSize;
+  const L = cfg.numLayers;
+  const V = cfg.vocabSize;
+  const P = config.lanes;
+  const { banks, paramWords, embedRowWords, imageWideWords, targetWideWords } = weightMemory(cfg, config);
+  if (targetWideWords !== undefined && imageWideWords > targetWideWords) {
+    throw new RangeError(`the model needs ${imageWideWords * banks} words of weight memory (weights, embeddings, parameters); an UP5K's SPRAMs hold ${UP5K_SPRAM_WORDS * UP5K_SPRAMS} (use the generic target for larger models)`);
   }
+  const weightWords = targetWideWords ?? imageWideWords;
   const maxCols = Math.max(d, I);
   const maxRows = Math.max(d, 2 * I, V);
   return {

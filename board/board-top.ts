@@ -5,6 +5,10 @@
 //
 //   pins   clk (the board's oscillator), uart_rx, uart_tx, btn_n (active low; boards without a button
 //          leave it out), led_loaded_n and led_busy_n (active low; left out where a board has none)
+//
+// With `pll` the design runs from an SB_PLL40_PAD on the clk pin instead of the oscillator itself: the
+// top is then a shell (the PLL and the same pins) around the board logic as `<name>_core`, whose
+// power-on reset also waits for the PLL's LOCK (two flip-flops bring it into the PLL's clock).
 import { buildModule } from '../hdl/core/generator.ts';
 import type { Module } from '../hdl/core/module.ts';
 import { Bool, UInt } from '../hdl/core/types.ts';
@@ -15,20 +19,54 @@ import { accelTop, loadIndexBits } from '../accel/top.ts';
 import type { AccelProgram } from '../accel/program.ts';
 import { modelHash } from '../protocol/model-hash.ts';
 import { protocolEngine } from './protocol-engine.ts';
+import { SB_PLL40_PAD } from '../hdl/vendor/ice40.ts';
+import { pllParams, type PllSettings } from './pll.ts';
 
 export interface BoardTopOptions {
+  /** The board's oscillator. */
   clockHz: number;
   baud: number;
   /** A btn_n pin that resets the board (the protocol engine then announces itself again). */
   button: boolean;
   /** led_loaded_n and led_busy_n pins. */
   leds: boolean;
+  /** Run the design at pll.outHz from the PLL (the UART divides that clock). */
+  pll?: PllSettings;
 }
 
 /** Cycles the power-on reset holds: the flip-flops start at 0 after configuration, so a counter can count them. */
 const POR_BITS = 4;
 
+/** The clock the board logic runs at: the PLL's output, or the oscillator. */
+export function designClockHz(o: Pick<BoardTopOptions, 'clockHz' | 'pll'>): number {
+  return o.pll?.outHz ?? o.clockHz;
+}
+
 export function boardTop(prog: AccelProgram, o: BoardTopOptions, name = 'mmf_board'): Module {
+  if (!o.pll) return boardLogic(prog, o, name, false);
+  const pll = o.pll;
+  const core = boardLogic(prog, { ...o, clockHz: pll.outHz }, `${name}_core`, true);
+  return buildModule(name, (m) => {
+    const zero = lit(0, Bool);
+    const u = m.instance(
+      'u_pll',
+      SB_PLL40_PAD,
+      { PACKAGEPIN: m.clk, RESETB: lit(1, Bool), BYPASS: zero, EXTFEEDBACK: zero, DYNAMICDELAY: lit(0, UInt(8)), LATCHINPUTVALUE: zero, SCLK: zero, SDI: zero },
+      pllParams(pll),
+    );
+    m.sink(u.out('PLLOUTCORE'), u.out('SDO'));
+    const conns: Record<string, Expr> = { clk: u.out('PLLOUTGLOBAL'), pll_lock: u.out('LOCK'), uart_rx: m.input('uart_rx', Bool) };
+    if (o.button) conns.btn_n = m.input('btn_n', Bool);
+    const c = m.instance('u_core', core, conns);
+    m.assign(m.output('uart_tx', Bool), c.out('uart_tx'));
+    if (o.leds) {
+      m.assign(m.output('led_loaded_n', Bool), c.out('led_loaded_n'));
+      m.assign(m.output('led_busy_n', Bool), c.out('led_busy_n'));
+    }
+  });
+}
+
+function boardLogic(prog: AccelProgram, o: BoardTopOptions, name: string, pllLock: boolean): Module {
   const accel = accelTop(prog);
   const engine = protocolEngine({
     imageWords: prog.image.length,
@@ -56,9 +94,20 @@ export function boardTop(prog: AccelProgram, o: BoardTopOptions, name = 'mmf_boa
       });
       button = s2;
     }
+    let unlocked: Expr = lit(0, Bool);
+    if (pllLock) {
+      const lock = m.input('pll_lock', Bool);
+      const l1 = m.reg('lock_meta', Bool);
+      const l2 = m.reg('lock_sync', Bool);
+      m.sync(() => {
+        l1.set(lock);
+        l2.set(l1);
+      });
+      unlocked = l2.not();
+    }
     m.sync(() => {
       m.if(porDone.not(), () => por.set(por.add(1).trunc(POR_BITS)));
-      m.if(button, () => por.set(0));
+      m.if(button.or(unlocked), () => por.set(0));
     });
     const rst = m.let('rst_board', porDone.not());
 

@@ -4,10 +4,10 @@
 // was built for.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AccelConfig } from '../accel/config.ts';
+import { DEFAULT_CONFIG, fitsWeightMemory, type AccelConfig } from '../accel/config.ts';
 import { compileProgram, type AccelProgram } from '../accel/program.ts';
 import { fixedParams } from '../model/fixed/fixed-model.ts';
-import type { WeightSource } from '../model/config.ts';
+import type { ModelShape, WeightSource } from '../model/config.ts';
 
 const CONSTRAINTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'constraints');
 
@@ -17,7 +17,10 @@ export interface BoardSpec {
   device: 'up5k' | 'hx8k';
   package: string;
   pcf: string;
+  /** The oscillator on the clk pin. */
   clockHz: number;
+  /** Where set, the design runs from the PLL at (at most) this clock, not from the oscillator (board/pll.ts). */
+  pllHz?: number;
   baud: number;
   button: boolean;
   leds: boolean;
@@ -35,6 +38,8 @@ export const BOARDS = {
     package: 'sg48',
     pcf: path.join(CONSTRAINTS, 'icebreaker.pcf'),
     clockHz: 12_000_000,
+    // The 8-lane design routes at about 23 MHz (seed 1); 21 MHz leaves a margin, and 21 cycles a bit make 1 Mbaud exactly.
+    pllHz: 21_000_000,
     baud: 1_000_000,
     button: true,
     leds: true,
@@ -47,6 +52,7 @@ export const BOARDS = {
     device: 'up5k',
     package: 'sg48',
     pcf: path.join(CONSTRAINTS, 'upduino3.pcf'),
+    // No PLL: the oscillator's gpio_20 is not the pad SB_PLL40_PAD is fed from (nextpnr: "not connected to any PLL BEL").
     clockHz: 12_000_000,
     baud: 1_000_000,
     button: false,
@@ -78,6 +84,36 @@ export function boardSpec(name: string): BoardSpec {
 }
 
 /** The accelerator program a board's bitstream carries for these weights: the build and the host both use it. */
-export function boardProgram(board: BoardSpec, weights: WeightSource): AccelProgram {
+export function boardProgram(board: Pick<BoardSpec, 'accel'>, weights: WeightSource): AccelProgram {
   return compileProgram(fixedParams(weights), board.accel);
+}
+
+/**
+ * What the host talks to when it is not an iCE40 board of BOARDS: the generic accelerator, whose weight
+ * memory is as deep as the model needs. That is the simulated board for a model the UP5K cannot hold,
+ * and a PCIe board behind XDMA (its bitstream comes from `npm run gen-rtl -- --target generic`).
+ */
+export const GENERIC_BOARD = {
+  name: 'generic',
+  description: 'the generic accelerator (weight memory sized to the model, 32 lanes): the simulated board for larger models, PCIe boards through XDMA',
+  accel: DEFAULT_CONFIG.generic,
+  /** The board top's UART rate (board/board-top.ts), when such a board is reached over a serial line. */
+  baud: 1_000_000,
+} as const;
+
+export type HostBoard = Pick<BoardSpec, 'name' | 'description' | 'accel' | 'baud'>;
+export type HostLink = 'serial' | 'sim' | 'xdma';
+
+/**
+ * The board the host prepares the image for. Named: that board (or `generic`). Unnamed: an iCEBreaker
+ * on a serial port; the generic accelerator behind XDMA; on the simulated board the iCEBreaker when the
+ * model fits its SPRAMs and otherwise the generic accelerator, with `note` saying why.
+ */
+export function hostBoard(name: string | undefined, link: HostLink, shape: ModelShape): { board: HostBoard; note?: string } {
+  if (name === GENERIC_BOARD.name) return { board: GENERIC_BOARD };
+  if (name !== undefined) return { board: boardSpec(name) };
+  if (link === 'xdma') return { board: GENERIC_BOARD };
+  const icebreaker: HostBoard = BOARDS.icebreaker;
+  if (link === 'serial' || fitsWeightMemory(shape, icebreaker.accel)) return { board: icebreaker };
+  return { board: GENERIC_BOARD, note: `the model does not fit the ${icebreaker.name}'s SPRAMs: simulating the generic accelerator (weight memory sized to the model, ${GENERIC_BOARD.accel.lanes} lanes)` };
 }

@@ -9,7 +9,8 @@ import { elaborate } from '../hdl/ir/elaborate.ts';
 import { writeVerilog } from '../hdl/verilog/emit.ts';
 import { predictCycles } from '../accel/timing.ts';
 import type { WeightSource } from '../model/config.ts';
-import { boardTop } from '../board/board-top.ts';
+import { boardTop, designClockHz } from '../board/board-top.ts';
+import { pllSettings, type PllSettings } from '../board/pll.ts';
 import { boardProgram, type BoardSpec } from '../board/boards.ts';
 import { modelHash } from '../protocol/model-hash.ts';
 import { synthIce40, type CellCounts } from '../flow/yosys.ts';
@@ -34,15 +35,19 @@ export interface BuildReport {
   /** Why the build failed (over-use, timing, a part without what the design needs). */
   failure?: string;
   resources: { logicCells: Use; lut4: Use; dff: Use; carry: Use; ebr: Use; spram: Use; dsp: Use; io: Use };
-  /** The board's clock, which the design runs at. */
+  /** The board's oscillator. */
+  oscillatorMHz: number;
+  /** The PLL's dividers where the design runs from the PLL, else null. */
+  pll: Omit<PllSettings, 'outHz'> | null;
+  /** The clock the design runs at (the PLL's output, or the oscillator); the build fails if the routed design misses it. */
   clockMHz: number;
   /** Post-route fmax of the slowest clock, and of each. */
   fmaxMHz: number | null;
   fmaxByClock: Record<string, number>;
   cyclesPerToken: number;
-  /** Tokens per second at fmax (what a PLL could reach) and at the board clock (what this bitstream does). */
+  /** Tokens per second at fmax (the most any clock could give) and at clockMHz (what this bitstream does). */
   tokensPerSecond: number | null;
-  tokensPerSecondAtBoardClock: number;
+  tokensPerSecondAtClock: number;
   seed: number;
   bitstream: string | null;
   verilog: string[];
@@ -75,7 +80,9 @@ export async function buildBoard(o: BuildOptions): Promise<BuildReport> {
   const dev = ICE40_DEVICES[b.device];
   const prog = boardProgram(b, o.weights);
   const cyclesPerToken = predictCycles(prog).total;
-  const clockMHz = b.clockHz / 1e6;
+  const pll = b.pllHz === undefined ? undefined : pllSettings(b.clockHz, b.pllHz);
+  const clockHz = designClockHz({ clockHz: b.clockHz, ...(pll ? { pll } : {}) });
+  const clockMHz = clockHz / 1e6;
   const zero = (available: number): Use => ({ used: 0, available });
   const report: BuildReport = {
     board: b.name,
@@ -96,12 +103,14 @@ export async function buildBoard(o: BuildOptions): Promise<BuildReport> {
       dsp: zero(dev.dsp),
       io: zero(dev.io[b.package] ?? 0),
     },
+    oscillatorMHz: b.clockHz / 1e6,
+    pll: pll ? { divr: pll.divr, divf: pll.divf, divq: pll.divq, filterRange: pll.filterRange } : null,
     clockMHz,
     fmaxMHz: null,
     fmaxByClock: {},
     cyclesPerToken,
     tokensPerSecond: null,
-    tokensPerSecondAtBoardClock: b.clockHz / cyclesPerToken,
+    tokensPerSecondAtClock: clockHz / cyclesPerToken,
     seed: o.seed,
     bitstream: null,
     verilog: [],
@@ -120,7 +129,7 @@ export async function buildBoard(o: BuildOptions): Promise<BuildReport> {
     }
   }
 
-  const top = boardTop(prog, { clockHz: b.clockHz, baud: b.baud, button: b.button, leds: b.leds });
+  const top = boardTop(prog, { clockHz: b.clockHz, baud: b.baud, button: b.button, leds: b.leds, ...(pll ? { pll } : {}) });
   const rtlDir = path.join(o.outDir, 'rtl');
   fs.rmSync(rtlDir, { recursive: true, force: true });
   report.verilog = writeVerilog(elaborate(top), rtlDir);
@@ -142,7 +151,7 @@ export async function buildBoard(o: BuildOptions): Promise<BuildReport> {
     report.fmaxMHz = fmax.length ? Math.min(...fmax) : null;
     if (report.fmaxMHz !== null) report.tokensPerSecond = (report.fmaxMHz * 1e6) / cyclesPerToken;
     if (!pnr.passedTiming) {
-      report.failure = `timing: the routed design reaches ${report.fmaxMHz?.toFixed(2)} MHz, below the board clock of ${clockMHz} MHz (try another --seed)`;
+      report.failure = `timing: the routed design reaches ${report.fmaxMHz?.toFixed(2)} MHz, below the ${pll ? 'PLL' : 'board'} clock of ${clockMHz} MHz (try another --seed)`;
       return report;
     }
     log('packing the bitstream');

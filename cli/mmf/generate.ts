@@ -14,7 +14,8 @@ export function registerGenerate(program: Command): void {
     .option('--temperature <t>', 'sampling temperature; 0 is greedy', '0')
     .option('--top-k <k>', 'sample from the k most likely tokens (0: all)', '0')
     .option('--seed <s>', 'random seed for sampling', '1')
-    .action((o: { model?: string; prompt: string; maxTokens: string; engine: string; temperature: string; topK: string; seed: string }) => {
+    .option('--json', 'print one JSON object (text, tokens: the generated ones only, tokensPerSecond) instead of streaming the text')
+    .action((o: { model?: string; prompt: string; maxTokens: string; engine: string; temperature: string; topK: string; seed: string; json?: boolean }) => {
       const max = positiveInt(o.maxTokens, '--max-tokens', true);
       const m = openModel(o.model);
       const engine = makeEngine(engineKind(o.engine), m.weights);
@@ -25,14 +26,21 @@ export function registerGenerate(program: Command): void {
       let logits: Float32Array | undefined;
       for (const id of ids) logits = engine.step(state, id);
       const decoder = m.tokenizer.createDecoder();
+      const tokens: number[] = [];
       const t0 = performance.now();
       for (let n = 0; n < max; n++) {
         const next = sample(logits!);
-        process.stdout.write(decoder.push(next));
+        tokens.push(next);
+        if (!o.json) process.stdout.write(decoder.push(next));
         logits = engine.step(state, next);
       }
-      process.stdout.write(decoder.flush() + '\n');
       const s = (performance.now() - t0) / 1000;
+      if (o.json) {
+        const summary = { model: m.label, engine: engine.kind, prompt: o.prompt, promptTokens: ids, tokens, text: m.tokenizer.decode(tokens), tokensPerSecond: max / s };
+        process.stdout.write(JSON.stringify(summary) + '\n');
+        return;
+      }
+      process.stdout.write(decoder.flush() + '\n');
       process.stderr.write(`${max} tokens in ${s.toFixed(2)} s: ${(max / s).toFixed(1)} tokens/s (${engine.kind} engine)\n`);
     });
 }

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { openModel } from '../../model/open.ts';
 import { modelHash } from '../../protocol/model-hash.ts';
-import { boardProgram, boardSpec, BOARDS } from '../../board/boards.ts';
+import { boardProgram, hostBoard, BOARDS, GENERIC_BOARD } from '../../board/boards.ts';
 import { startSimBoard, type SimBoard } from '../../sim/board-sim.ts';
 import { openTcp } from '../../host/transport-tcp.ts';
 import { openSerial } from '../../host/transport-serial.ts';
@@ -20,7 +20,7 @@ interface HostOptions {
   port?: string;
   sim?: boolean;
   xdma?: string;
-  board: string;
+  board?: string;
   model?: string;
   prompt: string;
   tokens: string;
@@ -36,7 +36,11 @@ export function registerHost(program: Command): void {
     .option('--port <device>', 'the board\'s serial port (the iCEBreaker\'s UART is /dev/ttyUSB1)')
     .option('--sim', 'start the simulated board (the board\'s RTL in Verilator, its UART on a TCP socket)')
     .option('--xdma <device>', 'a PCIe board through the XDMA driver: xdma0 means /dev/xdma0_h2c_0 and /dev/xdma0_c2h_0')
-    .option('--board <name>', `the board the bitstream was built for: ${Object.keys(BOARDS).join(', ')}`, 'icebreaker')
+    .option(
+      '--board <name>',
+      `the board the bitstream was built for: ${[...Object.keys(BOARDS), GENERIC_BOARD.name].join(', ')} (default: icebreaker on a serial port, ` +
+        'generic through XDMA; with --sim icebreaker when the model fits its SPRAMs, else generic)',
+    )
     .option('--model <dir|file>', 'checkpoint directory or packed model (default: the embedded tiny model)')
     .option('--prompt <text>', 'the prompt', 'ROMEO:')
     .option('--tokens <n>', 'tokens to generate', '32')
@@ -47,14 +51,15 @@ export function registerHost(program: Command): void {
       const chosen = [o.port !== undefined, !!o.sim, o.xdma !== undefined].filter(Boolean).length;
       if (chosen !== 1) throw new Error('give exactly one of --port DEVICE, --sim or --xdma DEVICE');
       const tokens = positiveInt(o.tokens, '--tokens');
-      const spec = boardSpec(o.board);
       const m = openModel(o.model);
       const prompt = m.tokenizer.encode(o.prompt);
       if (prompt.length === 0) throw new Error('--prompt is empty');
-      const prog = boardProgram(spec, m.weights);
       const say = (msg: string) => {
         if (!o.json) process.stderr.write(msg + '\n');
       };
+      const { board: spec, note } = hostBoard(o.board, o.sim ? 'sim' : o.xdma !== undefined ? 'xdma' : 'serial', m.weights.config);
+      if (note) say(note);
+      const prog = boardProgram(spec, m.weights);
       let sim: SimBoard | undefined;
       let transport: Transport;
       if (o.sim) {

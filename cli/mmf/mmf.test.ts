@@ -26,6 +26,18 @@ describe('mmf', { timeout: 240_000 }, () => {
     }
   });
 
+  it('generate --json: one object whose text is what the plain command prints, and the generated tokens only', () => {
+    const plain = mmf('generate', '--prompt', 'KING:', '--max-tokens', '12', '--engine', 'fixed');
+    const r = mmf('generate', '--prompt', 'KING:', '--max-tokens', '12', '--engine', 'fixed', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { text: string; tokens: number[]; promptTokens: number[]; engine: string };
+    expect(j.engine).toBe('fixed');
+    expect(j.promptTokens).toEqual([...Buffer.from('KING:')]);
+    expect(j.tokens).toHaveLength(12);
+    expect(j.text).toBe(Buffer.from(j.tokens).toString('latin1'));
+    expect(j.text + '\n').toBe(plain.stdout);
+  });
+
   it.skipIf(!fs.existsSync(TEXT))('eval --json prints one JSON object with valLoss and engine', () => {
     const r = mmf('eval', '--text', TEXT, '--engine', 'fixed', '--windows', '8', '--json');
     expect(r.code, r.stderr).toBe(0);
