@@ -9,7 +9,7 @@ describe('hostBoard', () => {
   it('a named board is that board, whatever the link and the model', () => {
     expect(hostBoard('upduino3', 'sim', SMALL).board).toBe(BOARDS.upduino3);
     expect(hostBoard('generic', 'serial', TINY).board).toBe(GENERIC_BOARD);
-    expect(() => hostBoard('arty', 'serial', TINY)).toThrow(/unknown board 'arty': one of icebreaker, upduino3, hx8k-breakout/);
+    expect(() => hostBoard('arty', 'serial', TINY)).toThrow("unknown board 'arty': one of icebreaker, upduino3, hx8k-breakout, generic");
   });
 
   it('unnamed: an iCEBreaker on a serial line, the generic accelerator behind XDMA', () => {

@@ -111,7 +111,10 @@ export type HostLink = 'serial' | 'sim' | 'xdma';
  */
 export function hostBoard(name: string | undefined, link: HostLink, shape: ModelShape): { board: HostBoard; note?: string } {
   if (name === GENERIC_BOARD.name) return { board: GENERIC_BOARD };
-  if (name !== undefined) return { board: boardSpec(name) };
+  if (name !== undefined) {
+    if (!(name in BOARDS)) throw new Error(`unknown board '${name}': one of ${[...Object.keys(BOARDS), GENERIC_BOARD.name].join(', ')}`);
+    return { board: boardSpec(name) };
+  }
   if (link === 'xdma') return { board: GENERIC_BOARD };
   const icebreaker: HostBoard = BOARDS.icebreaker;
   if (link === 'serial' || fitsWeightMemory(shape, icebreaker.accel)) return { board: icebreaker };
