@@ -91,7 +91,8 @@ export function boardProgram(board: Pick<BoardSpec, 'accel'>, weights: WeightSou
 /**
  * What the host talks to when it is not an iCE40 board of BOARDS: the generic accelerator, whose weight
  * memory is as deep as the model needs. That is the simulated board for a model the UP5K cannot hold,
- * and a PCIe board behind XDMA (its bitstream comes from `npm run gen-rtl -- --target generic`).
+ * and what the host assumes of a PCIe board behind XDMA (the protocol engine and this accelerator; no
+ * bitstream for such a board is built here).
  */
 export const GENERIC_BOARD = {
   name: 'generic',
