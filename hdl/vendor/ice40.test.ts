@@ -9,7 +9,7 @@ import { lit } from '../core/expr.ts';
 import { Bool, UInt } from '../core/types.ts';
 import { elaborate } from '../ir/elaborate.ts';
 import { writeVerilog } from '../verilog/emit.ts';
-import { printBlackboxStub } from '../verilog/blackbox-stub.ts';
+import { writeBlackboxStubs } from '../verilog/blackbox-stub.ts';
 import { SB_MAC16, SB_PLL40_PAD, SB_SPRAM256KA } from './ice40.ts';
 import { lintVerilator } from '../../flow/verilator-lint.ts';
 import { synthIce40 } from '../../flow/yosys.ts';
@@ -47,12 +47,7 @@ it('SB_PLL40_PAD, SB_SPRAM256KA and SB_MAC16 lint and map onto their hard blocks
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ice40-'));
   const files = writeVerilog(elaborate(top), dir);
-  const stubs = [SB_PLL40_PAD, SB_SPRAM256KA, SB_MAC16].map((bb) => {
-    const f = path.join(dir, 'stubs', `${bb.name}.v`);
-    fs.mkdirSync(path.dirname(f), { recursive: true });
-    fs.writeFileSync(f, printBlackboxStub(bb));
-    return f;
-  });
+  const stubs = writeBlackboxStubs(dir, SB_PLL40_PAD, SB_SPRAM256KA, SB_MAC16);
   expect(lintVerilator([...files, ...stubs], top.name).messages).toEqual([]);
   const text = fs.readFileSync(files[0]!, 'utf8');
   expect(text).toContain(".DIVF(7'b1000010)");

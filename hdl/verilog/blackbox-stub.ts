@@ -1,5 +1,7 @@
 // Port-only stand-ins for vendor black boxes, so Verilator can lint a design that instantiates them.
 // They are for lint only: synthesis uses the vendor's own cells, simulation their models.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Module } from '../core/module.ts';
 import { range } from './literal.ts';
 
@@ -22,4 +24,15 @@ export function printBlackboxStub(m: Module): string {
     '`default_nettype wire',
     '',
   ].join('\n');
+}
+
+/** Each black box's stub as `dir/stubs/<name>.v`; returns the files, to lint beside the design. */
+export function writeBlackboxStubs(dir: string, ...boxes: Module[]): string[] {
+  const stubs = path.join(dir, 'stubs');
+  fs.mkdirSync(stubs, { recursive: true });
+  return boxes.map((bb) => {
+    const f = path.join(stubs, `${bb.name}.v`);
+    fs.writeFileSync(f, printBlackboxStub(bb));
+    return f;
+  });
 }
