@@ -43,9 +43,9 @@ export function designClockHz(o: Pick<BoardTopOptions, 'clockHz' | 'pll'>): numb
 }
 
 export function boardTop(prog: AccelProgram, o: BoardTopOptions, name = 'mmf_board'): Module {
-  if (!o.pll) return boardLogic(prog, o, name, false);
+  if (!o.pll) return boardLogic(prog, o, name);
   const pll = o.pll;
-  const core = boardLogic(prog, { ...o, clockHz: pll.outHz }, `${name}_core`, true);
+  const core = boardLogic(prog, o, `${name}_core`);
   return buildModule(name, (m) => {
     const zero = lit(0, Bool);
     const u = m.instance(
@@ -66,7 +66,8 @@ export function boardTop(prog: AccelProgram, o: BoardTopOptions, name = 'mmf_boa
   });
 }
 
-function boardLogic(prog: AccelProgram, o: BoardTopOptions, name: string, pllLock: boolean): Module {
+/** The board logic at its design clock; with a PLL it also takes the PLL's LOCK (pll_lock). */
+function boardLogic(prog: AccelProgram, o: BoardTopOptions, name: string): Module {
   const accel = accelTop(prog);
   const engine = protocolEngine({
     imageWords: prog.image.length,
@@ -75,7 +76,7 @@ function boardLogic(prog: AccelProgram, o: BoardTopOptions, name: string, pllLoc
     tokenBits: prog.geometry.tokenBits,
     modelHash: modelHash(prog.image),
   });
-  const uart = { clockHz: o.clockHz, baud: o.baud };
+  const uart = { clockHz: designClockHz(o), baud: o.baud };
   return buildModule(name, (m) => {
     const uartRxPin = m.input('uart_rx', Bool);
     const uartTxPin = m.output('uart_tx', Bool);
@@ -95,7 +96,7 @@ function boardLogic(prog: AccelProgram, o: BoardTopOptions, name: string, pllLoc
       button = s2;
     }
     let unlocked: Expr = lit(0, Bool);
-    if (pllLock) {
+    if (o.pll) {
       const lock = m.input('pll_lock', Bool);
       const l1 = m.reg('lock_meta', Bool);
       const l2 = m.reg('lock_sync', Bool);
