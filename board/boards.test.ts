@@ -1,6 +1,6 @@
 // Which accelerator the host prepares the image for: the board named, else one that can hold the model.
 import { describe, expect, it } from 'vitest';
-import { BOARDS, GENERIC_BOARD, hostBoard } from './boards.ts';
+import { BOARDS, GENERIC_BOARD, boardSpec, hostBoard } from './boards.ts';
 
 const TINY = { hiddenSize: 64, intermediateSize: 256, numLayers: 4, vocabSize: 256, rmsNormEps: 1e-6 };
 const SMALL = { hiddenSize: 256, intermediateSize: 768, numLayers: 6, vocabSize: 256, rmsNormEps: 1e-6 };
@@ -10,6 +10,9 @@ describe('hostBoard', () => {
     expect(hostBoard('upduino3', 'sim', SMALL).board).toBe(BOARDS.upduino3);
     expect(hostBoard('generic', 'serial', TINY).board).toBe(GENERIC_BOARD);
     expect(() => hostBoard('arty', 'serial', TINY)).toThrow("unknown board 'arty': one of icebreaker, upduino3, hx8k-breakout, generic");
+    // names every object has are not boards
+    expect(() => hostBoard('toString', 'serial', TINY)).toThrow("unknown board 'toString': one of icebreaker, upduino3, hx8k-breakout, generic");
+    expect(() => boardSpec('toString')).toThrow("unknown board 'toString': one of icebreaker, upduino3, hx8k-breakout");
   });
 
   it('unnamed: an iCEBreaker on a serial line, the generic accelerator behind XDMA', () => {

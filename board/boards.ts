@@ -78,7 +78,8 @@ export const BOARDS = {
 export type BoardName = keyof typeof BOARDS;
 
 export function boardSpec(name: string): BoardSpec {
-  const b = (BOARDS as Record<string, BoardSpec>)[name];
+  // own keys only: `toString` and the like are not boards
+  const b = Object.hasOwn(BOARDS, name) ? (BOARDS as Record<string, BoardSpec>)[name] : undefined;
   if (!b) throw new Error(`unknown board '${name}': one of ${Object.keys(BOARDS).join(', ')}`);
   return b;
 }
@@ -103,6 +104,8 @@ export const GENERIC_BOARD = {
 } as const;
 
 export type HostBoard = Pick<BoardSpec, 'name' | 'description' | 'accel' | 'baud'>;
+/** The names the host takes for --board: the boards, and `generic`. */
+export const HOST_BOARD_NAMES: readonly string[] = [...Object.keys(BOARDS), GENERIC_BOARD.name];
 export type HostLink = 'serial' | 'sim' | 'xdma';
 
 /**
@@ -111,9 +114,9 @@ export type HostLink = 'serial' | 'sim' | 'xdma';
  * model fits its SPRAMs and otherwise the generic accelerator, with `note` saying why.
  */
 export function hostBoard(name: string | undefined, link: HostLink, shape: ModelShape): { board: HostBoard; note?: string } {
-  if (name === GENERIC_BOARD.name) return { board: GENERIC_BOARD };
   if (name !== undefined) {
-    if (!(name in BOARDS)) throw new Error(`unknown board '${name}': one of ${[...Object.keys(BOARDS), GENERIC_BOARD.name].join(', ')}`);
+    if (name === GENERIC_BOARD.name) return { board: GENERIC_BOARD };
+    if (!Object.hasOwn(BOARDS, name)) throw new Error(`unknown board '${name}': one of ${HOST_BOARD_NAMES.join(', ')}`);
     return { board: boardSpec(name) };
   }
   if (link === 'xdma') return { board: GENERIC_BOARD };

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { openModel } from '../../model/open.ts';
 import { modelHash } from '../../protocol/model-hash.ts';
-import { boardProgram, hostBoard, BOARDS, GENERIC_BOARD } from '../../board/boards.ts';
+import { boardProgram, hostBoard, HOST_BOARD_NAMES } from '../../board/boards.ts';
 import { startSimBoard, type SimBoard } from '../../sim/board-sim.ts';
 import { openTcp } from '../../host/transport-tcp.ts';
 import { openSerial } from '../../host/transport-serial.ts';
@@ -38,7 +38,7 @@ export function registerHost(program: Command): void {
     .option('--xdma <device>', 'a PCIe board through the XDMA driver: xdma0 means /dev/xdma0_h2c_0 and /dev/xdma0_c2h_0')
     .option(
       '--board <name>',
-      `the board the bitstream was built for: ${[...Object.keys(BOARDS), GENERIC_BOARD.name].join(', ')} (default: icebreaker on a serial port, ` +
+      `the board the bitstream was built for: ${HOST_BOARD_NAMES.join(', ')} (default: icebreaker on a serial port, ` +
         'generic through XDMA; with --sim icebreaker when the model fits its SPRAMs, else generic)',
     )
     .option('--model <dir|file>', 'checkpoint directory or packed model (default: the embedded tiny model)')
