@@ -66,6 +66,17 @@ export function boardTop(prog: AccelProgram, o: BoardTopOptions, name = 'mmf_boa
   });
 }
 
+/** `value` brought into this module's clock through two flip-flops, `<name>_meta` and `<name>_sync`. */
+function synchronised(m: Module, name: string, value: Expr): Expr {
+  const meta = m.reg(`${name}_meta`, Bool);
+  const sync = m.reg(`${name}_sync`, Bool);
+  m.sync(() => {
+    meta.set(value);
+    sync.set(meta);
+  });
+  return sync;
+}
+
 /** The board logic at its design clock; with a PLL it also takes the PLL's LOCK (pll_lock). */
 function boardLogic(prog: AccelProgram, o: BoardTopOptions, name: string): Module {
   const accel = accelTop(prog);
@@ -84,28 +95,8 @@ function boardLogic(prog: AccelProgram, o: BoardTopOptions, name: string): Modul
     // 0 the FPGA's flip-flops hold after configuration (and Verilator's models start with).
     const por = m.reg('por_count', UInt(POR_BITS));
     const porDone = m.let('por_done', por.andR());
-    let button: Expr = lit(0, Bool);
-    if (o.button) {
-      const btnN = m.input('btn_n', Bool);
-      const s1 = m.reg('btn_meta', Bool);
-      const s2 = m.reg('btn_sync', Bool);
-      m.sync(() => {
-        s1.set(btnN.not());
-        s2.set(s1);
-      });
-      button = s2;
-    }
-    let unlocked: Expr = lit(0, Bool);
-    if (o.pll) {
-      const lock = m.input('pll_lock', Bool);
-      const l1 = m.reg('lock_meta', Bool);
-      const l2 = m.reg('lock_sync', Bool);
-      m.sync(() => {
-        l1.set(lock);
-        l2.set(l1);
-      });
-      unlocked = l2.not();
-    }
+    const button: Expr = o.button ? synchronised(m, 'btn', m.input('btn_n', Bool).not()) : lit(0, Bool);
+    const unlocked: Expr = o.pll ? synchronised(m, 'lock', m.input('pll_lock', Bool)).not() : lit(0, Bool);
     m.sync(() => {
       m.if(porDone.not(), () => por.set(por.add(1).trunc(POR_BITS)));
       m.if(button.or(unlocked), () => por.set(0));
