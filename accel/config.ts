@@ -5,11 +5,15 @@ import { matvecChunks } from './units/matvec-unit.ts';
 import { scalarTable } from './units/scalar-unit.ts';
 import type { IsaGeometry } from './isa.ts';
 
-export const TARGETS = ['up5k', 'generic'] as const;
+export const TARGETS = ['up5k', 'generic', 'external'] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface AccelConfig {
-  /** up5k: the weight memory is the iCE40UP5K's four 16K x 16 SPRAMs; generic: as deep as the model needs. */
+  /**
+   * up5k: the weight memory is the iCE40UP5K's four 16K x 16 SPRAMs; generic: an on-chip memory as deep as
+   * the model needs; external: no weight memory on chip, every weight streams from DRAM through a native
+   * read port of 2 P bits (accel/external/).
+   */
   target: Target;
   /** P: ternary weights per cycle; the weight memory is P / 8 banks of 16 bits (2-bit codes). */
   lanes: number;
@@ -18,6 +22,7 @@ export interface AccelConfig {
 export const DEFAULT_CONFIG: Record<Target, AccelConfig> = {
   up5k: { target: 'up5k', lanes: 32 },
   generic: { target: 'generic', lanes: 32 },
+  external: { target: 'external', lanes: 32 },
 };
 
 /** Words per SPRAM bank of an iCE40UP5K (SB_SPRAM256KA: 16K x 16). */
@@ -136,6 +141,9 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
     tokenBits: Math.max(1, clog2(V)),
     maxCols,
     maxRows,
-    isa: { maxN: Math.max(maxCols, V, L * d), maxRows, paramWords, stateWords: L * d, weightWords },
+    // The external target's instructions carry no addresses: their words follow them in the stream.
+    isa: config.target === 'external'
+      ? { maxN: Math.max(maxCols, V, L * d), maxRows, paramWords: 1, stateWords: L * d, weightWords: 1 }
+      : { maxN: Math.max(maxCols, V, L * d), maxRows, paramWords, stateWords: L * d, weightWords },
   };
 }

@@ -178,14 +178,16 @@ export function compileProgram(params: FixedParams, config: AccelConfig): AccelP
   prog.push({ op: 'end', note: 'token out = argmax(logits)' });
 
   // CLEAR: a PRESCALE over the whole state region with a shift that rounds every product to 0 (its x
-  // and w are the states and whatever parameter words follow `param`: any value gives 0), then END.
+  // are the states and its w the embedding scale register, whatever it holds: any value gives 0; no
+  // parameter words, so an external weight stream carries none for it), then END.
   const clear: Instruction[] = [
-    { op: 'element', rowop: 'prescale', note: 'clear: every layer\'s state = 0', n: L * d, xsel: XSEL.m2, m2reg: M2REG.s, sbase: 0, wsel: WSEL.param, param: 0, shift: ROW_ZERO_SHIFT, dst: DST.s },
+    { op: 'element', rowop: 'prescale', note: 'clear: every layer\'s state = 0', n: L * d, xsel: XSEL.m2, m2reg: M2REG.s, sbase: 0, wsel: WSEL.emb, shift: ROW_ZERO_SHIFT, dst: DST.s },
     { op: 'end', note: 'clear done' },
   ];
 
   const layout = isaLayout(geo.isa);
-  const rom = [...prog, ...clear].map((ins) => encodeInstruction(ins, layout));
+  const external = config.target === 'external';
+  const rom = [...prog, ...clear].map((ins) => encodeInstruction(external ? { ...ins, param: 0, wbase: 0 } : ins, layout));
   if (layout.width > MAX_INSTRUCTION_BITS || rom.length > PROGRAM_OPS_PER_LAYER * L + PROGRAM_OPS_FIXED) throw new Error('accel/config.ts underestimates the program');
 
   // 4. The program, last: the controller fetches each instruction as instructionWideWords wide words.

@@ -10,6 +10,7 @@ import { ACT } from '../numerics/formats.ts';
 import { compileProgram, dumpSlots, type AccelProgram, type DumpSlot } from '../accel/program.ts';
 import type { AccelConfig } from '../accel/config.ts';
 import { accelTop } from '../accel/top.ts';
+import { externalSimTop } from './external-sim-top.ts';
 import { buildGateModel } from './gate-model.ts';
 import { buildRtlModel } from './rtl-model.ts';
 import { StimulusScript } from '../flow/verilator.ts';
@@ -85,9 +86,11 @@ export async function simulateAccel(o: AccelSimOptions): Promise<AccelSimResult>
   if (!Number.isInteger(o.tokens) || o.tokens < 1) throw new Error(`--tokens must be a positive integer, got ${o.tokens}`);
   const params = fixedParams(o.weights);
   const prog = compileProgram(params, o.config);
-  const top = accelTop(prog);
+  const external = o.config.target === 'external';
+  const top = external ? externalSimTop(prog, { latency: 4 }) : accelTop(prog);
   if (o.gates && o.trace) throw new Error('a waveform (--trace) comes from the RTL simulation, not the gate-level one (--gates)');
-  const rtl = o.gates ? await buildGateModel(top, { device: o.config.target, log }) : await buildRtlModel(top, { ...(o.trace ? { trace: true } : {}), log });
+  if (o.gates && o.config.target === 'external') throw new Error('--gates simulates the iCE40 netlist: not for the external target');
+  const rtl = o.gates ? await buildGateModel(top, { device: o.config.target === 'up5k' ? 'up5k' : 'generic', log }) : await buildRtlModel(top, { ...(o.trace ? { trace: true } : {}), log });
   const slots = dumpSlots(prog);
   const t0 = performance.now();
   const session = await VerilatorSession.open(rtl.model, o.trace ? { traceFile: o.trace } : {});
@@ -96,11 +99,13 @@ export async function simulateAccel(o: AccelSimOptions): Promise<AccelSimResult>
     const debug = o.debug ?? true;
     const load = new StimulusScript(rtl.model.ports).set('rst', 1).set('debug_en', debug ? 1 : 0).set('tok_out_ready', 1).tick(2).set('rst', 0);
     load.monitor('dbg', 'dbg_valid', 'dbg_data');
-    load.set('load_valid', 1);
-    for (const w of prog.image) load.set('load_data', w).tick(1);
-    load.set('load_valid', 0).tick(1).get('loaded', 'loaded');
+    if (!external) {
+      load.set('load_valid', 1);
+      for (const w of prog.image) load.set('load_data', w).tick(1);
+      load.set('load_valid', 0).tick(1).get('loaded', 'loaded');
+    }
     const loadRun = await session.run(load, { timeoutMs: 600_000 });
-    if (loadRun.samples.get('loaded')?.[0] !== 1n) throw new Error('the accelerator did not report `loaded` after the whole weight image');
+    if (!external && loadRun.samples.get('loaded')?.[0] !== 1n) throw new Error('the accelerator did not report `loaded` after the whole weight image');
     const loadCycles = loadRun.cycles;
 
     const golden = FixedModel.fromSource(o.weights);
@@ -124,8 +129,10 @@ export async function simulateAccel(o: AccelSimOptions): Promise<AccelSimResult>
       const s = new StimulusScript(rtl.model.ports);
       s.set('tok_in_data', input).set('tok_in_valid', 1).waitFor('tok_in_ready', limit).set('tok_in_valid', 0);
       s.waitFor('tok_out_valid', limit).get('tok', 'tok_out_data').get('cycles', 'step_cycles');
+      if (external) s.get('stream_error', 'stream_error');
       const r = await session.run(s, { timeoutMs: 600_000 });
       const out = Number(r.samples.get('tok')![0]!);
+      if (external && r.samples.get('stream_error')![0] !== 0n) throw new Error(`step ${step}: the controller popped a word the weight stream did not have (stream_error): controller and image disagree`);
       stepCycles.push(Number(r.samples.get('cycles')![0]!));
 
       // The golden engine, fed the same token.

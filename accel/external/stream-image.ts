@@ -1,0 +1,128 @@
+// The DRAM image of the external target: every word the accelerator reads for a token, laid out in the
+// order it is read, so a token is three long sequential reads and the weight port never seeks:
+//
+//   routine head   the EMBED instruction
+//   (embedding)    the token's row: one word holding its 16-bit row scale, then its int8 codes
+//   routine body   every later instruction, each followed by the words it consumes:
+//                    element op with wsel = param    its n parameter words (16 bits each)
+//                    BITLINEAR                        its n norm words for pass 1, again for pass 2, then
+//                                                     the matrix (rows x ceil(n / P) words of P codes)
+//   CLEAR routine  its instructions (they consume nothing)
+//   embeddings     V rows of 1 + ceil(d / (W / 8)) words
+//
+// W = 16 B bits is the port width, the generic layout's wide word (B banks of 16 bits): matrices and
+// embedding codes are copied word for word from that image (accel/program.ts), parameter vectors are
+// packed B to a word from a word boundary. The norm vector is stored twice rather than buffered on chip:
+// 32 bits per column against 2 bits per weight of the matrix that follows (1.6% more bytes at d = 1024).
+import { WSEL, type Instruction } from '../isa.ts';
+import type { AccelProgram } from '../program.ts';
+
+/** A run of W-bit words in the image. */
+export interface Segment {
+  start: number;
+  words: number;
+}
+
+export interface ExternalImage {
+  /** Port width W in bits, and in bytes. */
+  wordBits: number;
+  wordBytes: number;
+  /** The image, word a at bytes [a W/8, (a + 1) W/8), little endian. */
+  bytes: Uint8Array;
+  /** Words of the image. */
+  words: number;
+  /** The token routine before the embedding row (the EMBED instruction) and after it. */
+  head: Segment;
+  body: Segment;
+  clear: Segment;
+  /** First word of row 0 and words per row (the row scale's word included). */
+  embeddings: { start: number; rowWords: number };
+  /** Words read per token: head, one embedding row, body. */
+  wordsPerToken: number;
+  /** The largest run of words a single pass consumes (a parameter vector, an embedding row's codes): the prefetch buffer must hold it. */
+  longestPass: number;
+  /** For the manifest: where each instruction's words start. */
+  listing: { note: string; word: number; words: number }[];
+}
+
+/** Words an instruction consumes after its own words (the embedding row is not inline). */
+export function inlineWords(ins: Instruction, banks: number, lanes: number): number {
+  const paramWords = Math.ceil((ins.n ?? 0) / banks);
+  if (ins.op === 'element' && (ins.wsel ?? WSEL.param) === WSEL.param) return paramWords;
+  if (ins.op === 'bitlinear') return 2 * paramWords + (ins.rows ?? 0) * Math.ceil((ins.n ?? 0) / lanes);
+  return 0;
+}
+
+export function externalImage(prog: AccelProgram): ExternalImage {
+  const g = prog.geometry;
+  const B = g.banks;
+  const wordBytes = 2 * B;
+  const iw = prog.instructionWideWords;
+  const [first, ...rest] = prog.instructions;
+  if (first?.op !== 'embed') throw new Error('external image: the token routine must start with EMBED');
+  const rowWords = 1 + g.embedRowWords;
+  const consumed = (ins: Instruction) => iw + inlineWords(ins, B, g.lanes);
+  const bodyWords = rest.reduce((n, ins) => n + consumed(ins), 0);
+  const clearWords = prog.clearInstructions.reduce((n, ins) => n + consumed(ins), 0);
+  const head: Segment = { start: 0, words: iw };
+  const body: Segment = { start: iw, words: bodyWords };
+  const clear: Segment = { start: body.start + bodyWords, words: clearWords };
+  const embStart = clear.start + clearWords;
+  const words = embStart + g.V * rowWords;
+  const bytes = new Uint8Array(words * wordBytes);
+  const src = new Uint8Array(prog.image.buffer, prog.image.byteOffset, prog.image.byteLength);
+  const listing: ExternalImage['listing'] = [];
+
+  let at = 0; // the word being written
+  let longestPass = g.embedRowWords;
+  // 16-bit words [from, from + n) of the generic image, packed from a word boundary.
+  const params = (from: number, n: number) => {
+    bytes.set(src.subarray(2 * from, 2 * (from + n)), at * wordBytes);
+    at += Math.ceil(n / B);
+    longestPass = Math.max(longestPass, Math.ceil(n / B));
+  };
+  const emit = (ins: Instruction, rom: bigint) => {
+    const begin = at;
+    for (let k = 0; k < iw; k++, at++) {
+      for (let i = 0; i < wordBytes; i++) bytes[at * wordBytes + i] = Number((rom >> BigInt(8 * (k * wordBytes + i))) & 0xffn);
+    }
+    const n = ins.n ?? 0;
+    if (ins.op === 'element' && (ins.wsel ?? WSEL.param) === WSEL.param) params(ins.param ?? 0, n);
+    if (ins.op === 'bitlinear') {
+      params(ins.param ?? 0, n);
+      params(ins.param ?? 0, n);
+      const matWords = (ins.rows ?? 0) * Math.ceil(n / g.lanes);
+      const from = (ins.wbase ?? 0) * wordBytes;
+      bytes.set(src.subarray(from, from + matWords * wordBytes), at * wordBytes);
+      at += matWords;
+    }
+    listing.push({ note: ins.note, word: begin, words: at - begin });
+  };
+  const all = [...prog.instructions, ...prog.clearInstructions];
+  all.forEach((ins, k) => emit(ins, prog.rom[k]!));
+  if (at !== embStart) throw new Error(`external image: ${at} words laid out, ${embStart} expected`);
+
+  // Embedding rows: the row scale's word, then the codes word for word from the generic image.
+  for (let v = 0; v < g.V; v++) {
+    const row = embStart + v * rowWords;
+    const scale = prog.image[first.param! + v]!;
+    bytes[row * wordBytes] = scale & 0xff;
+    bytes[row * wordBytes + 1] = scale >> 8;
+    const from = (first.wbase! + v * g.embedRowWords) * wordBytes;
+    bytes.set(src.subarray(from, from + g.embedRowWords * wordBytes), (row + 1) * wordBytes);
+  }
+  return {
+    wordBits: 8 * wordBytes,
+    wordBytes,
+    bytes,
+    words,
+    head,
+    body,
+    clear,
+    embeddings: { start: embStart, rowWords },
+    wordsPerToken: head.words + rowWords + body.words,
+    longestPass,
+    listing,
+  };
+}
+
