@@ -2,12 +2,16 @@
 // is converted; nothing here is on the per-token path.
 import { EMBED, GATE, NORM_WEIGHT, MANTISSA, QACT } from './formats.ts';
 import { roundHalfAway } from './integer.ts';
+import { EXP_FLOOR } from './ranges.ts';
 import type { FixedVector } from './bitlinear.ts';
 import type { Scalar } from './scalars.ts';
 
-/** The exponent that puts max|w| just below 2^(bits-1) in mantissa units. */
+/**
+ * The exponent that puts max|w| just below 2^(bits-1) in mantissa units, floored at EXP_FLOOR
+ * (numerics/ranges.ts): a vector of tiny values keeps an exponent the RTL's fields hold, and rounds to 0.
+ */
 function exponentFor(maxAbs: number, bits: number): number {
-  return maxAbs === 0 ? 0 : Math.floor(Math.log2(maxAbs)) + 1 - (bits - 1);
+  return maxAbs === 0 ? 0 : Math.max(EXP_FLOOR, Math.floor(Math.log2(maxAbs)) + 1 - (bits - 1));
 }
 
 /** A weight vector as SInt(16) mantissas with one exponent (round half away from zero). */
@@ -65,7 +69,7 @@ export function quantizeEmbeddings(e: Float32Array, vocab: number, d: number): F
   }
   let maxScale = 0;
   for (const s of scales) maxScale = Math.max(maxScale, s);
-  const exp = maxScale === 0 ? 0 : Math.floor(Math.log2(maxScale)) + 1 - EMBED.scaleBits;
+  const exp = maxScale === 0 ? 0 : Math.max(EXP_FLOOR, Math.floor(Math.log2(maxScale)) + 1 - EMBED.scaleBits);
   const rowScale = new Int32Array(vocab);
   for (let v = 0; v < vocab; v++) rowScale[v] = Math.min(2 ** EMBED.scaleBits - 1, Math.round(scales[v]! * 2 ** -exp));
   return { codes, rowScale, exp };

@@ -4,9 +4,15 @@
 // Powers of two as doubles: scaling by them is exact, and a table is much faster than 2 ** s.
 const POW2 = Float64Array.from({ length: 128 }, (_, i) => 2 ** (i - 64));
 
-/** x / 2^s rounded half up (toward +infinity at ties): add half, then an arithmetic shift. s may be <= 0. */
+/**
+ * x / 2^s rounded half up (toward +infinity at ties): add half, then an arithmetic shift. s may be <= 0.
+ * Any s is exact for the integers of the datapath (|x| < 2^53): a right shift by 60 or more already
+ * gives 0, and a left shift by 63 or more of a non-zero integer is beyond every saturation bound, as the
+ * RTL's clamped shifters do; s is clamped to [-63, 60] so the power-of-two table is never left.
+ */
 export function shiftRound(x: number, s: number): number {
-  if (s <= 0) return x * POW2[64 - s]!;
+  if (s <= 0) return x * POW2[64 - (s < -63 ? -63 : s)]!;
+  if (s > 60) s = 60;
   return Math.floor((x + POW2[63 + s]!) * POW2[64 - s]!);
 }
 

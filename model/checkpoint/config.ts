@@ -19,6 +19,7 @@
 // always uses swiglu, whatever hidden_act says). max_position_embeddings is not a limit of a recurrent
 // model either.
 import { CheckpointError } from './errors.ts';
+import { RMS_NORM_EPS_MAX } from '../../numerics/ranges.ts';
 
 export interface HgrnBitConfig {
   modelType: 'hgrn_bit';
@@ -122,7 +123,9 @@ export function parseHgrnBitConfig(json: unknown, file: string): HgrnBitConfig {
   let rmsNormEps = 1e-6;
   if (has('rms_norm_eps')) {
     const v = c['rms_norm_eps'];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail('rms_norm_eps', `rms_norm_eps must be a positive number, got ${show(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > RMS_NORM_EPS_MAX) {
+      fail('rms_norm_eps', `rms_norm_eps must be a positive number at most ${RMS_NORM_EPS_MAX} (the fixed engine drops it: docs/numerics.md), got ${show(v)}`);
+    }
     rmsNormEps = v as number;
   }
 

@@ -24,12 +24,15 @@
 //   model.norm.weight [d], lm_head.weight [V, d], lm_head.norm.weight [d].
 // With tie_word_embeddings, lm_head.weight may be absent (Hugging Face drops tied copies when saving);
 // tensor('lm_head.weight') then returns model.embeddings.weight.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readRegularFile } from '../../util/read-regular-file.ts';
+import { describeDuplicate, findDuplicateKey } from '../../util/json-duplicates.ts';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseHgrnBitConfig, type HgrnBitConfig } from './config.ts';
 import { modelTensors } from '../config.ts';
 import { CheckpointError } from './errors.ts';
-import { readSafetensors, tensorToFloat32, type Dtype, type SafetensorsFile } from './safetensors.ts';
+import { DTYPE_SIZE, readSafetensors, tensorToFloat32, type Dtype, type SafetensorsFile } from './safetensors.ts';
+import { checkSizesBeforeAllocating, checkTensorValues } from './values.ts';
 
 export const SINGLE_FILE = 'model.safetensors';
 export const INDEX_FILE = 'model.safetensors.index.json';
@@ -81,6 +84,7 @@ export function loadCheckpoint(pathToDirOrFile: string): Checkpoint {
     setFile = layout.index;
   }
 
+  checkSizesBeforeAllocating(setFile, config, owner);
   checkTensorSet(setFile, config, owner);
 
   const shapes = new Map<string, readonly number[]>();
@@ -102,7 +106,12 @@ export function loadCheckpoint(pathToDirOrFile: string): Checkpoint {
     if (!owner.has(name) && name === 'lm_head.weight' && config.tieWordEmbeddings) stored = 'model.embeddings.weight';
     const file = owner.get(stored);
     if (!file) throw new CheckpointError(setFile, 'no such tensor in the checkpoint', { tensor: name });
-    const data = cache.get(stored) ?? tensorToFloat32(file, stored);
+    let data = cache.get(stored);
+    if (!data) {
+      data = tensorToFloat32(file, stored);
+      const info = file.tensors.get(stored)!;
+      checkTensorValues(file.path, stored, data, { shape: info.shape, byteOffset: info.byteOffset, elementBytes: DTYPE_SIZE[info.dtype] });
+    }
     cache.set(stored, data);
     cache.set(name, data);
     return data;
@@ -143,17 +152,24 @@ function resolveLayout(path: string): Layout {
 function readJson(path: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, MAX_JSON_BYTES).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CheckpointError(path, code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (err as Error).message})`);
+    const reason = (err as Error).message;
+    throw new CheckpointError(path, reason === 'no such file or directory' ? 'file not found' : `cannot read: ${reason}`);
   }
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(text);
   } catch (err) {
     throw new CheckpointError(path, `not valid JSON: ${(err as Error).message}`);
   }
+  const dup = findDuplicateKey(text);
+  if (dup) throw new CheckpointError(path, `ambiguous JSON: ${describeDuplicate(dup)}`, { field: dup.path === '' ? dup.key : `${dup.path}.${dup.key}` });
+  return json;
 }
+
+/** config.json and the shard index are small; a larger file is not one of them. */
+const MAX_JSON_BYTES = 100 * 2 ** 20;
 
 function readConfig(path: string): HgrnBitConfig {
   return parseHgrnBitConfig(readJson(path), path);

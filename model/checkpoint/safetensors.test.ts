@@ -393,11 +393,21 @@ describe('malformed files: one-line errors naming file, tensor and bytes', () =>
     });
   });
 
-  it('a tensor name given twice leaves bytes uncovered', () => {
-    // JSON.parse keeps the last "a": the first a's 24 bytes are then a gap.
-    const text = '{"a":{"dtype":"F32","shape":[6],"data_offsets":[0,24]},"a":{"dtype":"F32","shape":[4],"data_offsets":[24,40]}}';
-    const p = write(rawSafetensors(text, new Uint8Array(40)));
-    expectCheckpointError(() => readSafetensors(p), { file: p, contains: ['24 bytes not covered'], tensor: 'a' });
+  it('a key given twice is refused, at top level or inside one entry, even when the bytes would tile', () => {
+    // JSON.parse would keep the last copy silently; which one the writer meant is unknown.
+    const entry = (shape: number, from: number) => `{"dtype":"F32","shape":[${shape}],"data_offsets":[${from},${from + 4 * shape}]}`;
+    const cases: [string, string, string | undefined][] = [
+      [`{"a":${entry(6, 0)},"a":${entry(4, 24)}}`, 'key "a" appears twice in the top-level object', 'a'],
+      [`{"a":${entry(4, 0)},"a":${entry(4, 0)}}`, 'key "a" appears twice in the top-level object', 'a'],
+      [`{"a":{"dtype":"F16","dtype":"F32","shape":[4],"data_offsets":[0,16]}}`, 'key "dtype" appears twice in a', 'a'],
+      [`{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16],"shape":[2,2]}}`, 'key "shape" appears twice in a', 'a'],
+      [`{"\u0061":${entry(4, 0)},"a":${entry(4, 0)}}`, 'key "a" appears twice', 'a'],
+      [`{"__metadata__":{"k":"1","k":"2"},"a":${entry(4, 0)}}`, 'key "k" appears twice in __metadata__', undefined],
+    ];
+    for (const [text, says, tensor] of cases) {
+      const p = write(rawSafetensors(text, new Uint8Array(16)));
+      expectCheckpointError(() => readSafetensors(p), { file: p, contains: ['header is ambiguous', says], ...(tensor ? { tensor } : {}) });
+    }
   });
 
   it('an unknown tensor name, a file that changed, a missing file, a directory', () => {

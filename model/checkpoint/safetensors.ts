@@ -26,10 +26,11 @@
 // - the tensors tile the data section exactly: no overlap, no gap between tensors, no bytes before
 //   the first or after the last. The format's spec requires the byte buffer to be entirely indexed,
 //   so a gap or trailing bytes is an error here too (the reference implementation rejects them as well).
-//   A tensor name that appears twice in the header is caught by this rule: JSON.parse keeps the last
-//   entry, leaving the first one's bytes uncovered (unless both entries name the very same bytes, which
-//   is then harmless).
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+// - no key appears twice in one object (a tensor named twice, or an entry with two dtypes): JSON.parse
+//   would keep the last silently (util/json-duplicates.ts);
+// - tensorBytes / tensorToFloat32 check nothing about the values: the loader does (values.ts).
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { describeDuplicate, findDuplicateKey } from '../../util/json-duplicates.ts';
 import { endianness } from 'node:os';
 import { CheckpointError } from './errors.ts';
 
@@ -128,6 +129,16 @@ function parseHeader(path: string, fileSize: number, headerLength: number, heade
   }
   if (!isPlainObject(json)) {
     throw new CheckpointError(path, 'header is not a JSON object', { bytes: headerRange });
+  }
+  // JSON.parse lets the last of two equal keys win: a header that names a tensor twice, or gives one
+  // entry two dtypes or two data_offsets, does not say which it means.
+  const dup = findDuplicateKey(text);
+  if (dup) {
+    const inTensor = dup.path !== '' && !dup.path.includes('.') && dup.path !== '__metadata__';
+    throw new CheckpointError(path, `header is ambiguous: ${describeDuplicate(dup)}`, {
+      ...(inTensor ? { tensor: dup.path } : dup.path === '' && dup.key !== '__metadata__' ? { tensor: dup.key } : {}),
+      bytes: headerRange,
+    });
   }
 
   let metadata: Record<string, string> | null = null;
@@ -352,7 +363,9 @@ function f16Table(): Uint32Array {
 
 function openFile(path: string): number {
   try {
-    return openSync(path, 'r');
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; the caller's
+    // fstat then refuses anything that is not a regular file. Regular files ignore the flag.
+    return openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new CheckpointError(path, `cannot open (${code})`);
