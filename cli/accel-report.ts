@@ -11,6 +11,7 @@ import { accelTop } from '../accel/top.ts';
 import { DEFAULT_CONFIG } from '../accel/config.ts';
 import { predictCycles } from '../accel/timing.ts';
 import { reportBlock, UP5K_ICEBREAKER } from '../fpga/block-report.ts';
+import { intOption } from './options.ts';
 
 const o = new Command('accel-report')
   .description('synthesise, place and route the accelerator for iCE40UP5K; print one JSON object')
@@ -19,10 +20,11 @@ const o = new Command('accel-report')
   .parse()
   .opts<{ model?: string; seed: string }>();
 try {
+  const seed = intOption(o.seed, '--seed');
   const m = openModel(o.model);
   const prog = compileProgram(fixedParams(m.weights), DEFAULT_CONFIG.up5k);
   const top = accelTop(prog);
-  const r = await reportBlock(top, { ...UP5K_ICEBREAKER, seed: Number(o.seed) }, path.join('build-out', 'accel-report', path.basename(m.dir)), { dsp: true, spram: true });
+  const r = await reportBlock(top, { ...UP5K_ICEBREAKER, seed }, path.join('build-out', 'accel-report', path.basename(m.dir)), { dsp: true, spram: true });
   const cycles = predictCycles(prog).total;
   const fmax = r.placed?.fmaxMHz ?? null;
   console.log(

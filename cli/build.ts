@@ -8,6 +8,8 @@ import { BOARDS, boardSpec } from '../board/boards.ts';
 import { openModel } from '../model/open.ts';
 import { buildBoard } from '../fpga/board-build.ts';
 import { reportPage, summaryLines } from '../fpga/build-page.ts';
+import { intOption, outputDir } from './options.ts';
+import { main } from './run-command.ts';
 
 interface BuildCliOptions {
   board: string;
@@ -26,10 +28,10 @@ const program = new Command('build')
   .option('--json', 'print the report as one JSON object')
   .action(async (o: BuildCliOptions) => {
     const board = boardSpec(o.board);
-    const seed = Number(o.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got '${o.seed}'`);
+    const seed = intOption(o.seed, '--seed');
+    const outDir = path.resolve(outputDir(o.out ?? path.join('build-out', board.name), '--out', { create: false }));
     const m = openModel(o.model);
-    const outDir = path.resolve(o.out ?? path.join('build-out', board.name));
+    outputDir(outDir, '--out');
     const t0 = performance.now();
     const report = await buildBoard({ board, weights: m.weights, modelLabel: m.label, outDir, seed, ...(o.json ? {} : { log: (s: string) => process.stderr.write(`${s}\n`) }) });
     const page = path.join(outDir, 'report.html');
@@ -43,7 +45,4 @@ const program = new Command('build')
     if (!report.fits) process.exitCode = 1;
   });
 
-program.parseAsync().catch((e: unknown) => {
-  process.stderr.write(`build: ${(e as Error).message}\n`);
-  process.exit(2);
-});
+await main(program, 'build');

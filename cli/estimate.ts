@@ -11,6 +11,8 @@ import { fixedParams } from '../model/fixed/fixed-model.ts';
 import { openModel } from '../model/open.ts';
 import { FAMILIES, estimateVendor, type Family } from '../fpga/vendor-estimate.ts';
 import { hardwareConfig } from './hardware-options.ts';
+import { outputDir } from './options.ts';
+import { main } from './run-command.ts';
 
 const program = new Command('estimate')
   .description('synthesis-only resource estimates for Lattice ECP5 (synth_ecp5) and Xilinx 7-series (synth_xilinx)')
@@ -23,7 +25,9 @@ const program = new Command('estimate')
     if (o.family !== undefined && !(FAMILIES as readonly string[]).includes(o.family)) throw new Error(`--family must be ${FAMILIES.join(' or ')}, got '${o.family}'`);
     const families: Family[] = o.family ? [o.family as Family] : [...FAMILIES];
     const config = hardwareConfig({ target: 'generic', lanes: o.lanes });
+    outputDir(o.out, '--out', { create: false });
     const m = openModel(o.model);
+    outputDir(o.out, '--out');
     const prog = compileProgram(fixedParams(m.weights), config);
     const top = accelTop(prog);
     const rtl = path.resolve(o.out, path.basename(m.label), 'rtl');
@@ -47,7 +51,4 @@ const program = new Command('estimate')
     else process.stdout.write(`weight image: ${(weightBits / 1e6).toFixed(2)} Mbit (the UP5K's SPRAM holds 1.05 Mbit)\n`);
   });
 
-program.parseAsync().catch((e: unknown) => {
-  process.stderr.write(`estimate: ${(e as Error).message}\n`);
-  process.exit(1);
-});
+await main(program, 'estimate');

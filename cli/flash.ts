@@ -7,6 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { Command } from 'commander';
 import { BOARDS, boardSpec } from '../board/boards.ts';
 import { findExecutable } from '../flow/wasm-tools.ts';
+import { inputFile } from './options.ts';
+import { main } from './run-command.ts';
 
 interface FlashOptions {
   board: string;
@@ -33,6 +35,7 @@ const program = new Command('flash')
     const board = boardSpec(o.board);
     const bin = path.resolve(o.bitstream ?? path.join('build-out', board.name, 'mmf_board.bin'));
     if (!fs.existsSync(bin)) throw new Error(`no bitstream at ${bin}: run npm run build -- --board ${board.name} first`);
+    inputFile(bin, '--bitstream');
     const p = programmer(board.name, bin, !!o.sram);
     if (!p) throw new Error('neither openFPGALoader nor iceprog is on PATH: install one (apt-get install fpga-icestorm gives iceprog)');
     const r = spawnSync(p.cmd, p.args, { encoding: 'utf8' });
@@ -46,9 +49,4 @@ const program = new Command('flash')
     process.stdout.write(`${board.name}: ${path.basename(bin)} written by ${path.basename(p.cmd)}${o.sram ? ' to SRAM' : ' to flash'}\n`);
   });
 
-try {
-  program.parse();
-} catch (e) {
-  process.stderr.write(`flash: ${(e as Error).message}\n`);
-  process.exit(1);
-}
+await main(program, 'flash');

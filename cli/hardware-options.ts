@@ -1,5 +1,6 @@
 // The hardware options shared by gen-rtl and sim: --target and --lanes, checked into an AccelConfig.
 import type { Command } from 'commander';
+import { intOption } from './options.ts';
 import { DEFAULT_CONFIG, TARGETS, checkConfig, type AccelConfig, type Target } from '../accel/config.ts';
 
 export function addHardwareOptions(cmd: Command): Command {
@@ -11,7 +12,7 @@ export function addHardwareOptions(cmd: Command): Command {
 export function hardwareConfig(o: { target: string; lanes?: string }): AccelConfig {
   if (!(TARGETS as readonly string[]).includes(o.target)) throw new Error(`--target must be one of ${TARGETS.join(', ')}, got '${o.target}'`);
   const target = o.target as Target;
-  const lanes = o.lanes === undefined ? DEFAULT_CONFIG[target].lanes : Number(o.lanes);
+  const lanes = o.lanes === undefined ? DEFAULT_CONFIG[target].lanes : intOption(o.lanes, '--lanes', { min: 1 });
   const config = { target, lanes };
   try {
     checkConfig(config);

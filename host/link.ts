@@ -42,6 +42,8 @@ export interface LinkStats {
   retransmits: number;
   /** Frames that arrived damaged (bad CRC, unknown type or length). */
   badFrames: number;
+  /** Bytes received, frames or not: a line that sends only noise has bytes and no good frame. */
+  bytesIn: number;
 }
 
 interface Waiter {
@@ -59,7 +61,7 @@ export class Link {
   private closedWhy: string | undefined;
   /** A reply has come: from then on an announcement (HELLO, seq 0) means the board was reset. */
   private established = false;
-  readonly stats: LinkStats = { requests: 0, retransmits: 0, badFrames: 0 };
+  readonly stats: LinkStats = { requests: 0, retransmits: 0, badFrames: 0, bytesIn: 0 };
   private resetListeners: (() => void)[] = [];
 
   constructor(
@@ -67,11 +69,19 @@ export class Link {
     readonly options: LinkOptions,
   ) {
     const dec = new SlipDecoder((f) => this.onFrame(f), 2 * MAX_FRAME_BYTES);
-    transport.onData((b) => dec.push(b));
+    transport.onData((b) => {
+      this.stats.bytesIn += b.length;
+      dec.push(b);
+    });
     transport.onClose((why) => {
       this.closedWhy = why;
       this.waiter?.fail(new LinkClosedError(why));
     });
+  }
+
+  /** Whether the board ever answered a request on this link (a board that never did is not recovered, but reported). */
+  get answered(): boolean {
+    return this.established;
   }
 
   /** Called when the board announces a reset outside any request too. */

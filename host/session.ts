@@ -36,6 +36,25 @@ export interface GenerateResult {
 /** A token frame went missing in a generation (the next one's position skips it). */
 class LostTokenError extends Error {}
 
+/**
+ * No board ever answered on the line: a silent line, noise (a wrong baud rate, another device), a
+ * connection closed at once (the simulated board refuses a second host). Not recovered: retrying a
+ * line that never answered only makes the user wait.
+ */
+export class NoBoardError extends Error {}
+
+/** Why nothing answered, in one line, from what came back on the line. */
+function noBoard(board: Board, e: Error): NoBoardError {
+  const { badFrames, bytesIn } = board.link.stats;
+  const heard =
+    e instanceof LinkClosedError
+      ? `${e.message} before answering (is another host connected to it?)`
+      : bytesIn === 0
+        ? `${e.message}; nothing came back (is the board's bitstream loaded, and is this its UART?)`
+        : `${e.message}; ${bytesIn} bytes came back${badFrames ? ` (${badFrames} damaged frames)` : ''} but no reply (a wrong baud rate, or another device on this line?)`;
+  return new NoBoardError(`no board answered on ${board.link.transport.name}: ${heard}`);
+}
+
 /** A failure that recovery can mend: the board was reset, a reply or a token frame was lost. */
 function recoverable(e: unknown): boolean {
   return e instanceof DeviceResetError || e instanceof TimeoutError || e instanceof LostTokenError;
@@ -102,6 +121,7 @@ export async function generateOnBoard(board: Board, model: SessionModel, o: Gene
       const seconds = (performance.now() - t0) / 1000;
       return { tokens: out, uploaded, uploadSeconds, tokensPerSecond: (o.prompt.length + o.tokens - 1) / seconds, recoveries };
     } catch (e) {
+      if (!board.link.answered && (e instanceof TimeoutError || e instanceof LinkClosedError)) throw noBoard(board, e);
       if (e instanceof LinkClosedError || !recoverable(e) || recoveries >= (o.recoveries ?? 3)) throw e;
       recoveries++;
       fed = [...o.prompt, ...out.slice(0, -1)];

@@ -10,7 +10,8 @@
 // freely all the while (a board's clock does not stop when the line is quiet). Commands on stdin, one
 // per line: "reset" holds btn_n low for 32 cycles (the board's reset button); "quit" ends the program.
 // Like a board on a serial line, the model keeps running when the host goes away: what it sends then is
-// lost, and the next host to connect finds it as it was left. The program ends on "quit" or when stdin
+// lost, and the next host to connect finds it as it was left; a host that connects while another is
+// connected is closed at once. The program ends on "quit" or when stdin
 // closes (the process that started it is gone). Errors go to stderr with exit code 2.
 
 #include <verilated.h>
@@ -216,6 +217,12 @@ int main(int argc, char** argv) {
             if (client < 0) {
                 client = accept(listener, nullptr, nullptr);
                 if (client >= 0) useClient(client);
+            } else {
+                // A second host while one is connected is turned away at once, as a serial port opened
+                // by one program refuses another: it sees the connection closed, not a board that
+                // answers two hosts' frames interleaved.
+                int extra = accept(listener, nullptr, nullptr);
+                if (extra >= 0) close(extra);
             }
             char buf[256];
             ssize_t n = read(0, buf, sizeof buf);

@@ -1,5 +1,4 @@
 // mmf eval: the validation loss as the fixtures define it.
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { engineKind, openModel } from '../../model/open.ts';
 import os from 'node:os';
@@ -7,6 +6,7 @@ import { validationWindows, VAL } from '../../model/run/validation.ts';
 import { validationLossParallel } from '../../model/run/validation-pool.ts';
 import { progress } from './progress.ts';
 import { positiveInt } from './generate.ts';
+import { readInputFile } from '../options.ts';
 
 export function registerEval(program: Command): void {
   program
@@ -19,12 +19,14 @@ export function registerEval(program: Command): void {
     .option('--threads <n>', 'worker threads (the result does not depend on it)', String(os.availableParallelism()))
     .option('--json', 'print one JSON object')
     .action(async (o: { model?: string; text: string; engine: string; windows: string; threads: string; json?: boolean }) => {
-      const m = openModel(o.model); // validates the model and names it before the workers start
       const kind = engineKind(o.engine);
-      if (!fs.existsSync(o.text)) throw new Error(`${o.text}: no such file`);
-      const count = validationWindows(fs.readFileSync(o.text), m.tokenizer, positiveInt(o.windows, '--windows')).length;
+      const windows = positiveInt(o.windows, '--windows');
+      const threads = positiveInt(o.threads, '--threads');
+      const text = readInputFile(o.text, '--text'); // a directory, a FIFO or a device is refused, naming it
+      const m = openModel(o.model); // validates the model and names it before the workers start
+      const count = validationWindows(text, m.tokenizer, windows).length;
       const bar = progress(`eval (${kind})`, count);
-      const r = await validationLossParallel({ model: o.model, engine: kind, textPath: o.text, windows: count }, Math.min(positiveInt(o.threads, '--threads'), count), (d) => bar.update(d));
+      const r = await validationLossParallel({ model: o.model, engine: kind, textPath: o.text, windows: count }, Math.min(threads, count), (d) => bar.update(d));
       bar.stop();
       const result = { valLoss: r.loss, engine: kind, model: m.label, predictions: r.predictions, seconds: r.seconds, tokensPerSecond: r.predictions / r.seconds, threads: r.threads };
       if (o.json) console.log(JSON.stringify(result));

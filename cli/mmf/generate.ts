@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { engineKind, makeEngine, openModel } from '../../model/open.ts';
 import { makeSampler } from '../../model/run/sample.ts';
+import { intOption, numberOption } from '../options.ts';
 
 export function registerGenerate(program: Command): void {
   program
@@ -16,10 +17,13 @@ export function registerGenerate(program: Command): void {
     .option('--seed <s>', 'random seed for sampling', '1')
     .option('--json', 'print one JSON object (text, tokens: the generated ones only, tokensPerSecond) instead of streaming the text')
     .action((o: { model?: string; prompt: string; maxTokens: string; engine: string; temperature: string; topK: string; seed: string; json?: boolean }) => {
-      const max = positiveInt(o.maxTokens, '--max-tokens', true);
+      // Every option is checked before the model is opened: a bad value costs nothing and runs nothing.
+      const max = intOption(o.maxTokens, '--max-tokens');
+      const sampling = { temperature: numberOption(o.temperature, '--temperature', { min: 0 }), topK: intOption(o.topK, '--top-k'), seed: intOption(o.seed, '--seed', { max: 2 ** 32 - 1 }) };
+      const kind = engineKind(o.engine);
       const m = openModel(o.model);
-      const engine = makeEngine(engineKind(o.engine), m.weights);
-      const sample = makeSampler({ temperature: Number(o.temperature), topK: positiveInt(o.topK, '--top-k', true), seed: positiveInt(o.seed, '--seed', true) });
+      const engine = makeEngine(kind, m.weights);
+      const sample = makeSampler(sampling);
       const ids = m.tokenizer.encode(o.prompt);
       if (ids.length === 0) throw new Error('--prompt is empty');
       const state = engine.newState();
@@ -45,8 +49,7 @@ export function registerGenerate(program: Command): void {
     });
 }
 
+/** A decimal integer option, at least 1 (0 too with allowZero): cli/options.ts's strict parse. */
 export function positiveInt(v: string, what: string, allowZero = false): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`${what} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got '${v}'`);
-  return n;
+  return intOption(v, what, { min: allowZero ? 0 : 1 });
 }

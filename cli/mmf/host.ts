@@ -51,6 +51,9 @@ export function registerHost(program: Command): void {
       const chosen = [o.port !== undefined, !!o.sim, o.xdma !== undefined].filter(Boolean).length;
       if (chosen !== 1) throw new Error('give exactly one of --port DEVICE, --sim or --xdma DEVICE');
       const tokens = positiveInt(o.tokens, '--tokens');
+      // Checked before anything starts: an empty --baud or --timeout is refused, not taken as the default.
+      const baud = o.baud !== undefined ? positiveInt(o.baud, '--baud') : undefined;
+      const timeoutOption = o.timeout !== undefined ? positiveInt(o.timeout, '--timeout') : undefined;
       const m = openModel(o.model);
       const prompt = m.tokenizer.encode(o.prompt);
       if (prompt.length === 0) throw new Error('--prompt is empty');
@@ -67,8 +70,8 @@ export function registerHost(program: Command): void {
         say(`simulated ${spec.name} board (${m.label}) on 127.0.0.1:${sim.port}${sim.cached ? ', Verilator model from the cache' : ''}`);
         transport = await openTcp('127.0.0.1', sim.port, `the simulated board at 127.0.0.1:${sim.port}`);
       } else if (o.xdma !== undefined) transport = await openXdma(xdmaPaths(o.xdma));
-      else transport = await openSerial(o.port!, o.baud ? positiveInt(o.baud, '--baud') : spec.baud);
-      const timeoutMs = o.timeout ? positiveInt(o.timeout, '--timeout') : o.sim ? 20_000 : 2_000;
+      else transport = await openSerial(o.port!, baud ?? spec.baud);
+      const timeoutMs = timeoutOption ?? (o.sim ? 20_000 : 2_000);
       const link = new Link(transport, { timeoutMs, attempts: 4, ...(process.env.MMF_VERBOSE ? { log: (s: string) => process.stderr.write(`link: ${s}\n`) } : {}) });
       const bar = o.json ? undefined : progress('uploading weights', prog.image.length);
       if (!o.json) process.stdout.write(o.prompt);

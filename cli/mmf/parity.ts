@@ -8,6 +8,7 @@ import { validationWindows } from '../../model/run/validation.ts';
 import { validationLossParallel } from '../../model/run/validation-pool.ts';
 import { readSafetensors, tensorToFloat32 } from '../../model/checkpoint/safetensors.ts';
 import { progress } from './progress.ts';
+import { readInputFile } from '../options.ts';
 
 interface ReferenceJson {
   prompts: ReferencePrompt[];
@@ -45,7 +46,7 @@ export function registerParity(program: Command): void {
       const textPath = o.text ?? defaultText();
       let valLoss: number | null = null;
       if (textPath) {
-        const count = validationWindows(fs.readFileSync(textPath), m.tokenizer).length;
+        const count = validationWindows(readInputFile(textPath, '--text'), m.tokenizer).length;
         const bar = progress(`validation loss (${engine.kind})`, count);
         valLoss = (await validationLossParallel({ model: o.model, engine: engine.kind, textPath, windows: count }, undefined, (d) => bar.update(d))).loss;
         bar.stop();

@@ -4,6 +4,7 @@ import { openModel } from '../../model/open.ts';
 import { simulateAccel } from '../../sim/accel-sim.ts';
 import { addHardwareOptions, hardwareConfig } from '../hardware-options.ts';
 import { positiveInt } from './generate.ts';
+import { outputFile } from '../options.ts';
 
 interface SimOptions {
   model?: string;
@@ -29,6 +30,7 @@ export function registerSim(program: Command): void {
   addHardwareOptions(cmd).action(async (o: SimOptions) => {
     const tokens = positiveInt(o.tokens, '--tokens');
     const config = hardwareConfig(o);
+    if (o.trace !== undefined) outputFile(o.trace, '--trace'); // an unwritable waveform fails now, not silently after the run
     const m = openModel(o.model);
     const prompt = m.tokenizer.encode(o.prompt);
     if (prompt.length === 0) throw new Error('--prompt is empty');
