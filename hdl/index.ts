@@ -5,6 +5,8 @@ export { Signal } from './core/signal.ts';
 export { Module, type RegOptions } from './core/module.ts';
 export { Memory } from './core/memory.ts';
 export { Instance } from './core/instance.ts';
+export { stream, bundle, flip, Out, In, type Signature, type BundleSig, type LeafSig } from './core/signature.ts';
+export { connect, type View, type AnyView, type PortOptions } from './core/interface.ts';
 export { Fsm } from './core/fsm.ts';
 export { defineModule, buildModule } from './core/generator.ts';
 export { HdlError, ElaborationError } from './core/errors.ts';

@@ -9,6 +9,8 @@ import { Instance, type ParamValue } from './instance.ts';
 import { type HdlType, Bool, typeName, typeRange } from './types.ts';
 import { type SourceLoc, callerLocation } from './source.ts';
 import { HdlError, type ErrorSink, reportError } from './errors.ts';
+import type { BundleSig } from './signature.ts';
+import { type AnyView, type PortOptions, type View, childPorts, connect, declarePorts, declareWires, drive, isView, leafAt, pairLeaves, viewMeta } from './interface.ts';
 
 export interface RegOptions {
   /** Value loaded by the module's synchronous reset `rst`; omit for datapath registers with no reset. */
@@ -121,10 +123,28 @@ export class Module implements SignalOwner, MemoryOwner, ErrorSink {
     return ps.map((s, i) => ({ s, i })).sort((a, b) => rank(a.s) - rank(b.s) || a.i - b.i).map((x) => x.s);
   }
 
-  port(name: string): Signal {
-    const p = this.signals.find((s) => s.name === name && s.dir !== 'internal');
-    if (!p) throw new HdlError(`module ${this.name} has no port '${name}'`, callerLocation());
+  /**
+   * `port(name)`: look up a port by name. `port(sig, prefix)`: declare an interface this module
+   * produces (its `out` leaves are outputs `prefix_field`, its `in` leaves inputs); a module that
+   * consumes one declares `port(flip(sig), prefix)`. Returns the typed interface value.
+   */
+  port(name: string): Signal;
+  port<S extends BundleSig>(sig: S, prefix: string, opts?: PortOptions): View<S>;
+  port<S extends BundleSig>(nameOrSig: string | S, prefix?: string, opts?: PortOptions): Signal | View<S> {
+    if (typeof nameOrSig !== 'string') return declarePorts(this, nameOrSig, prefix ?? '', opts);
+    const p = this.signals.find((s) => s.name === nameOrSig && s.dir !== 'internal');
+    if (!p) throw new HdlError(`module ${this.name} has no port '${nameOrSig}'`, callerLocation());
     return p;
+  }
+
+  /** Internal wires `prefix_field` for a signature, connectable either way round. */
+  wires<S extends BundleSig>(sig: S, prefix: string): View<S> {
+    return declareWires(this, sig, prefix);
+  }
+
+  /** Connect two interfaces in one call; widths, signedness and directions are checked per field. */
+  connect(a: AnyView, b: AnyView): void {
+    connect(this, a, b);
   }
 
   memory(name: string, type: HdlType, depth: number, opts: { init?: readonly (number | bigint)[] } = {}): Memory {
@@ -142,14 +162,42 @@ export class Module implements SignalOwner, MemoryOwner, ErrorSink {
 
   /**
    * Place `def` here. Inputs are connected from `conns`; `clk`/`rst` default to this module's own.
-   * Each output drives a new wire `<name>_<port>` (see Instance.out).
+   * Each output drives a new wire `<name>_<port>` (see Instance.out). An interface value under a key
+   * connects the child's ports `<key>_*` to it, both ways (`{ in: upstream }`). Inputs left out get
+   * a wire `<name>_<port>` to be driven later, through inst.io(); undriven, it is an error.
    */
-  instance(name: string, def: Module, conns: Record<string, ExprLike>, params: Record<string, ParamValue> = {}): Instance {
+  instance(name: string, def: Module, conns: Record<string, ExprLike | AnyView>, params: Record<string, ParamValue> = {}): Instance {
     const loc = callerLocation();
     this.claim(name, loc);
     const inputs = new Map<string, Expr>();
     const outputs = new Map<string, Signal>();
-    for (const key of Object.keys(conns)) {
+    const deferred = new Map<string, Signal>();
+    const flat = new Map<string, ExprLike>();
+    // Parent leaves the child's outputs drive, assigned once the output wires exist.
+    const fromChild: { leaf: Signal; port: string; what: string }[] = [];
+    const setConn = (port: string, v: ExprLike) => {
+      if (flat.has(port)) reportError(`instance ${name}: input '${port}' of ${def.name} is connected twice`, loc);
+      flat.set(port, v);
+    };
+    for (const [key, v] of Object.entries(conns)) {
+      if (!isView(v)) continue;
+      const meta = viewMeta(v);
+      const what = `instance ${name}: connect ${meta.name} to ${key}`;
+      if (meta.owner !== this) {
+        reportError(`${what}: ${meta.name} belongs to ${meta.owner.name}, not ${this.name}`, loc);
+        continue;
+      }
+      const child = childPorts(def, meta.sig, key, meta.name, `instance ${name}`, loc);
+      if (!child) continue;
+      for (const { path, from } of pairLeaves(meta, { sig: meta.sig, role: child.role, name: `${name}.${key}` }, what, loc)) {
+        const port = child.ports.get(path.join('.'))!;
+        if (from === 'a') setConn(port.name, leafAt(v, path));
+        else fromChild.push({ leaf: leafAt(v, path), port: port.name, what });
+      }
+    }
+    for (const [key, v] of Object.entries(conns)) {
+      if (isView(v)) continue;
+      setConn(key, v);
       const p = def.signals.find((s) => s.name === key && s.dir !== 'internal');
       if (!p) reportError(`instance ${name}: ${def.name} has no port '${key}'`, loc);
       else if (p.dir === 'output') reportError(`instance ${name}: '${key}' is an output of ${def.name}; read it with .out('${key}')`, loc);
@@ -159,11 +207,14 @@ export class Module implements SignalOwner, MemoryOwner, ErrorSink {
         outputs.set(p.name, this.declare(`${name}_${p.name}`, p.type, 'internal', 'wire', undefined, loc));
         continue;
       }
-      let v: ExprLike | undefined = conns[p.name];
+      let v: ExprLike | undefined = flat.get(p.name);
       if (v === undefined && p.name === CLOCK_NAME) v = this.clk;
       if (v === undefined && p.name === RESET_NAME) v = this.rst;
       if (v === undefined) {
-        reportError(`instance ${name}: input '${p.name}' of ${def.name} is not connected`, loc);
+        // Driven later through inst.io(); the checks report it as unconnected if nothing does.
+        const w = this.declare(`${name}_${p.name}`, p.type, 'internal', 'wire', undefined, loc);
+        deferred.set(p.name, w);
+        inputs.set(p.name, w);
         continue;
       }
       inputs.set(p.name, this.fit(p, toExpr(v, p.type), loc, `instance ${name} port '${p.name}'`));
@@ -171,8 +222,9 @@ export class Module implements SignalOwner, MemoryOwner, ErrorSink {
     for (const k of Object.keys(params)) {
       if (!(k in def.params)) reportError(`instance ${name}: ${def.name} has no parameter '${k}'`, loc);
     }
-    const inst = new Instance(name, def, inputs, outputs, params, loc);
+    const inst = new Instance(name, def, inputs, outputs, params, loc, this, deferred);
     this.instances.push(inst);
+    for (const c of fromChild) drive(this, c.leaf, outputs.get(c.port)!, c.what, loc);
     return inst;
   }
 

@@ -44,10 +44,15 @@ function checkDrivers(m: Module, err: (msg: string, loc: SourceLoc) => void): vo
   const drivers = driversOf(m);
   const used = bitsRead(m);
   const instanceOutputs = new Set(m.instances.flatMap((i) => [...i.outputs.values()]));
+  // Inputs left out when an instance was placed: their wire is to be driven later (inst.io + connect).
+  const deferred = new Map(m.instances.flatMap((i) => [...i.deferred].map(([port, w]) => [w, { inst: i, port }] as const)));
   for (const s of m.signals) {
     const ds = drivers.get(s) ?? [];
     if (s.dir === 'input') {
       if (ds.length > 0) err(`input ${s.name} of ${m.name} is driven inside the module`, ds[0]!.loc);
+    } else if (ds.length === 0 && deferred.has(s)) {
+      const d = deferred.get(s)!;
+      err(`instance ${d.inst.name}: input '${d.port}' of ${d.inst.def.name} is not connected`, d.inst.loc);
     } else if (ds.length === 0) {
       err(`${s.dir === 'output' ? 'output' : s.storage === 'reg' ? 'register' : 'wire'} ${s.name} of ${m.name} is never driven`, s.loc);
     } else if (ds.length > 1) {

@@ -2,7 +2,8 @@
 // iCE40 EBR provides), so the head word is prefetched into the read register; capacity is depth + 1.
 import { defineModule } from '../core/generator.ts';
 import { UInt, clog2 } from '../core/types.ts';
-import { streamIn, streamOut, fire } from './stream.ts';
+import { flip, stream } from '../core/signature.ts';
+import { fire } from './stream.ts';
 
 export interface FifoParams {
   [k: string]: number;
@@ -14,8 +15,9 @@ export interface FifoParams {
 export const fifo = defineModule('fifo', (m, p: FifoParams) => {
   if (!Number.isInteger(Math.log2(p.depth)) || p.depth < 2) throw new RangeError(`fifo depth must be a power of two >= 2, got ${p.depth}`);
   const aw = clog2(p.depth);
-  const input = streamIn(m, 'in', UInt(p.width));
-  const output = streamOut(m, 'out', UInt(p.width));
+  const words = stream(UInt(p.width));
+  const input = m.port(flip(words), 'in');
+  const output = m.port(words, 'out');
 
   const mem = m.memory('ram', UInt(p.width), p.depth);
   const wptr = m.reg('wptr', UInt(aw), { reset: 0 });

@@ -3,22 +3,20 @@
 // serial line between the two is brought out as `line` so a test can watch it idle high.
 import { defineModule } from '../core/generator.ts';
 import { Bool, UInt } from '../core/types.ts';
-import { uartTx, type UartParams } from './uart-tx.ts';
+import { flip } from '../core/signature.ts';
+import { byteStream, uartTx, type UartParams } from './uart-tx.ts';
 import { uartRx } from './uart-rx.ts';
 
 export const uartLoopback = defineModule('uart_loopback', (m, p: UartParams) => {
-  const inValid = m.input('in_valid', Bool);
-  const inReady = m.output('in_ready', Bool);
-  const inData = m.input('in_data', UInt(8));
+  const input = m.port(flip(byteStream), 'in');
   const outValid = m.output('out_valid', Bool);
   const outData = m.output('out_data', UInt(8));
   const frameError = m.output('frame_error', Bool);
   const line = m.output('line', Bool);
 
-  const tx = m.instance('u_tx', uartTx(p), { in_valid: inValid, in_data: inData });
+  const tx = m.instance('u_tx', uartTx(p), { in: input });
   const rx = m.instance('u_rx', uartRx(p), { rx: tx.out('tx') });
 
-  m.assign(inReady, tx.out('in_ready'));
   m.assign(line, tx.out('tx'));
   m.assign(outValid, rx.out('out_valid'));
   m.assign(outData, rx.out('out_data'));

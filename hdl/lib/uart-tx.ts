@@ -3,7 +3,8 @@
 import { defineModule } from '../core/generator.ts';
 import { cat, lit } from '../core/expr.ts';
 import { Bool, UInt, clog2 } from '../core/types.ts';
-import { streamIn, fire } from './stream.ts';
+import { flip, stream } from '../core/signature.ts';
+import { fire } from './stream.ts';
 import { baudDivisor } from './uart-baud.ts';
 
 export interface UartParams {
@@ -12,9 +13,12 @@ export interface UartParams {
   baud: number;
 }
 
+/** What the transmitter takes: one byte per transfer. */
+export const byteStream = stream(UInt(8));
+
 export const uartTx = defineModule('uart_tx', (m, p: UartParams) => {
   const div = baudDivisor(p.clockHz, p.baud);
-  const input = streamIn(m, 'in', UInt(8));
+  const input = m.port(flip(byteStream), 'in');
   const tx = m.output('tx', Bool);
 
   // The frame shifts out LSB first; ones shift in behind it, so bit 0 is the line level at all times.
