@@ -9,6 +9,8 @@ import { elaborate } from '../hdl/ir/elaborate.ts';
 import { writeVerilog } from '../hdl/verilog/emit.ts';
 import { compileProgram, type AccelProgram } from './program.ts';
 import { accelTop } from './top.ts';
+import { externalTop, prefetchDepth } from './external/top.ts';
+import { externalImage } from './external/stream-image.ts';
 import type { AccelConfig } from './config.ts';
 import { predictCycles, rowUnitFloor } from './timing.ts';
 import { writeIfChanged } from '../util/write-if-changed.ts';
@@ -30,14 +32,18 @@ function hexLines(words: ArrayLike<number | bigint>, bits: number): string {
 
 export function generateAccel(weights: WeightSource, config: AccelConfig, dir: string, modelLabel: string): GeneratedAccel {
   const prog = compileProgram(fixedParams(weights), config);
-  const top = accelTop(prog);
+  const external = config.target === 'external';
+  const img = external ? externalImage(prog) : undefined;
+  const top = external ? externalTop(prog) : accelTop(prog);
   fs.mkdirSync(dir, { recursive: true });
   const verilog = writeVerilog(elaborate(top), dir);
   // Verilog left by an earlier design would be read by `yosys *.v` and mislead: keep only this one's.
   const current = new Set(verilog.map((f) => path.basename(f)));
   for (const f of fs.readdirSync(dir)) if (f.endsWith('.v') && !current.has(f)) fs.rmSync(path.join(dir, f));
-  const imageBin = path.join(dir, 'weights.bin');
-  writeIfChanged(imageBin, Buffer.from(prog.image.buffer, prog.image.byteOffset, prog.image.byteLength));
+  // The on-chip targets' load image, or the external target's DRAM image (and not both: a stale one would mislead).
+  const imageBin = path.join(dir, img ? 'dram.bin' : 'weights.bin');
+  fs.rmSync(path.join(dir, img ? 'weights.bin' : 'dram.bin'), { force: true });
+  writeIfChanged(imageBin, img ? Buffer.from(img.bytes.buffer, img.bytes.byteOffset, img.bytes.byteLength) : Buffer.from(prog.image.buffer, prog.image.byteOffset, prog.image.byteLength));
   const programHex = path.join(dir, 'program.hex');
   writeIfChanged(programHex, hexLines(prog.rom, prog.layout.width));
   const g = prog.geometry;
@@ -49,10 +55,26 @@ export function generateAccel(weights: WeightSource, config: AccelConfig, dir: s
     top: top.name,
     files: {
       verilog: verilog.map((f) => path.basename(f)).sort(),
-      weightImage: { file: 'weights.bin', format: '16-bit little-endian words in load order (word k: bank k mod banks, address k / banks)', words: prog.image.length },
+      ...(img
+        ? { dramImage: { file: 'dram.bin', format: `${img.wordBits}-bit little-endian words, word a at byte a * ${img.wordBytes}, in the order a token consumes them (accel/external/stream-image.ts)`, words: img.words } }
+        : { weightImage: { file: 'weights.bin', format: '16-bit little-endian words in load order (word k: bank k mod banks, address k / banks)', words: prog.image.length } }),
       programRom: { file: 'program.hex', words: prog.rom.length, bits: prog.layout.width, note: 'a listing: the controller fetches the program from the weight memory (its region in weights.bin)' },
     },
-    memoryMap: prog.regions.map((r) => ({ name: r.name, word: r.word, words: r.words })),
+    ...(img
+      ? {
+          dramMap: {
+            wordBits: img.wordBits,
+            head: img.head,
+            body: img.body,
+            clear: img.clear,
+            embeddings: { ...img.embeddings, rows: g.V },
+            wordsPerToken: img.wordsPerToken,
+            bytesPerToken: img.wordsPerToken * img.wordBytes,
+            prefetchWords: prefetchDepth(img),
+            instructions: img.listing,
+          },
+        }
+      : { memoryMap: prog.regions.map((r) => ({ name: r.name, word: r.word, words: r.words })) }),
     instructionFields: Object.values(prog.layout.fields),
     program: prog.instructions,
     clearRoutine: prog.clearInstructions,
@@ -61,6 +83,7 @@ export function generateAccel(weights: WeightSource, config: AccelConfig, dir: s
       boundPerToken: prog.weightsPerToken / g.lanes,
       rowUnitFloorPerToken: rowUnitFloor(prog),
       predictedPerToken: timing.total,
+      ...(img ? { streamWordsPerToken: img.wordsPerToken, note: 'external: predictedPerToken is with the words always there; the DRAM adds its waits' } : {}),
       byOp: timing.byOp,
     },
   };

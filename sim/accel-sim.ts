@@ -10,7 +10,13 @@ import { ACT } from '../numerics/formats.ts';
 import { compileProgram, dumpSlots, type AccelProgram, type DumpSlot } from '../accel/program.ts';
 import type { AccelConfig } from '../accel/config.ts';
 import { accelTop } from '../accel/top.ts';
-import { externalSimTop } from './external-sim-top.ts';
+import { externalTop } from '../accel/external/top.ts';
+import { externalImage } from '../accel/external/stream-image.ts';
+import { dramSetup, type DramSetup } from './dram-presets.ts';
+import type { DramStats } from '../flow/dram.ts';
+import os from 'node:os';
+import fs from 'node:fs';
+import pathMod from 'node:path';
 import { buildGateModel } from './gate-model.ts';
 import { buildRtlModel } from './rtl-model.ts';
 import { StimulusScript } from '../flow/verilator.ts';
@@ -40,8 +46,17 @@ export interface AccelSimResult {
   /** Cycles from token in to token out, per step (debug read-out excluded), and their mean. */
   stepCycles: number[];
   cyclesPerToken: number;
-  /** The weight-bandwidth bound: ternary weights per token / lanes. */
+  /**
+   * The weight-bandwidth bound: ternary weights per token / lanes; for the external target, the bytes
+   * a token reads from DRAM / the memory's peak bytes per cycle (the port's width at most).
+   */
   boundCycles: number;
+  /** External target: bytes read from DRAM per token, the DRAM's parameters and its counters over the run. */
+  weightBytesPerToken?: number;
+  /** External target: the bytes the design actually reads per token (instructions and the norms' second copy included). */
+  streamBytesPerToken?: number;
+  dram?: DramSetup;
+  dramStats?: DramStats;
   loadCycles: number;
   simulatedCycles: number;
   wallSeconds: number;
@@ -68,6 +83,8 @@ export interface AccelSimOptions {
   debug?: boolean;
   /** Simulate the netlist yosys synth_ice40 makes of the design (with yosys's iCE40 cell models), not the RTL. */
   gates?: boolean;
+  /** The external target's DRAM (default: the ideal preset at the port's width). */
+  dram?: DramSetup;
 }
 
 /** A signed value from a `bits`-wide two's-complement word. */
@@ -87,7 +104,11 @@ export async function simulateAccel(o: AccelSimOptions): Promise<AccelSimResult>
   const params = fixedParams(o.weights);
   const prog = compileProgram(params, o.config);
   const external = o.config.target === 'external';
-  const top = external ? externalSimTop(prog, { latency: 4 }) : accelTop(prog);
+  const top = external ? externalTop(prog) : accelTop(prog);
+  // The external target's DRAM: the harness's model behind its native port, the image placed by the back door.
+  const img = external ? externalImage(prog) : undefined;
+  const dram = img ? (o.dram ?? dramSetup('ideal', img.wordBits)) : undefined;
+  if (dram && img && dram.portBits !== img.wordBits) throw new Error(`the DRAM setup is for a ${dram.portBits}-bit port, the accelerator's is ${img.wordBits} bits`);
   if (o.gates && o.trace) throw new Error('a waveform (--trace) comes from the RTL simulation, not the gate-level one (--gates)');
   if (o.gates && o.config.target === 'external') throw new Error('--gates simulates the iCE40 netlist: not for the external target');
   const rtl = o.gates ? await buildGateModel(top, { device: o.config.target === 'up5k' ? 'up5k' : 'generic', log }) : await buildRtlModel(top, { ...(o.trace ? { trace: true } : {}), log });
@@ -97,7 +118,14 @@ export async function simulateAccel(o: AccelSimOptions): Promise<AccelSimResult>
   try {
     // Reset, then the weight image, one 16-bit word per cycle (load_ready is 1 until the last word).
     const debug = o.debug ?? true;
-    const load = new StimulusScript(rtl.model.ports).set('rst', 1).set('debug_en', debug ? 1 : 0).set('tok_out_ready', 1).tick(2).set('rst', 0);
+    const load = new StimulusScript(rtl.model.ports);
+    let imageFile: string | undefined;
+    if (img && dram) {
+      imageFile = pathMod.join(fs.mkdtempSync(pathMod.join(os.tmpdir(), 'mmf-dram-')), 'dram.bin');
+      fs.writeFileSync(imageFile, img.bytes);
+      load.dram(dram.timing).dramImage(imageFile);
+    }
+    load.set('rst', 1).set('debug_en', debug ? 1 : 0).set('tok_out_ready', 1).tick(2).set('rst', 0);
     load.monitor('dbg', 'dbg_valid', 'dbg_data');
     if (!external) {
       load.set('load_valid', 1);
@@ -156,6 +184,8 @@ export async function simulateAccel(o: AccelSimOptions): Promise<AccelSimResult>
       input = step + 1 < o.prompt.length ? o.prompt[step + 1]! : out;
       log(`step ${step + 1}/${steps}: token ${out}, ${stepCycles.at(-1)} cycles`);
     }
+    const dramStats = dram ? await session.dramStats() : undefined;
+    if (imageFile) fs.rmSync(pathMod.dirname(imageFile), { recursive: true, force: true });
     const simulatedCycles = await session.close();
     const wallSeconds = (performance.now() - t0) / 1000;
 
@@ -180,7 +210,8 @@ export async function simulateAccel(o: AccelSimOptions): Promise<AccelSimResult>
       mismatches,
       stepCycles,
       cyclesPerToken: genCycles / stepCycles.length,
-      boundCycles: prog.weightsPerToken / prog.geometry.lanes,
+      boundCycles: img && dram ? img.modelBytesPerToken / dram.timing.bytesPerCycle : prog.weightsPerToken / prog.geometry.lanes,
+      ...(img && dram ? { weightBytesPerToken: img.modelBytesPerToken, streamBytesPerToken: img.wordsPerToken * img.wordBytes, dram, ...(dramStats ? { dramStats } : {}) } : {}),
       loadCycles,
       simulatedCycles,
       wallSeconds,

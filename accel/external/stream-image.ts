@@ -39,18 +39,30 @@ export interface ExternalImage {
   embeddings: { start: number; rowWords: number };
   /** Words read per token: head, one embedding row, body. */
   wordsPerToken: number;
+  /**
+   * The bytes of the model a token needs, however it is stored: its ternary weights at 2 bits, each
+   * parameter vector once at 16 bits, the embedding row (d int8 codes and the 16-bit scale). What the
+   * image adds (instructions, the norm vectors' second copy, padding to whole words) is the design's
+   * overhead, so the memory-roofline bound is taken on this figure.
+   */
+  modelBytesPerToken: number;
   /** The largest run of words a single pass consumes (a parameter vector, an embedding row's codes): the prefetch buffer must hold it. */
   longestPass: number;
   /** For the manifest: where each instruction's words start. */
   listing: { note: string; word: number; words: number }[];
 }
 
+/** The 16-bit parameter words of an instruction's vector: an element op's with wsel = param, a BITLINEAR's norm. */
+function paramVector(ins: Instruction): number {
+  const reads = (ins.op === 'element' && (ins.wsel ?? WSEL.param) === WSEL.param) || ins.op === 'bitlinear';
+  return reads ? (ins.n ?? 0) : 0;
+}
+
 /** Words an instruction consumes after its own words (the embedding row is not inline). */
 export function inlineWords(ins: Instruction, banks: number, lanes: number): number {
-  const paramWords = Math.ceil((ins.n ?? 0) / banks);
-  if (ins.op === 'element' && (ins.wsel ?? WSEL.param) === WSEL.param) return paramWords;
+  const paramWords = Math.ceil(paramVector(ins) / banks);
   if (ins.op === 'bitlinear') return 2 * paramWords + (ins.rows ?? 0) * Math.ceil((ins.n ?? 0) / lanes);
-  return 0;
+  return paramWords;
 }
 
 export function externalImage(prog: AccelProgram): ExternalImage {
@@ -87,7 +99,7 @@ export function externalImage(prog: AccelProgram): ExternalImage {
       for (let i = 0; i < wordBytes; i++) bytes[at * wordBytes + i] = Number((rom >> BigInt(8 * (k * wordBytes + i))) & 0xffn);
     }
     const n = ins.n ?? 0;
-    if (ins.op === 'element' && (ins.wsel ?? WSEL.param) === WSEL.param) params(ins.param ?? 0, n);
+    if (ins.op === 'element' && paramVector(ins) > 0) params(ins.param ?? 0, n);
     if (ins.op === 'bitlinear') {
       params(ins.param ?? 0, n);
       params(ins.param ?? 0, n);
@@ -111,6 +123,8 @@ export function externalImage(prog: AccelProgram): ExternalImage {
     const from = (first.wbase! + v * g.embedRowWords) * wordBytes;
     bytes.set(src.subarray(from, from + g.embedRowWords * wordBytes), (row + 1) * wordBytes);
   }
+  const paramBytes = prog.instructions.reduce((n, ins) => n + 2 * paramVector(ins), 0);
+  const modelBytesPerToken = prog.weightsPerToken / 4 + paramBytes + g.d + 2;
   return {
     wordBits: 8 * wordBytes,
     wordBytes,
@@ -121,6 +135,7 @@ export function externalImage(prog: AccelProgram): ExternalImage {
     clear,
     embeddings: { start: embStart, rowWords },
     wordsPerToken: head.words + rowWords + body.words,
+    modelBytesPerToken,
     longestPass,
     listing,
   };

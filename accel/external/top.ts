@@ -180,20 +180,16 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
     const W = 16 * B;
     const streamStart = m.wire('stream_start', Bool);
     const pop = m.wire('w_pop', Bool);
-    const streamer = m.instance('u_stream', weightStreamer({
-      wordBits: W,
-      addrBits: aw(img.words),
-      depth: prefetchDepth(img),
-      tokenBits: g.tokenBits,
-      headStart: img.head.start,
-      headWords: img.head.words,
-      bodyStart: img.body.start,
-      bodyWords: img.body.words,
-      clearStart: img.clear.start,
-      clearWords: img.clear.words,
-      embStart: img.embeddings.start,
-      rowWords: img.embeddings.rowWords,
-    }), {
+    const A = aw(img.words);
+    const countBits = clog2(Math.max(img.head.words, img.body.words, img.clear.words, img.embeddings.rowWords) + 1);
+    const streamer = m.instance('u_stream', weightStreamer({ wordBits: W, addrBits: A, countBits, depth: prefetchDepth(img), tokenBits: g.tokenBits, rowWords: img.embeddings.rowWords }), {
+      head_start: lit(img.head.start, UInt(A)),
+      head_words: lit(img.head.words, UInt(countBits)),
+      body_start: lit(img.body.start, UInt(A)),
+      body_words: lit(img.body.words, UInt(countBits)),
+      clear_start: lit(img.clear.start, UInt(A)),
+      clear_words: lit(img.clear.words, UInt(countBits)),
+      emb_start: lit(img.embeddings.start, UInt(A)),
       start: streamStart,
       clear: tokInClear,
       token: tokInData,

@@ -27,14 +27,10 @@ export interface WeightStreamerParams {
   addrBits: number;
   /** FIFO words (a power of two). */
   depth: number;
+  /** Width of a segment's word count. */
+  countBits: number;
   tokenBits: number;
-  headStart: number;
-  headWords: number;
-  bodyStart: number;
-  bodyWords: number;
-  clearStart: number;
-  clearWords: number;
-  embStart: number;
+  /** Words of an embedding row (its address is a product with the token: a constant factor stays a few adders). */
   rowWords: number;
 }
 
@@ -45,11 +41,19 @@ const SEG = { idle: 0, head: 1, row: 2, body: 3, clear: 4 } as const;
 
 export const weightStreamer = defineModule('weight_streamer', (m, p: WeightStreamerParams) => {
   const A = p.addrBits;
-  const cntW = clog2(Math.max(p.headWords, p.bodyWords, p.clearWords, p.rowWords) + 1);
+  const cntW = p.countBits;
   const occW = clog2(p.depth + 2);
   const start = m.input('start', Bool);
   const clear = m.input('clear', Bool);
   const token = m.input('token', UInt(p.tokenBits));
+  // The image's layout (stream-image.ts), tied to constants by the top.
+  const headStart = m.input('head_start', UInt(A));
+  const headWords = m.input('head_words', UInt(cntW));
+  const bodyStart = m.input('body_start', UInt(A));
+  const bodyWords = m.input('body_words', UInt(cntW));
+  const clearStart = m.input('clear_start', UInt(A));
+  const clearWords = m.input('clear_words', UInt(cntW));
+  const embStart = m.input('emb_start', UInt(A));
   const cmdValid = m.output('cmd_valid', Bool);
   const cmdReady = m.input('cmd_ready', Bool);
   const cmdAddr = m.output('cmd_addr', UInt(A));
@@ -71,8 +75,6 @@ export const weightStreamer = defineModule('weight_streamer', (m, p: WeightStrea
   m.assign(cmdValid, left.ne(0).and(room));
   m.assign(cmdAddr, addr);
   const cmdFire = m.let('cmd_fire', cmdValid.and(cmdReady));
-  const a = (v: number) => lit(v, UInt(A));
-  const c = (v: number) => lit(v, UInt(cntW));
   m.sync(() => {
     m.if(cmdFire, () => {
       addr.set(addr.add(1).trunc(A));
@@ -84,12 +86,12 @@ export const weightStreamer = defineModule('weight_streamer', (m, p: WeightStrea
         .case(SEG.head, () => {
           seg.set(SEG.row);
           addr.set(rowAddr);
-          left.set(c(p.rowWords));
+          left.set(lit(p.rowWords, UInt(cntW)));
         })
         .case(SEG.row, () => {
           seg.set(SEG.body);
-          addr.set(a(p.bodyStart));
-          left.set(c(p.bodyWords));
+          addr.set(bodyStart);
+          left.set(bodyWords);
         })
         .case(SEG.body, () => seg.set(SEG.idle))
         .case(SEG.clear, () => seg.set(SEG.idle))
@@ -97,9 +99,9 @@ export const weightStreamer = defineModule('weight_streamer', (m, p: WeightStrea
     });
     m.if(start, () => {
       seg.set(mux(clear, lit(SEG.clear, UInt(3)), lit(SEG.head, UInt(3))));
-      addr.set(mux(clear, a(p.clearStart), a(p.headStart)));
-      left.set(mux(clear, c(p.clearWords), c(p.headWords)));
-      rowAddr.set(token.mul(lit(p.rowWords, UInt(rowBits))).zext(A + p.tokenBits + rowBits).add(p.embStart).trunc(A));
+      addr.set(mux(clear, clearStart, headStart));
+      left.set(mux(clear, clearWords, headWords));
+      rowAddr.set(token.mul(lit(p.rowWords, UInt(rowBits))).zext(A + p.tokenBits + rowBits).add(embStart).trunc(A));
     });
   });
 
