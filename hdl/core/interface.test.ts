@@ -188,6 +188,18 @@ describe('connect', () => {
     }
   });
 
+  it('sub-bundles connect on their own: a bus split into its streams', () => {
+    const bus = bundle({ ar: stream({ addr: UInt(16) }), r: flip(stream({ data: UInt(32) })) });
+    const top = buildModule('connect_sub', (m) => {
+      const outer = m.port(bus, 'm');
+      m.connect(m.port(flip(stream({ addr: UInt(16) })), 'ar'), outer.ar);
+      m.connect(outer.r, m.port(stream({ data: UInt(32) }), 'r'));
+    });
+    expect(elabErrors(top)).toEqual([]);
+    const text = verilog(top);
+    for (const line of ['assign m_ar_addr = ar_addr;', 'assign ar_ready = m_ar_ready;', 'assign r_data = m_r_data;', 'assign m_r_ready = r_ready;']) expect(text).toContain(line);
+  });
+
   it('wire bundles take the direction of the other side; two wire bundles flow first to second', () => {
     const words = stream(SInt(6));
     const top = buildModule('connect_wires', (m) => {
