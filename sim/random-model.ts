@@ -1,8 +1,8 @@
 // A model of any shape with random weights, reproducible from a seed: the co-simulation's proof that
-// nothing in the generator depends on the fixtures' sizes. Projections are uniform in [-1, 1] (their
-// ternarisation is upstream's), norm weights around 1 with either sign, embeddings uniform, lower
-// bounds random logits.
+// nothing in the generator depends on the fixtures' sizes. The values follow model/random-values.ts,
+// the rule `mmf random` writes checkpoints with (there in bf16).
 import { type ModelShape, type WeightSource, modelTensors, weightsFromTensors } from '../model/config.ts';
+import { fillRandomValues } from '../model/random-values.ts';
 import { seededRandom } from '../util/prng.ts';
 
 export function randomModel(shape: Omit<ModelShape, 'rmsNormEps'> & { rmsNormEps?: number }, seed = 1): WeightSource {
@@ -10,13 +10,8 @@ export function randomModel(shape: Omit<ModelShape, 'rmsNormEps'> & { rmsNormEps
   const rnd = seededRandom(seed);
   const tensors = new Map<string, Float32Array>();
   for (const t of modelTensors(config)) {
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    const v = new Float32Array(n);
-    const isNorm = t.kind === 'vector' && t.name.endsWith('norm.weight');
-    for (let i = 0; i < n; i++) {
-      const u = 2 * rnd() - 1;
-      v[i] = isNorm ? (rnd() < 0.1 ? -1 : 1) * (0.5 + rnd()) : t.name.includes('lower_bounds') ? 3 * u : u;
-    }
+    const v = new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+    fillRandomValues(t, rnd, v);
     tensors.set(t.name, v);
   }
   return weightsFromTensors(config, (name) => {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { engineKind, makeEngine, openModel } from '../../model/open.ts';
 import { makeSampler } from '../../model/run/sample.ts';
+import { outputDecoder, promptTokens, PROMPT_IDS_HELP } from './prompt.ts';
 import { intOption, numberOption } from '../options.ts';
 
 export function registerGenerate(program: Command): void {
@@ -9,27 +10,27 @@ export function registerGenerate(program: Command): void {
     .command('generate')
     .description('generate text from a prompt; text on stdout, speed on stderr')
     .option('--model <dir|file>', 'checkpoint directory or packed model (default: the embedded tiny model)')
-    .requiredOption('--prompt <text>', 'the prompt')
+    .option('--prompt <text>', 'the prompt (or --prompt-ids)')
+    .option('--prompt-ids <ids>', PROMPT_IDS_HELP)
     .option('--max-tokens <n>', 'tokens to generate', '64')
     .option('--engine <float|fixed>', 'float: upstream semantics; fixed: the accelerator arithmetic', 'float')
     .option('--temperature <t>', 'sampling temperature; 0 is greedy', '0')
     .option('--top-k <k>', 'sample from the k most likely tokens (0: all)', '0')
     .option('--seed <s>', 'random seed for sampling', '1')
     .option('--json', 'print one JSON object (text, tokens: the generated ones only, tokensPerSecond) instead of streaming the text')
-    .action((o: { model?: string; prompt: string; maxTokens: string; engine: string; temperature: string; topK: string; seed: string; json?: boolean }) => {
+    .action((o: { model?: string; prompt?: string; promptIds?: string; maxTokens: string; engine: string; temperature: string; topK: string; seed: string; json?: boolean }) => {
       // Every option is checked before the model is opened: a bad value costs nothing and runs nothing.
       const max = intOption(o.maxTokens, '--max-tokens');
       const sampling = { temperature: numberOption(o.temperature, '--temperature', { min: 0 }), topK: intOption(o.topK, '--top-k'), seed: intOption(o.seed, '--seed', { max: 2 ** 32 - 1 }) };
       const kind = engineKind(o.engine);
       const m = openModel(o.model);
+      const ids = promptTokens(o, m.tokenizer, m.weights.config.vocabSize); // before the engine: a bad id costs nothing
       const engine = makeEngine(kind, m.weights);
       const sample = makeSampler(sampling);
-      const ids = m.tokenizer.encode(o.prompt);
-      if (ids.length === 0) throw new Error('--prompt is empty');
       const state = engine.newState();
       let logits: Float32Array | undefined;
       for (const id of ids) logits = engine.step(state, id);
-      const decoder = m.tokenizer.createDecoder();
+      const decoder = outputDecoder(o, m.tokenizer, m.weights.config.vocabSize);
       const tokens: number[] = [];
       const t0 = performance.now();
       for (let n = 0; n < max; n++) {

@@ -15,6 +15,7 @@ import { Board } from '../../host/board.ts';
 import { generateOnBoard } from '../../host/session.ts';
 import { positiveInt } from './generate.ts';
 import { progress } from './progress.ts';
+import { outputDecoder, promptTokens, PROMPT_IDS_HELP } from './prompt.ts';
 
 interface HostOptions {
   port?: string;
@@ -22,7 +23,8 @@ interface HostOptions {
   xdma?: string;
   board?: string;
   model?: string;
-  prompt: string;
+  prompt?: string;
+  promptIds?: string;
   tokens: string;
   baud?: string;
   timeout?: string;
@@ -42,7 +44,8 @@ export function registerHost(program: Command): void {
         'generic through XDMA; with --sim icebreaker when the model fits its SPRAMs, else generic)',
     )
     .option('--model <dir|file>', 'checkpoint directory or packed model (default: the embedded tiny model)')
-    .option('--prompt <text>', 'the prompt', 'ROMEO:')
+    .option('--prompt <text>', 'the prompt (default: ROMEO:)')
+    .option('--prompt-ids <ids>', PROMPT_IDS_HELP)
     .option('--tokens <n>', 'tokens to generate', '32')
     .option('--baud <rate>', 'serial baud rate (default: the board\'s)')
     .option('--timeout <ms>', 'how long one reply may take (default 2000; 20000 on the simulated board)')
@@ -55,8 +58,10 @@ export function registerHost(program: Command): void {
       const baud = o.baud !== undefined ? positiveInt(o.baud, '--baud') : undefined;
       const timeoutOption = o.timeout !== undefined ? positiveInt(o.timeout, '--timeout') : undefined;
       const m = openModel(o.model);
-      const prompt = m.tokenizer.encode(o.prompt);
-      if (prompt.length === 0) throw new Error('--prompt is empty');
+      const vocab = m.weights.config.vocabSize;
+      const promptText = o.prompt ?? (o.promptIds === undefined ? 'ROMEO:' : undefined);
+      const prompt = promptTokens({ prompt: promptText, promptIds: o.promptIds }, m.tokenizer, vocab);
+      const decoder = outputDecoder(o, m.tokenizer, vocab);
       const say = (msg: string) => {
         if (!o.json) process.stderr.write(msg + '\n');
       };
@@ -74,14 +79,14 @@ export function registerHost(program: Command): void {
       const timeoutMs = timeoutOption ?? (o.sim ? 20_000 : 2_000);
       const link = new Link(transport, { timeoutMs, attempts: 4, ...(process.env.MMF_VERBOSE ? { log: (s: string) => process.stderr.write(`link: ${s}\n`) } : {}) });
       const bar = o.json ? undefined : progress('uploading weights', prog.image.length);
-      if (!o.json) process.stdout.write(o.prompt);
+      if (!o.json) process.stdout.write(promptText ?? `${prompt.join(' ')} `);
       try {
         const r = await generateOnBoard(new Board(link), { image: prog.image, modelHash: modelHash(prog.image) }, {
           prompt,
           tokens,
           onProgress: (w) => bar?.update(w),
           onToken: (t) => {
-            if (!o.json) process.stdout.write(m.tokenizer.decode([t]));
+            if (!o.json) process.stdout.write(decoder.push(t));
           },
           log: (msg) => {
             bar?.stop();
@@ -93,7 +98,7 @@ export function registerHost(program: Command): void {
           model: m.label,
           board: spec.name,
           transport: transport.name,
-          prompt: o.prompt,
+          prompt: promptText,
           promptTokens: prompt,
           tokens: r.tokens,
           text: m.tokenizer.decode(r.tokens),
@@ -105,7 +110,7 @@ export function registerHost(program: Command): void {
         };
         if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else {
-          process.stdout.write('\n');
+          process.stdout.write(decoder.flush() + '\n');
           say(`${r.tokens.length} tokens, ${r.tokensPerSecond.toFixed(1)} tokens/s${r.uploaded ? `; weights uploaded in ${r.uploadSeconds.toFixed(1)} s` : '; weights were already on the board'}${r.recoveries ? `; ${r.recoveries} recoveries` : ''}`);
         }
       } finally {

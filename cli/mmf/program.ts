@@ -7,6 +7,7 @@ import { registerParity } from './parity.ts';
 import { registerConvert } from './convert.ts';
 import { registerSim } from './sim.ts';
 import { registerHost } from './host.ts';
+import { registerRandom } from './random.ts';
 import { runCommand } from '../run-command.ts';
 
 export function mmfProgram(): Command {
@@ -17,6 +18,7 @@ export function mmfProgram(): Command {
   registerConvert(program);
   registerSim(program);
   registerHost(program);
+  registerRandom(program);
   return program;
 }
 

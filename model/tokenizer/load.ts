@@ -2,10 +2,12 @@
 // 1. tokenizer.json present: Hugging Face tokenizer (hf.ts), with tokenizer_config.json if present;
 //    its ids must fit the model's vocabulary (models often pad the vocabulary: fewer ids is fine);
 // 2. else vocab size 256: byte-level (byte.ts);
-// 3. else an error (a SentencePiece-only tokenizer.model is named as unsupported).
+// 3. else no text tokenizer: ids only (ids.ts); prompts are token ids, and encoding text is an error that
+//    says so (and names a SentencePiece-only tokenizer.model as unsupported).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { byteTokenizer } from './byte.ts';
+import { idsTokenizer } from './ids.ts';
 import { tokenizerFromJson } from './hf.ts';
 import { TokenizerError, type Tokenizer } from './tokenizer.ts';
 
@@ -26,9 +28,7 @@ export function loadTokenizer(dir: string, vocabSize: number): Tokenizer {
   const sentencepiece = existsSync(join(dir, 'tokenizer.model'))
     ? ' (tokenizer.model, SentencePiece, is not supported: convert it to tokenizer.json)'
     : '';
-  throw new TokenizerError(
-    `${dir}: no tokenizer.json, and vocab_size ${vocabSize} is not the byte-level 256${sentencepiece}`,
-  );
+  return idsTokenizer(vocabSize, `${dir}: no tokenizer.json, and vocab_size ${vocabSize} is not the byte-level 256${sentencepiece}`);
 }
 
 function readJson(path: string): unknown {

@@ -179,11 +179,24 @@ describe('loadTokenizer', () => {
     expectTokenizerError(() => loadTokenizer(dir, 256), `${join(dir, 'tokenizer.json')}: not valid JSON`);
   });
 
-  it('falls back to bytes for vocab 256 (the shared models), errors otherwise', () => {
+  it('falls back to bytes for vocab 256 (the shared models), to ids only otherwise: text refused, ids printed', () => {
     const dir = tempDir();
     expect(loadTokenizer(dir, 256).source).toBe('bytes');
-    expectTokenizerError(() => loadTokenizer(dir, 32000), `${dir}: no tokenizer.json, and vocab_size 32000 is not the byte-level 256`);
+    for (const vocab of [32000, 300, 100]) {
+      const tok = loadTokenizer(dir, vocab);
+      expect(tok.source).toBe('ids');
+      expect(tok.vocabSize).toBe(vocab);
+      expectTokenizerError(() => tok.encode('ROMEO:'), `${dir}: no tokenizer.json, and vocab_size ${vocab} is not the byte-level 256`, '--prompt-ids');
+      const ids = [0, vocab - 1, 7];
+      expect(tok.decode(ids)).toBe(ids.join(' '));
+      expect(stream(tok, ids).pieces.join('')).toBe(tok.decode(ids));
+      expectTokenizerError(() => tok.decode([1, vocab]), `token id ${vocab} (position 1) is outside 0..${vocab - 1}`);
+      expectTokenizerError(() => tok.createDecoder().push(-1), 'token id -1');
+    }
+    const dec = loadTokenizer(dir, 50).createDecoder();
+    expect([3, 4].map((id) => dec.push(id)).join('') + dec.flush()).toBe('3 4');
+    expect(dec.push(5)).toBe('5'); // fresh after flush
     writeFileSync(join(dir, 'tokenizer.model'), 'sentencepiece');
-    expectTokenizerError(() => loadTokenizer(dir, 32000), 'tokenizer.model, SentencePiece, is not supported');
+    expectTokenizerError(() => loadTokenizer(dir, 32000).encode('x'), 'tokenizer.model, SentencePiece, is not supported', '--prompt-ids');
   });
 });

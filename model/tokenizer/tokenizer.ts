@@ -16,7 +16,7 @@ export interface Tokenizer {
   /** Number of ids the tokenizer can produce or decode: every id is in 0 .. vocabSize-1. */
   vocabSize: number;
   createDecoder(): StreamDecoder;
-  /** 'bytes' for byteTokenizer(), else the tokenizer.json file it was built from. */
+  /** 'bytes' for byteTokenizer(), 'ids' for idsTokenizer() (no text), else the tokenizer.json file it was built from. */
   source: string;
 }
 

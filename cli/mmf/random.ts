@@ -1,0 +1,54 @@
+// mmf random: a random-weight checkpoint in the upstream layout, of a released shape or any other,
+// reproducible from the seed (model/checkpoint/random.ts). Ctrl-C stops it and leaves nothing behind.
+import type { Command } from 'commander';
+import { parseShape, writeRandomCheckpoint, type RandomTokenizer } from '../../model/checkpoint/random.ts';
+import { positiveInt } from './generate.ts';
+import { progress } from './progress.ts';
+
+interface RandomOptions {
+  shape: string;
+  seed: string;
+  output: string;
+  tokenizer?: string;
+}
+
+export function registerRandom(program: Command): void {
+  program
+    .command('random')
+    .description('write a random-weight checkpoint (config.json, bf16 model.safetensors) in the upstream hgrn_bit layout')
+    .requiredOption('--shape <370m|1.3b|2.7b|D:L:I:V>', 'a released shape, or hidden:layers:intermediate:vocab')
+    .option('--seed <n>', 'random seed (0..4294967295): the same shape and seed give the same bytes', '1')
+    .requiredOption('-o, --output <dir>', 'the folder to write (created; refused when it already holds a checkpoint)')
+    .option('--tokenizer <byte|none>', 'byte: prompts are UTF-8 bytes (writes tokenizer.json beyond 256 ids); none: prompts are token ids (--prompt-ids). Default: byte for vocab 256, else none')
+    .action(async (o: RandomOptions) => {
+      const shape = parseShape(o.shape);
+      const seed = positiveInt(o.seed, '--seed', true);
+      if (o.tokenizer !== undefined && o.tokenizer !== 'byte' && o.tokenizer !== 'none') throw new Error(`--tokenizer must be byte or none, got '${o.tokenizer}'`);
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      let bar: ReturnType<typeof progress> | undefined;
+      const t0 = performance.now();
+      try {
+        const r = await writeRandomCheckpoint(shape, seed, o.output, {
+          ...(o.tokenizer ? { tokenizer: o.tokenizer as RandomTokenizer } : {}),
+          signal: abort.signal,
+          onProgress: (written, total) => {
+            bar ??= progress('writing model.safetensors (MB)', Math.ceil(total / 1e6));
+            bar.update(Math.floor(written / 1e6));
+          },
+        });
+        bar?.stop();
+        const s = (performance.now() - t0) / 1000;
+        process.stdout.write(
+          `wrote ${r.dir}: d ${shape.hiddenSize}, ${shape.numLayers} layers, I ${shape.intermediateSize}, vocab ${shape.vocabSize}, seed ${seed}; ` +
+            `${r.parameterCount} parameters, ${r.bytes} bytes of bf16 in ${s.toFixed(1)} s\n`,
+        );
+      } finally {
+        bar?.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}
