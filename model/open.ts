@@ -31,6 +31,8 @@ function labelOf(p: string): string {
 }
 
 export function openModel(where: string | undefined): OpenedModel {
+  // An empty --model would resolve to the working folder and be reported as a broken checkpoint there.
+  if (where !== undefined && where.trim() === '') throw new Error('--model: empty path');
   const target = path.resolve(where ?? EMBEDDED_MODEL);
   if (!fs.existsSync(target)) throw new Error(`${target}: no such file or directory`);
   if (fs.statSync(target).isFile() && isPackedFile(target)) {
