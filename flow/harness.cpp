@@ -14,6 +14,7 @@
 //   F                         -> "F <cycles>", then flush stdout (for hosts that
 //                             read results before sending the next command)
 //   Q                         -> "Q <cycles>", exit 0
+//   D <sub-command> ...       the DRAM model on a native read port (flow/dram-model.h)
 // Errors print "X <message>" and exit 2 (3 for a W timeout).
 // Design output ($display etc.) is diverted to stderr so that stdout carries
 // nothing but protocol lines.
@@ -38,6 +39,8 @@
 // Provides: HarnessTop, kPorts, kNumPorts, kMaxWords, kClockIndex,
 // harnessSetClock(), portSet(), portGet().
 #include "ports.h"
+// The DRAM model: idle unless a `D config` line attaches it to the design's ports.
+#include "dram-model.h"
 
 namespace {
 
@@ -58,6 +61,7 @@ std::unordered_map<std::string, int> g_portIndex;
 uint32_t g_words[kMaxWords];
 std::string g_out;
 FILE* g_proto = nullptr;
+DramModel g_dram;
 
 // Output is batched by hand because a million-line script would otherwise pay
 // for a stdio call per result line.
@@ -181,8 +185,12 @@ void checkMonitors() {
 
 void tick() {
     if (kClockIndex >= 0) {
+        // The DRAM drives its inputs before the low phase settles and samples the handshakes
+        // after it, like a synchronous slave on the same clock.
+        if (g_dram.active()) g_dram.drive(g_top);
         harnessSetClock(g_top, 0);
         step();
+        if (g_dram.active()) g_dram.sample(g_top);
         harnessSetClock(g_top, 1);
         step();
     } else {
@@ -267,6 +275,12 @@ int main(int argc, char** argv) {
     size_t cap = 0;
     char* tok[6];
     while (getline(&line, &cap, stdin) >= 0) {
+        // D lines carry key=value lists and paths with spaces, so the model parses them itself.
+        if (line[0] == 'D' && (line[1] == ' ' || line[1] == '\t' || line[1] == '\n' || line[1] == '\0')) {
+            const std::string err = g_dram.command(line + 1, g_top, [](const std::string& l) { emit(l); });
+            if (!err.empty()) fail(2, err);
+            continue;
+        }
         const int n = tokenize(line, tok, 6);
         if (n == 0) continue;
         const char* cmd = tok[0];
@@ -274,7 +288,9 @@ int main(int argc, char** argv) {
         switch (cmd[0]) {
             case 'S': {
                 expectArgs(n, 3, cmd);
-                setFromHex(lookupPort(tok[1]), tok[2]);
+                const int idx = lookupPort(tok[1]);
+                if (g_dram.owns(idx)) fail(2, std::string("port '") + tok[1] + "' is driven by the DRAM model");
+                setFromHex(idx, tok[2]);
                 break;
             }
             case 'T': {

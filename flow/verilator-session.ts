@@ -12,9 +12,10 @@ import {
   harnessFailureDetail,
   harnessLineSplitter,
   parseHarnessLine,
-  type StimulusScript,
+  StimulusScript,
   type VerilatorModel,
 } from './verilator.ts';
+import { readDramStats, type DramStats } from './dram.ts';
 
 export interface SessionRunResult {
   /** `get` samples by tag, taken during this run only. */
@@ -116,6 +117,12 @@ export class VerilatorSession {
     const result = this.tail.then(() => this.execute(chunks, names, timeoutMs));
     this.tail = result.catch(() => {});
     return result;
+  }
+
+  /** The DRAM model's statistics now (after any queued runs); the model must have been configured. */
+  async dramStats(opts: { timeoutMs?: number } = {}): Promise<DramStats> {
+    const r = await this.run(new StimulusScript().dramStats('dram'), opts);
+    return readDramStats(r.samples, 'dram');
   }
 
   /**

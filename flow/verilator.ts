@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dramConfigLine, dramImageLine, dramStatsLine, resolveDramPorts, type DramConfig } from './dram.ts';
 
 export interface PortSpec {
   name: string;
@@ -51,6 +52,8 @@ export interface RunResult {
 const FLOW_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.dirname(FLOW_DIR);
 const HARNESS_CPP = path.join(FLOW_DIR, 'harness.cpp');
+/** The DRAM model harness.cpp includes (flow/dram.ts drives it); copied beside any harness that names it. */
+const DRAM_MODEL_H = path.join(FLOW_DIR, 'dram-model.h');
 const BINARY_NAME = 'Vharness';
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Tags and monitor names travel as single whitespace-free protocol tokens.
@@ -210,6 +213,7 @@ export async function buildVerilatorModel(opts: VerilatorBuildOptions): Promise<
   const version = verilatorVersion();
   const harnessText = fs.readFileSync(opts.harness ?? HARNESS_CPP, 'utf8');
   const portsHeader = generatePortsHeader(opts.top, ports, clock);
+  const dramModel = harnessText.includes('"dram-model.h"') ? fs.readFileSync(DRAM_MODEL_H, 'utf8') : undefined;
 
   const flags = [
     '--cc',
@@ -248,6 +252,7 @@ export async function buildVerilatorModel(opts: VerilatorBuildOptions): Promise<
   feed('clock', clock ?? '');
   feed('harness', harnessText);
   feed('portsh', portsHeader);
+  if (dramModel !== undefined) feed('dram-model', dramModel);
   for (const src of opts.sources) {
     let content: Buffer;
     try {
@@ -283,6 +288,7 @@ export async function buildVerilatorModel(opts: VerilatorBuildOptions): Promise<
   try {
     fs.writeFileSync(path.join(tmpDir, 'harness.cpp'), harnessText);
     fs.writeFileSync(path.join(tmpDir, 'ports.h'), portsHeader);
+    if (dramModel !== undefined) fs.writeFileSync(path.join(tmpDir, 'dram-model.h'), dramModel);
     const args = [...flags, '--Mdir', tmpDir, ...opts.sources.map((s) => path.resolve(s)), path.join(tmpDir, 'harness.cpp')];
     log(`verilator: building ${opts.top} (${hash.slice(0, 16)})`);
     const t0 = performance.now();
@@ -310,7 +316,7 @@ export async function buildVerilatorModel(opts: VerilatorBuildOptions): Promise<
   }
 }
 
-type Usage = 'set' | 'get' | 'monitor' | 'waitFor';
+type Usage = 'set' | 'get' | 'monitor' | 'waitFor' | 'dram';
 
 /** Accumulates harness commands; port names are checked against the model at run time. */
 export class StimulusScript {
@@ -386,6 +392,23 @@ export class StimulusScript {
     }
     this.use(readyPort, 'waitFor');
     return this.push(`W ${readyPort} ${maxCycles}`);
+  }
+
+  /** Attaches the harness's DRAM model to the design's native read port (flow/dram.ts, docs/dram.md). */
+  dram(cfg: DramConfig): this {
+    const line = dramConfigLine(cfg, this.portMap ? [...this.portMap.values()] : undefined);
+    for (const port of Object.values(resolveDramPorts(cfg.ports))) this.use(port, 'dram');
+    return this.push(line);
+  }
+
+  /** Places a file's bytes in the DRAM model's memory at byteOffset (a back door: no cycles pass). */
+  dramImage(file: string, byteOffset = 0): this {
+    return this.push(dramImageLine(path.resolve(file), byteOffset));
+  }
+
+  /** Samples the DRAM model's statistics as `<tag>.<name>` (read them with readDramStats). */
+  dramStats(tag: string): this {
+    return this.push(dramStatsLine(tag));
   }
 
   get length(): number {
