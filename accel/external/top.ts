@@ -245,6 +245,7 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
     const pWait = m.reg('p_wait', UInt(clog2(LATE + 1)), { reset: 0 });
     const pLeft = m.reg('p_left', UInt(nW), { reset: 0 });
     const pSub = m.reg('p_sub', UInt(subW), { reset: 0 });
+    if (log2B === 0) m.sink(pSub); // one parameter word per port word: nothing to select
     const paramWord = m.reg('param_word', UInt(16));
     const consumesParams = m.let('consumes_params', isOp('element').or(isOp('bitlinear')).and(eq(fWsel, WSEL.param)));
     const pTake = m.let('p_take', pLeft.ne(0).and(pWait.eq(0)));
