@@ -14,6 +14,9 @@ import { checkLane } from '../sim/lane-check.ts';
 import { EMBEDDED_MODEL, makeEngine, openModel } from '../model/open.ts';
 import { simulateAccel } from '../sim/accel-sim.ts';
 import { DEFAULT_CONFIG } from '../accel/config.ts';
+import { exitOnUncaught } from './run-command.ts';
+
+exitOnUncaught('bench'); // a failed step ends in one line, not a stack trace
 
 const small = path.resolve('..', 'shared', 'models', 'small');
 const text = Buffer.from('First Citizen:\nBefore we proceed any further, hear me speak.\n'.repeat(40));

@@ -16,6 +16,9 @@ import { generateAccel } from '../accel/generate.ts';
 import { DEFAULT_CONFIG } from '../accel/config.ts';
 import { simulateAccel } from '../sim/accel-sim.ts';
 import { synthIce40 } from '../flow/yosys.ts';
+import { exitOnUncaught } from './run-command.ts';
+
+exitOnUncaught('demo'); // a failed step ends in one line, not a stack trace
 
 const out = 'rtl-out';
 const step = (s: string) => console.log(`\n== ${s}`);
