@@ -1,6 +1,6 @@
 // mmf eval: the validation loss as the fixtures define it.
 import type { Command } from 'commander';
-import { engineKind, openModel } from '../../model/open.ts';
+import { DEFAULT_TEXT, engineKind, openModel } from '../../model/open.ts';
 import os from 'node:os';
 import { validationWindows, VAL } from '../../model/run/validation.ts';
 import { validationLossParallel } from '../../model/run/validation-pool.ts';
@@ -13,7 +13,7 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description(`validation loss: the last 10% of --text, ${VAL.windows} windows of ${VAL.length} bytes, fresh state each`)
     .option('--model <dir|file>', 'checkpoint directory or packed model (default: the embedded tiny model)')
-    .requiredOption('--text <file>', 'the text file (byte-level models: its bytes are the tokens)')
+    .option('--text <file>', 'the text file (byte-level models: its bytes are the tokens)', DEFAULT_TEXT)
     .option('--engine <float|fixed>', 'engine', 'float')
     .option('--windows <n>', 'number of windows (fewer for a quick estimate)', String(VAL.windows))
     .option('--threads <n>', 'worker threads (the result does not depend on it)', String(os.availableParallelism()))

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
-const TEXT = path.resolve(repo, '..', 'shared', 'data', 'tinyshakespeare.txt');
+const TEXT = path.join(repo, 'data', 'tinyshakespeare.txt'); // shipped: eval's default
 const reference = JSON.parse(fs.readFileSync(path.join(repo, 'models', 'tiny', 'reference.json'), 'utf8')) as { prompts: { text: string; greedy_text: string }[] };
 
 function mmf(...args: string[]) {
@@ -38,8 +38,10 @@ describe('mmf', { timeout: 240_000 }, () => {
     expect(j.text + '\n').toBe(plain.stdout);
   });
 
-  it.skipIf(!fs.existsSync(TEXT))('eval --json prints one JSON object with valLoss and engine', () => {
-    const r = mmf('eval', '--text', TEXT, '--engine', 'fixed', '--windows', '8', '--json');
+  it('eval --json prints one JSON object with valLoss and engine; --text defaults to the shipped text', () => {
+    const r = mmf('eval', '--engine', 'fixed', '--windows', '8', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(mmf('eval', '--text', TEXT, '--engine', 'fixed', '--windows', '8', '--json').stdout.replace(/"seconds":[^,]*,"tokensPerSecond":[^,]*,/, '')).toBe(r.stdout.replace(/"seconds":[^,]*,"tokensPerSecond":[^,]*,/, ''));
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { valLoss: number; engine: string; predictions: number };
     expect(j.engine).toBe('fixed');
@@ -48,7 +50,7 @@ describe('mmf', { timeout: 240_000 }, () => {
     expect(j.valLoss).toBeLessThan(2.5);
   });
 
-  it.skipIf(!fs.existsSync(TEXT))('parity --json: the float engine meets the parity bar on the embedded model', () => {
+  it('parity --json: the float engine meets the parity bar on the embedded model', () => {
     const r = mmf('parity', '--json');
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -56,6 +58,7 @@ describe('mmf', { timeout: 240_000 }, () => {
     expect(Math.abs((j.valLoss as number) / (j.refValLoss as number) - 1)).toBeLessThan(0.001);
     expect(j.teacherForcedAgreement as number).toBeGreaterThanOrEqual(0.98);
     expect((j.freeRunMatched as number[]).length).toBe(reference.prompts.length);
+    expect([j.windows, j.windowsFrom]).toEqual([256, 'reference.json val.bytes']);
   });
 
   it('convert, then both engines run from the packed file with the same text as from the checkpoint', () => {

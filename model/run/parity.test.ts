@@ -8,14 +8,16 @@ import { readSafetensors, tensorToFloat32 } from '../checkpoint/safetensors.ts';
 import { weightsFromTensors } from '../config.ts';
 import { FloatModel } from '../float/float-model.ts';
 import { FixedModel } from '../fixed/fixed-model.ts';
-import { promptParity, type ReferencePrompt } from './parity.ts';
+import { parityWindows, promptParity, type ReferencePrompt } from './parity.ts';
 import { validationLossParallel } from './validation-pool.ts';
-import { EMBEDDED_MODEL } from '../open.ts';
+import { DEFAULT_TEXT, EMBEDDED_MODEL } from '../open.ts';
+import { VAL, availableWindows } from './validation.ts';
+import { byteTokenizer } from '../tokenizer/byte.ts';
 
-const SHARED = path.resolve(import.meta.dirname, '..', '..', '..', 'shared');
-const TEXT = path.join(SHARED, 'data', 'tinyshakespeare.txt');
-const SMALL = path.join(SHARED, 'models', 'small');
-const haveShared = fs.existsSync(TEXT) && fs.existsSync(SMALL);
+// The text ships in the repository (data/); the small model lives only beside it, in ../shared.
+const TEXT = DEFAULT_TEXT;
+const SMALL = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'models', 'small');
+const haveSmall = fs.existsSync(SMALL);
 
 function reference(dir: string) {
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) as { prompts: ReferencePrompt[]; val: { loss_nats_per_byte: number } };
@@ -63,7 +65,7 @@ describe('float engine vs upstream (embedded tiny model)', () => {
     for (const r of rows) expect(r.maxAbsLogitDiff).toBeLessThan(0.5);
   });
 
-  it.skipIf(!haveShared)('validation loss within 0.1% of the reference, fixed engine within 1% of float', { timeout: 300_000 }, async () => {
+  it('validation loss within 0.1% of the reference, fixed engine within 1% of float', { timeout: 300_000 }, async () => {
     const float = await validationLossParallel({ model: undefined, engine: 'float', textPath: TEXT, windows: 256 });
     expect(Math.abs(float.loss - ref.json.val.loss_nats_per_byte) / ref.json.val.loss_nats_per_byte).toBeLessThan(0.001);
     const fixed = await validationLossParallel({ model: undefined, engine: 'fixed', textPath: TEXT, windows: 256 });
@@ -71,7 +73,30 @@ describe('float engine vs upstream (embedded tiny model)', () => {
   });
 });
 
-describe.skipIf(!haveShared)('small model', () => {
+describe('how many windows parity measures', () => {
+  it('the shipped text holds the 256 windows the tiny reference states (val.bytes 65536)', () => {
+    const ref = reference(EMBEDDED_MODEL).json as unknown as { val: { bytes: number } };
+    const available = availableWindows(fs.readFileSync(TEXT), byteTokenizer());
+    expect(available).toBe(Math.floor((fs.statSync(TEXT).size - Math.floor(0.9 * fs.statSync(TEXT).size) - 1) / VAL.length));
+    expect(parityWindows(ref.val, available, VAL.length, VAL.windows)).toEqual({ windows: 256, source: 'reference.json val.bytes' });
+  });
+
+  it('takes --windows, else what the reference states, else all the text holds up to 256; says what does not fit', () => {
+    for (const available of [1, 17, 255, 256, 400]) {
+      expect(parityWindows(undefined, available, 256, 256)).toEqual({ windows: Math.min(available, 256), source: available < 256 ? 'all the text holds (fewer than 256)' : 'the default 256' });
+      expect(parityWindows({ loss_nats_per_byte: 1 }, available, 256, 256)).toHaveProperty('windows', Math.min(available, 256));
+      expect(parityWindows({ bytes: 65536 }, available, 256, 256)).toEqual(available >= 256 ? { windows: 256, source: 'reference.json val.bytes' } : { error: `val.bytes states 256 windows of 256, the text holds ${available}: give the text the reference used, or --windows` });
+      expect(parityWindows({ windows: 8, bytes: 65536 }, available, 256, 256)).toEqual(available >= 8 ? { windows: 8, source: 'reference.json val.windows' } : { error: expect.stringContaining('val.windows states 8 windows') });
+      expect(parityWindows({ bytes: 65536 }, available, 256, 256, 1)).toEqual({ windows: 1, source: '--windows' });
+    }
+    expect(parityWindows({ tokens: 1000 }, 300, 256, 256)).toEqual({ error: 'val.tokens 1000 is not a positive multiple of 256' });
+    expect(parityWindows({ windows: -1 as number }, 300, 256, 256)).toEqual({ error: 'val.windows -1 is not a positive integer' });
+    expect(parityWindows(undefined, 0, 256, 256)).toEqual({ error: 'the text holds no window of 256' });
+    expect(parityWindows(undefined, 5, 256, 256, 6)).toEqual({ error: '--windows 6: the text holds 5 windows of 256' });
+  });
+});
+
+describe.skipIf(!haveSmall)('small model', () => {
   it('float: teacher-forced agreement >= 98%; fixed within 1% of float on 32 windows', { timeout: 300_000 }, async () => {
     const { float } = engines(SMALL);
     const ref = reference(SMALL);

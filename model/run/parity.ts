@@ -65,3 +65,41 @@ function freeRun(engine: Engine, p: ReferencePrompt): number {
   }
   return matched;
 }
+
+/** What reference.json says of its validation loss ("val"): its loss and, in some form, how many windows. */
+export interface ReferenceVal {
+  loss_nats_per_byte?: number;
+  /** Windows of VAL.length tokens, when stated so. */
+  windows?: number;
+  /** Bytes (byte-level models) or tokens the loss was measured over: windows x VAL.length. */
+  bytes?: number;
+  tokens?: number;
+}
+
+/**
+ * How many validation windows parity measures: `requested` (--windows) when given; else what the
+ * reference states (val.windows, or val.bytes / val.tokens over the window length), which must fit the
+ * text; else every window the text holds, at most VAL.windows (a trained tokenizer may fill fewer than
+ * 256). Returns the count and where it came from, or an error message naming reference.json's field.
+ */
+export function parityWindows(val: ReferenceVal | undefined, available: number, windowLength: number, maxWindows: number, requested?: number): { windows: number; source: string } | { error: string } {
+  if (requested !== undefined) {
+    if (requested > available) return { error: `--windows ${requested}: the text holds ${available} windows of ${windowLength}` };
+    return { windows: requested, source: '--windows' };
+  }
+  const stated = (field: 'windows' | 'bytes' | 'tokens'): number | undefined => {
+    const v = val?.[field];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) return NaN;
+    return field === 'windows' ? v : v / windowLength;
+  };
+  for (const field of ['windows', 'tokens', 'bytes'] as const) {
+    const w = stated(field);
+    if (w === undefined) continue;
+    if (!Number.isSafeInteger(w) || w <= 0) return { error: `val.${field} ${JSON.stringify(val?.[field])} is not a positive ${field === 'windows' ? 'integer' : `multiple of ${windowLength}`}` };
+    if (w > available) return { error: `val.${field} states ${w} windows of ${windowLength}, the text holds ${available}: give the text the reference used, or --windows` };
+    return { windows: w, source: `reference.json val.${field}` };
+  }
+  if (available < 1) return { error: `the text holds no window of ${windowLength}` };
+  return { windows: Math.min(available, maxWindows), source: available < maxWindows ? `all the text holds (fewer than ${maxWindows})` : `the default ${maxWindows}` };
+}

@@ -13,10 +13,20 @@ export interface ValWindow {
   ids: Uint8Array | Uint32Array;
 }
 
+/** The ids of the last 10% of a text: its bytes for byte-level models, else its tokens. */
+export function validationIds(text: Uint8Array, tokenizer: Tokenizer): Uint8Array | Uint32Array {
+  const start = Math.floor(VAL.fraction * text.length);
+  return tokenizer.source === 'bytes' ? text.subarray(start) : Uint32Array.from(tokenizer.encode(Buffer.from(text.subarray(start)).toString('utf8')));
+}
+
+/** How many whole windows (VAL.length predictions each) the last 10% of a text holds. */
+export function availableWindows(text: Uint8Array, tokenizer: Tokenizer): number {
+  return Math.max(0, Math.floor((validationIds(text, tokenizer).length - 1) / VAL.length));
+}
+
 /** The validation windows of a text file: bytes for byte-level models, else tokens of the last 10%. */
 export function validationWindows(text: Uint8Array, tokenizer: Tokenizer, windows: number = VAL.windows): ValWindow[] {
-  const start = Math.floor(VAL.fraction * text.length);
-  const ids = tokenizer.source === 'bytes' ? text.subarray(start) : Uint32Array.from(tokenizer.encode(Buffer.from(text.subarray(start)).toString('utf8')));
+  const ids = validationIds(text, tokenizer);
   const need = windows * VAL.length + 1;
   if (ids.length < need) {
     throw new Error(`the last 10% of the text gives ${ids.length} ${tokenizer.source === 'bytes' ? 'bytes' : 'tokens'}; ${windows} windows of ${VAL.length} need ${need}`);
