@@ -11,6 +11,9 @@ import { checkIds, TokenizerError, type StreamDecoder, type Tokenizer } from './
 
 const SUPPORTED_MODELS = ['BPE', 'WordPiece', 'Unigram'];
 
+/** Letters, digits, punctuation, spaces, a newline and a multi-byte character. */
+const SAMPLE = 'ROMEO: Hello, world! 123\n\u00e9t\u00e9 \u4e16';
+
 // The package's .d.ts files use extensionless relative imports, which TypeScript's NodeNext resolution
 // rejects (hidden by skipLibCheck, leaving the class typed `any`); so the part used here is typed here.
 interface HfTokenizerApi {
@@ -44,6 +47,16 @@ export function tokenizerFromJson(json: unknown, tokenizerConfig: unknown, sourc
   for (const id of hf.get_vocab(true).values()) maxId = Math.max(maxId, id);
   const vocabSize = maxId + 1;
   if (vocabSize === 0) throw new TokenizerError(`${source}: the vocabulary is empty`);
+  // The library builds lazily: some broken components fail only when text goes through them. A sample
+  // through encode and decode now makes that a load error, not a failure in the middle of a command.
+  try {
+    const ids = hf.encode(SAMPLE).ids;
+    checkIds(ids, vocabSize, `${source}: encoding a sample text`);
+    if (ids.length > 0) hf.decode(ids);
+  } catch (err) {
+    if (err instanceof TokenizerError) throw err;
+    throw new TokenizerError(`${source}: the tokenizer fails on a sample text: ${(err as Error).message}`);
+  }
 
   const decode = (ids: number[]): string => {
     checkIds(ids, vocabSize, source);

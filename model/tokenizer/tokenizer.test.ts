@@ -174,7 +174,8 @@ describe('loadTokenizer', () => {
   it('refuses a tokenizer whose ids exceed the model vocabulary, and a tokenizer.json that is not JSON', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(byteLevelBpeJson()));
-    expectTokenizerError(() => loadTokenizer(dir, 256), `${join(dir, 'tokenizer.json')}: the tokenizer has ids up to 261, beyond the model's vocab_size 256`);
+    expectTokenizerError(() => loadTokenizer(dir, 256), `${join(dir, 'tokenizer.json')}: model.vocab["`);
+    expectTokenizerError(() => loadTokenizer(dir, 256), `id 256 is not an integer in 0..255 (the model's vocab_size 256)`);
     writeFileSync(join(dir, 'tokenizer.json'), '{"model": ');
     expectTokenizerError(() => loadTokenizer(dir, 256), `${join(dir, 'tokenizer.json')}: not valid JSON`);
   });
