@@ -36,6 +36,7 @@ const ENGINES = [...val(true, 'float', 'fixed'), ...val(false, '', 'gpu', 'FLOAT
 const PROMPTS = [...val(true, 'ROMEO:', 'a', 'KING:\n', ' ', 'é', '\u{1F600}', 'x'.repeat(40)), ...val(false, '')];
 const LANES = [...val(true, '8', '16', '32'), ...val(false, '24', '3', '0', '64000', '2147483648'), ...BAD_INTS];
 const TARGETS = [...val(true, 'up5k', 'generic'), ...val(false, '', 'ecp5', 'UP5K', 'constructor')];
+const SHAPES = [...val(true, '16:1:24:50', '8:2:8:16', '4:1:4:256', '016:1:24:50'), ...val(false, '', '0:1:2:3', '16:1:24', 'abc', '16:1:24:50:1', '1e3:1:2:3', '-16:1:24:50', '16:1:24:99999999999', '16:1:24: 50')];
 const PACKINGS = [...val(true, '2bit', '5trit'), ...val(false, '', '3bit', '2BIT')];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-fuzz-'));
@@ -159,7 +160,7 @@ function makeCase(rnd: () => number, k: number): Case {
   const heavy = rnd() < HEAVY_SHARE;
   const fresh = fs.mkdtempSync(path.join(tmp, `case${k}-`));
   const roll = rnd();
-  if (roll < 0.4) {
+  if (roll < 0.36) {
     const max = choose(COUNTS), temp = choose(TEMPERATURES), topk = choose(COUNTS), seed = choose(SEEDS), engine = choose(ENGINES, 0.1), prompt = choose(PROMPTS, 0.1);
     const model = heavy ? choose(MODELS, 0.5) : { v: EMBEDDED_MODEL, ok: true };
     const parts: [string, Value][] = [['--max-tokens', max], ['--temperature', temp], ['--top-k', topk], ['--seed', seed], ['--engine', engine], ['--prompt', prompt], ['--model', model]];
@@ -181,7 +182,7 @@ function makeCase(rnd: () => number, k: number): Case {
       },
     };
   }
-  if (roll < 0.6) {
+  if (roll < 0.54) {
     const out = choose(outputFiles(fresh), heavy ? 0.3 : 1);
     const packing = choose(PACKINGS, 0.15);
     const before = fs.readdirSync(fresh).length;
@@ -202,7 +203,7 @@ function makeCase(rnd: () => number, k: number): Case {
       },
     };
   }
-  if (roll < 0.75) {
+  if (roll < 0.68) {
     const out = choose(outputDirs(fresh), heavy ? 0.3 : 1);
     const lanes = choose(LANES, heavy ? 0.3 : 0.6), target = choose(TARGETS, 0.2);
     const useLanes = rnd() < 0.6;
@@ -225,7 +226,7 @@ function makeCase(rnd: () => number, k: number): Case {
       after: (o) => (o.code !== 0 && out.v.startsWith(fresh) && fs.existsSync(out.v) && fs.readdirSync(fresh).length > 0 ? `a refused gen-rtl made ${out.v}` : null),
     };
   }
-  if (roll < 0.88) {
+  if (roll < 0.8) {
     const textV = choose(TEXTS, heavy ? 0.3 : 1), windows = choose(POSITIVE, heavy ? 0.2 : 0.5), threads = choose(POSITIVE, heavy ? 0.2 : 0.5), engine = choose(ENGINES, 0.15);
     const valid = textV.ok && windows.ok && threads.ok && engine.ok;
     return {
@@ -238,6 +239,23 @@ function makeCase(rnd: () => number, k: number): Case {
         const j = JSON.parse(o.stdout) as { valLoss: number; predictions: number };
         return Number.isFinite(j.valLoss) && j.valLoss > 0 && j.predictions === Number(windows.v) * 256 ? null : `eval gave ${o.stdout.slice(0, 120)}`;
       },
+    };
+  }
+  if (roll < 0.9) {
+    const out = choose(outputDirs(fresh), 0.3), shape = choose(SHAPES, 0.3), seed = choose(SEEDS, 0.2);
+    return {
+      category: 'random -o, --shape, --seed',
+      argv: ['random', '-o', out.v, '--shape', shape.v, '--seed', seed.v],
+      which: 'mmf',
+      valid: out.ok && shape.ok && seed.ok,
+      names: [...(out.ok ? [] : [out.v === '' ? '-o' : out.v]), ...(shape.ok ? [] : ['shape']), ...(seed.ok ? [] : ['--seed'])],
+      check: () => {
+        const m = openModel(out.v);
+        const [d, l, i, v] = shape.v.split(':').map(Number);
+        const c = m.weights.config;
+        return c.hiddenSize === d && c.numLayers === l && c.intermediateSize === i && c.vocabSize === v ? null : `wrote a ${JSON.stringify(c)} checkpoint for --shape ${shape.v}`;
+      },
+      after: (o) => (o.code !== 0 && fs.readdirSync(fresh).length > 0 ? `a refused random left ${fs.readdirSync(fresh).join(', ')} in ${fresh}` : null),
     };
   }
   // sim: only what is refused before Verilator runs (a valid sim is the mmf and accel-sim tests' job).

@@ -2,8 +2,8 @@
 // reproducible from the seed (model/checkpoint/random.ts). Ctrl-C stops it and leaves nothing behind.
 import type { Command } from 'commander';
 import { parseShape, writeRandomCheckpoint, type RandomTokenizer } from '../../model/checkpoint/random.ts';
-import { positiveInt } from './generate.ts';
 import { progress } from './progress.ts';
+import { intOption, outputDir } from '../options.ts';
 
 interface RandomOptions {
   shape: string;
@@ -22,7 +22,9 @@ export function registerRandom(program: Command): void {
     .option('--tokenizer <byte|none>', 'byte: prompts are UTF-8 bytes (writes tokenizer.json beyond 256 ids); none: prompts are token ids (--prompt-ids). Default: byte for vocab 256, else none')
     .action(async (o: RandomOptions) => {
       const shape = parseShape(o.shape);
-      const seed = positiveInt(o.seed, '--seed', true);
+      const seed = intOption(o.seed, '--seed', { max: 2 ** 32 - 1 }); // the help's range, not the 2^31 default
+      // An empty -o would write into the working folder, /proc/... would spin in Node's recursive mkdir.
+      outputDir(o.output, '-o', { create: false });
       if (o.tokenizer !== undefined && o.tokenizer !== 'byte' && o.tokenizer !== 'none') throw new Error(`--tokenizer must be byte or none, got '${o.tokenizer}'`);
       const abort = new AbortController();
       const onSignal = () => abort.abort();
