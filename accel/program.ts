@@ -5,7 +5,7 @@
 import type { FixedParams } from '../model/fixed/fixed-model.ts';
 import type { FixedBitLinearParams, FixedVector } from '../numerics/bitlinear.ts';
 import { ACT } from '../numerics/formats.ts';
-import { packWeightWords } from './units/matvec-unit.ts';
+import { packWeightHalfwords } from './units/matvec-unit.ts';
 import { isaLayout, encodeInstruction, DST, XSEL, YSEL, WSEL, M1REG, M2REG, type Instruction, type IsaLayout } from './isa.ts';
 import { scalarTable } from './units/scalar-unit.ts';
 import { ROW_ZERO_SHIFT } from './units/row-unit.ts';
@@ -41,30 +41,39 @@ export interface AccelProgram {
   tables: { recip: number; rsqrt: number };
 }
 
-/** Lays out words in the load image, wide-word aligned where asked. */
+/** Lays out words in the load image, wide-word aligned where asked (in typed chunks: a 370M model's image is 43 M words). */
 class ImageBuilder {
-  private words: number[] = [];
+  private chunks: Uint16Array[] = [];
+  private words = 0;
   readonly regions: MemoryRegion[] = [];
   constructor(private readonly banks: number) {}
 
   get length(): number {
-    return this.words.length;
+    return this.words;
   }
 
   align(): void {
-    while (this.words.length % this.banks !== 0) this.words.push(0);
+    const pad = (this.banks - (this.words % this.banks)) % this.banks;
+    if (pad > 0) this.add('', new Uint16Array(pad), false);
   }
 
-  add(name: string, words: ArrayLike<number>): MemoryRegion {
-    const r = { name, word: this.words.length, words: words.length };
-    for (let i = 0; i < words.length; i++) this.words.push(words[i]! & 0xffff);
-    this.regions.push(r);
+  add(name: string, words: ArrayLike<number>, named = true): MemoryRegion {
+    const r = { name, word: this.words, words: words.length };
+    this.chunks.push(words instanceof Uint16Array ? words : Uint16Array.from(words, (w) => w & 0xffff));
+    this.words += words.length;
+    if (named) this.regions.push(r);
     return r;
   }
 
   build(): Uint16Array {
     this.align();
-    return Uint16Array.from(this.words);
+    const out = new Uint16Array(this.words);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
   }
 }
 
@@ -114,8 +123,7 @@ export function compileProgram(params: FixedParams, config: AccelConfig): AccelP
   // 2. Ternary matrices in program order, each from a wide-word boundary.
   const matrix = (name: string, p: FixedBitLinearParams): number => {
     img.align();
-    const wide = packWeightWords(p.weights.codes, p.weights.rows, p.weights.cols, config.lanes);
-    const r = img.add(name, wide.flatMap((w) => splitWide(w, B)));
+    const r = img.add(name, packWeightHalfwords(p.weights.codes, p.weights.rows, p.weights.cols, config.lanes));
     return r.word / B;
   };
   const mats = params.layers.map((layer, n) => ({
@@ -131,7 +139,7 @@ export function compileProgram(params: FixedParams, config: AccelConfig): AccelP
   // 3. Embeddings: int8 codes, each row from a wide-word boundary, 2B bytes per wide word.
   img.align();
   const rowBytes = geo.embedRowWords * 2 * B;
-  const emb = new Array<number>((V * rowBytes) / 2).fill(0);
+  const emb = new Uint16Array((V * rowBytes) / 2);
   for (let v = 0; v < V; v++) {
     for (let j = 0; j < d; j++) {
       const byte = params.embeddings.codes[v * d + j]! & 0xff;

@@ -100,25 +100,35 @@ export function matvecOverhead(p: MatvecUnitOptions): number {
 /**
  * The weight stream of a row-major matrix of codes in {-1, 0, +1}: rows x ceil(cols / lanes) words,
  * each `lanes` 2-bit codes (numerics/formats.ts TERNARY_2BIT), code i in bits [2i+1 : 2i], rows padded
- * with zero codes.
+ * with zero codes; as 16-bit halfwords, ceil(lanes / 8) per word, the low bits first (how the weight
+ * memory's banks and the DRAM image hold them).
  */
-export function packWeightWords(codes: ArrayLike<number>, rows: number, cols: number, lanes: number): bigint[] {
+export function packWeightHalfwords(codes: ArrayLike<number>, rows: number, cols: number, lanes: number): Uint16Array {
   if (codes.length !== rows * cols) throw new Error(`packWeightWords: ${rows}x${cols} matrix given ${codes.length} codes`);
   const chunks = matvecChunks(cols, lanes);
-  const words: bigint[] = [];
+  const per = Math.ceil(lanes / 8);
+  const out = new Uint16Array(rows * chunks * per);
   for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < chunks; k++) {
-      let w = 0n;
-      for (let i = 0; i < lanes; i++) {
-        const c = k * lanes + i;
-        if (c >= cols) break;
-        const t = codes[r * cols + c]!;
-        const code = t === 1 ? TERNARY_2BIT.plus : t === -1 ? TERNARY_2BIT.minus : t === 0 ? TERNARY_2BIT.zero : NaN;
-        if (Number.isNaN(code)) throw new Error(`packWeightWords: weight ${t} at (${r}, ${c}) is not ternary`);
-        w |= BigInt(code) << BigInt(2 * i);
-      }
-      words.push(w);
+    for (let c = 0; c < cols; c++) {
+      const t = codes[r * cols + c]!;
+      const code = t === 1 ? TERNARY_2BIT.plus : t === -1 ? TERNARY_2BIT.minus : t === 0 ? TERNARY_2BIT.zero : NaN;
+      if (Number.isNaN(code)) throw new Error(`packWeightWords: weight ${t} at (${r}, ${c}) is not ternary`);
+      const i = c % lanes;
+      out[(r * chunks + Math.floor(c / lanes)) * per + (i >> 3)]! |= code << (2 * (i & 7));
     }
+  }
+  return out;
+}
+
+/** The same stream as one bigint per word (for benches that drive w_data). */
+export function packWeightWords(codes: ArrayLike<number>, rows: number, cols: number, lanes: number): bigint[] {
+  const half = packWeightHalfwords(codes, rows, cols, lanes);
+  const per = Math.ceil(lanes / 8);
+  const words: bigint[] = [];
+  for (let k = 0; k < half.length; k += per) {
+    let w = 0n;
+    for (let j = per - 1; j >= 0; j--) w = (w << 16n) | BigInt(half[k + j]!);
+    words.push(w);
   }
   return words;
 }
