@@ -2,6 +2,7 @@
 // ternary code packings, bf16, and the one-line error every reader problem becomes.
 import { type ModelShape, type TensorSpec, modelTensors } from '../config.ts';
 import { TERNARY_2BIT } from '../../numerics/formats.ts';
+import { RMS_NORM_EPS_MAX } from '../../numerics/ranges.ts';
 
 /** 0x89 'M' 'M' 'F' 'P' 'A' 'C' 'K': the high first byte catches 7-bit and text-mode mangling. */
 export const PACKED_MAGIC = Uint8Array.of(0x89, 0x4d, 0x4d, 0x46, 0x50, 0x41, 0x43, 0x4b);
@@ -44,8 +45,12 @@ export function checkModelShape(c: Record<string, unknown>): { field: string; wh
     }
   }
   const eps = c['rmsNormEps'];
-  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) {
-    return { field: 'config.rmsNormEps', what: `rmsNormEps must be a positive finite number, got ${JSON.stringify(eps) ?? String(eps)}` };
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0 || eps > RMS_NORM_EPS_MAX) {
+    return { field: 'config.rmsNormEps', what: `rmsNormEps must be a positive number at most ${RMS_NORM_EPS_MAX} (docs/numerics.md), got ${JSON.stringify(eps) ?? String(eps)}` };
+  }
+  const lb = c['useLowerBound'];
+  if (lb !== undefined && typeof lb !== 'boolean') {
+    return { field: 'config.useLowerBound', what: `useLowerBound must be true, false or absent, got ${JSON.stringify(lb) ?? String(lb)}` };
   }
   return null;
 }

@@ -6,7 +6,10 @@
 // No length read from the file is used to allocate before it has been checked against the file's size
 // and the config; every decoded array is bounded by the bytes actually present.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { readRegularFile } from '../../util/read-regular-file.ts';
+import { describeDuplicate, findDuplicateKey } from '../../util/json-duplicates.ts';
+import { PARAM_MAX_ABS, TERNARY_SCALE_RANGE, firstBadParameter, parameterProblem } from '../../numerics/ranges.ts';
 import type { ModelShape, WeightSource } from '../config.ts';
 import { TernaryMatrix } from '../../numerics/ternary.ts';
 import {
@@ -80,7 +83,8 @@ export class PackedModel implements WeightSource {
 export function isPackedFile(path: string): boolean {
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO must not block the open
+    if (!fstatSync(fd).isFile()) return false;
     const head = Buffer.alloc(PACKED_MAGIC.length);
     return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(PACKED_MAGIC);
   } catch {
@@ -93,10 +97,10 @@ export function isPackedFile(path: string): boolean {
 export function readPacked(file: string): PackedModel {
   let buf: Buffer;
   try {
-    buf = readFileSync(file);
+    buf = readRegularFile(file); // a FIFO or a device is refused, not read forever
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new PackedFormatError(file, code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (err as Error).message})`);
+    const reason = (err as Error).message;
+    throw new PackedFormatError(file, reason === 'no such file or directory' ? 'file not found' : `cannot read: ${reason}`);
   }
   return decodePacked(buf, file);
 }
@@ -134,11 +138,15 @@ export function decodePacked(buf: Buffer, file: string): PackedModel {
   let pos = HEADER_BYTES;
   if (configLength > end - pos) fail(`config length ${configLength} runs past the checksum at byte ${end}`, { field: 'configLength', offset: 24 });
   let json: unknown;
+  let configText = '';
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(pos, pos + configLength)));
+    configText = new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(pos, pos + configLength));
+    json = JSON.parse(configText);
   } catch (err) {
     fail(`config is not valid UTF-8 JSON: ${(err as Error).message}`, { field: 'config', offset: pos });
   }
+  const dup = findDuplicateKey(configText);
+  if (dup) fail(`config is ambiguous: ${describeDuplicate(dup)}`, { field: `config.${dup.path === '' ? dup.key : `${dup.path}.${dup.key}`}`, offset: pos });
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('config is not a JSON object', { field: 'config', offset: pos });
   const config = json as ModelShape & Record<string, unknown>;
   const bad = checkModelShape(config);
@@ -192,7 +200,10 @@ export function decodePacked(buf: Buffer, file: string): PackedModel {
       if (shape[i] !== spec.shape[i]) fail(`shape [${shape.join(', ')}], the config implies [${spec.shape.join(', ')}]`, at(`dim${i}`, 12 + 4 * i));
     }
     if (ternary) {
-      if (!Number.isFinite(scale) || scale <= 0) fail(`scale ${scale} is not a positive finite float32`, at('scale', 20));
+      // s_w = 1 / max(mean|W|, 1e-5) of weights within the parameter range (numerics/ranges.ts).
+      if (!(scale >= TERNARY_SCALE_RANGE.min && scale <= TERNARY_SCALE_RANGE.max)) {
+        fail(`scale ${scale} is outside [2^-16, 1e5], the scales weights within the parameter range give (docs/numerics.md)`, at('scale', 20));
+      }
     } else if (scaleBits !== 0) {
       fail(`scale field of a vector must be 0, got bits 0x${scaleBits.toString(16)}`, at('scale', 20));
     }
@@ -218,6 +229,16 @@ export function decodePacked(buf: Buffer, file: string): PackedModel {
         for (let i = 0; i < count; i++) bits[i] = payload.readUInt16LE(2 * i) << 16;
       } else {
         for (let i = 0; i < count; i++) v[i] = payload.readFloatLE(4 * i);
+      }
+      const bad = firstBadParameter(v);
+      if (bad >= 0) {
+        const cols = spec.shape[1];
+        const el = cols === undefined ? `[${bad}]` : `[${Math.floor(bad / cols)}, ${bad % cols}]`;
+        fail(`element ${el} ${parameterProblem(v[bad]!)}: parameters must be finite with |value| <= ${PARAM_MAX_ABS} (docs/numerics.md)`, {
+          field: 'payload',
+          tensor: spec.name,
+          offset: payloadOffset + bad * (encoding === ENCODING.bf16 ? 2 : 4),
+        });
       }
       vectors.set(spec.name, v);
     }
