@@ -13,13 +13,15 @@
 //   - the data bus moves one word per W/8/peak cycles (never faster than one per cycle); its
 //     time is a double, so a fractional rate accumulates exactly;
 //   - address mapping row/bank/column (LiteDRAM's default): byte address -> row index
-//     byte / rowBytes, bank = index % banks, row = index / banks;
+//     byte / rowBytes, bank = index % banks, row = index / banks (rowBytes 0: no rows at all);
 //   - a command to a bank whose open row differs (or that is closed) needs an activate of
 //     missPenalty cycles (tRP + tRCD), which starts once the command is in the queue and the
 //     bank's previous access has finished its transfer, so a row change within one bank costs
 //     exactly the penalty, and a deep queue hides it behind other banks' transfers;
 //   - every refreshInterval cycles (tREFI) the memory refreshes for refreshCycles (tRFC): no
-//     issue inside the window, and every bank is closed after it;
+//     issue inside the window, and every bank is closed after it; a word whose transfer (longer
+//     than a cycle when the peak is below the port width) spans the window's start is finished
+//     after it, its row opened again;
 //   - data may be valid from cycle issue + latency (issue >= t, so at least t + latency);
 //   - at most queueDepth commands are accepted and not yet returned;
 //   - random back-pressure: with probability p per cycle cmd_ready is held low, and
@@ -217,7 +219,8 @@ private:
 
     void accept(uint64_t addr) {
         const uint64_t t = now_;
-        const uint64_t rowIndex = addr / (rowBytes_ / wordBytes_);  // row_bytes is whole words
+        // row_bytes is whole words; 0 means one endless row, so nothing ever misses but the first access.
+        const uint64_t rowIndex = rowBytes_ ? addr / (rowBytes_ / wordBytes_) : 0;
         const uint64_t bankNo = rowIndex % banks_;
         const int64_t row = static_cast<int64_t>(rowIndex / banks_);
         Bank& bank = bankState_[bankNo];
@@ -251,12 +254,27 @@ private:
             break;
         }
         if (!hit) ++rowMisses_;
+        double end = issue + beatTime_;
+        double done = issue;  // when the word's last data left the memory, less one word's bus time
+        // A word slower than a cycle is several bursts: a refresh that begins inside its transfer
+        // takes its tRFC out of the middle, and the rest waits for the row to open again.
+        if (refreshInterval_) {
+            const double next = static_cast<double>((epoch + 1) * refreshInterval_);
+            if (issue < next && next < end) {
+                const double gap = static_cast<double>(refreshCycles_ + missPenalty_);
+                refreshStall_ += static_cast<double>(refreshCycles_);
+                end += gap;
+                done += gap;
+                ++epoch;
+                ++rowMisses_;
+            }
+        }
         bank.openRow = row;
         bank.epoch = epoch;
-        busFree_ = issue + beatTime_;
-        bank.lastEnd = busFree_;
+        busFree_ = end;
+        bank.lastEnd = end;
         const uint64_t tail = (head_ + count_) % depth_;
-        queue_[tail] = {addr, static_cast<uint64_t>(std::ceil(issue)) + latency_};
+        queue_[tail] = {addr, static_cast<uint64_t>(std::ceil(done)) + latency_};
         ++count_;
         ++commands_;
     }
@@ -376,7 +394,6 @@ private:
             peak = std::min(peak, static_cast<double>(wordBytes));
         }
         if (latency < 1 || latency > (1u << 20)) return "D config: latency must be 1 .. 1048576 cycles";
-        if (rowBytes == 0) rowBytes = wordBytes;
         if (rowBytes % wordBytes) return "D config: row_bytes " + std::to_string(rowBytes) + " is not a whole number of " + std::to_string(wordBytes) + "-byte words";
         if (banks < 1 || banks > 1024) return "D config: banks must be 1 .. 1024";
         if (depth < 1 || depth > (1u << 20)) return "D config: queue_depth must be 1 .. 1048576";

@@ -32,7 +32,7 @@ export interface DramTiming {
   bytesPerCycle: number;
   /** Cycles from a command's acceptance to the first cycle its data may be valid (>= 1). */
   latency: number;
-  /** Row (page) size in bytes, a whole number of port words. */
+  /** Row (page) size in bytes, a whole number of port words; 0: one endless row (no misses). */
   rowBytes: number;
   banks: number;
   /** Cycles to open a row other than the bank's open one (tRP + tRCD). */
