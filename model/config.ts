@@ -20,6 +20,28 @@ export interface WeightSource {
   vector(name: string): Float32Array;
   /** A projection's ternary codes and absmean scale. */
   ternary(name: string, rows: number, cols: number): TernaryMatrix;
+  /**
+   * The rows of a [rows, cols] full-precision tensor one at a time (the embedding table), for sources
+   * that keep it compact (a 1.3B checkpoint's embeddings are 262 MB as float32); tableOf falls back to
+   * vector() when a source has none.
+   */
+  table?(name: string, rows: number, cols: number): RowTable;
+}
+
+/** A [rows, cols] tensor read one row at a time, as float32 values. */
+export interface RowTable {
+  readonly rows: number;
+  readonly cols: number;
+  /** Row r's values into out (length >= cols). */
+  row(r: number, out: Float32Array): void;
+}
+
+/** The source's own row table when it has one, else rows of its vector(). */
+export function tableOf(src: WeightSource, name: string, rows: number, cols: number): RowTable {
+  if (src.table) return src.table(name, rows, cols);
+  const v = src.vector(name);
+  if (v.length !== rows * cols) throw new Error(`${name}: ${v.length} values, expected ${rows} x ${cols}`);
+  return { rows, cols, row: (r, out) => out.set(v.subarray(r * cols, (r + 1) * cols)) };
 }
 
 /** Weights from full-precision tensors: projections are ternarised here, as upstream does at run time. */

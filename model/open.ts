@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { loadCheckpoint } from './checkpoint/load.ts';
 import { loadTokenizer } from './tokenizer/load.ts';
 import type { Tokenizer } from './tokenizer/tokenizer.ts';
-import { type WeightSource, weightsFromTensors } from './config.ts';
+import { type ModelShape, type WeightSource, modelTensors } from './config.ts';
+import { isMainThread } from 'node:worker_threads';
+import { defaultMatvecThreads, useMatvecThreadsSync } from '../numerics/matvec-pool.ts';
+import { streamingWeights } from './checkpoint/stream.ts';
 import type { Engine, EngineKind } from './engine.ts';
 import { FloatModel } from './float/float-model.ts';
 import { FixedModel } from './fixed/fixed-model.ts';
@@ -41,10 +44,26 @@ export function openModel(where: string | undefined): OpenedModel {
     return { dir, label: labelOf(target), weights: packed, tokenizer: loadTokenizer(dir, packed.config.vocabSize) };
   }
   const ckpt = loadCheckpoint(target);
-  return { dir: ckpt.dir, label: labelOf(ckpt.dir), weights: weightsFromTensors(ckpt.config, ckpt.tensor), tokenizer: loadTokenizer(ckpt.dir, ckpt.config.vocabSize) };
+  return { dir: ckpt.dir, label: labelOf(ckpt.dir), weights: streamingWeights(ckpt), tokenizer: loadTokenizer(ckpt.dir, ckpt.config.vocabSize) };
+}
+
+/**
+ * Models with at least this many ternary weights spread their products over threads (numerics/
+ * matvec-pool.ts): MMF_THREADS of them, else every core. Below it (the fixtures) a product is too short
+ * for a thread round trip to pay.
+ */
+export const THREADED_MODEL_WEIGHTS = 16 * 2 ** 20;
+
+/** The ternary weights of a model of this shape. */
+export function ternaryWeightCount(config: ModelShape): number {
+  return modelTensors(config).reduce((n, t) => (t.kind === 'ternary' ? n + t.shape[0]! * t.shape[1]! : n), 0);
 }
 
 export function makeEngine(kind: string, weights: WeightSource): Engine {
+  // Worker threads (the validation pool's) run one engine each already: they stay on one thread.
+  if (isMainThread && (kind === 'float' || kind === 'fixed') && ternaryWeightCount(weights.config) >= THREADED_MODEL_WEIGHTS) {
+    useMatvecThreadsSync(defaultMatvecThreads());
+  }
   if (kind === 'float') return new FloatModel(weights);
   if (kind === 'fixed') return FixedModel.fromSource(weights);
   throw new Error(`--engine must be float or fixed, got '${kind}'`);

@@ -57,15 +57,21 @@ export interface FixedEmbeddings {
   exp: number;
 }
 
-/** Embeddings as int8 per row with an absmax scale per row. */
-export function quantizeEmbeddings(e: Float32Array, vocab: number, d: number): FixedEmbeddings {
+/**
+ * Embeddings as int8 per row with an absmax scale per row. `e` is the row-major table, or a function
+ * that puts row v's values into `out` (a large model's table is read row by row, never whole as float32).
+ */
+export function quantizeEmbeddings(e: Float32Array | ((v: number, out: Float32Array) => void), vocab: number, d: number): FixedEmbeddings {
   const codes = new Int8Array(vocab * d);
   const scales = new Float64Array(vocab);
+  const row = new Float32Array(d);
+  const readRow = typeof e === 'function' ? e : (v: number, out: Float32Array) => out.set(e.subarray(v * d, (v + 1) * d));
   for (let v = 0; v < vocab; v++) {
+    readRow(v, row);
     let max = 0;
-    for (let j = 0; j < d; j++) max = Math.max(max, Math.abs(e[v * d + j]!));
+    for (let j = 0; j < d; j++) max = Math.max(max, Math.abs(row[j]!));
     scales[v] = max / QACT.scale;
-    for (let j = 0; j < d; j++) codes[v * d + j] = max === 0 ? 0 : roundHalfAway((e[v * d + j]! * QACT.scale) / max);
+    for (let j = 0; j < d; j++) codes[v * d + j] = max === 0 ? 0 : roundHalfAway((row[j]! * QACT.scale) / max);
   }
   let maxScale = 0;
   for (const s of scales) maxScale = Math.max(maxScale, s);

@@ -55,6 +55,11 @@ export interface Checkpoint {
    * every call returns the same array, which callers must not modify.
    */
   tensor(name: string): Float32Array;
+  /**
+   * Where a tensor's bytes are (lm_head.weight: the embeddings' when tied), for readers that stream a
+   * tensor from its file instead of holding it as float32 (stream.ts).
+   */
+  locate(name: string): { file: SafetensorsFile; name: string };
 }
 
 /** The exact tensor set (name -> shape) a config implies; `lm_head.weight` included even when tied. */
@@ -117,7 +122,14 @@ export function loadCheckpoint(pathToDirOrFile: string): Checkpoint {
     return data;
   };
 
-  return { dir: layout.dir, config, files: files.map((f) => f.path), names, shapes, dtypes, parameterCount, tensor };
+  const locate = (name: string): { file: SafetensorsFile; name: string } => {
+    const stored = !owner.has(name) && name === 'lm_head.weight' && config.tieWordEmbeddings ? 'model.embeddings.weight' : name;
+    const file = owner.get(stored);
+    if (!file) throw new CheckpointError(setFile, 'no such tensor in the checkpoint', { tensor: name });
+    return { file, name: stored };
+  };
+
+  return { dir: layout.dir, config, files: files.map((f) => f.path), names, shapes, dtypes, parameterCount, tensor, locate };
 }
 
 function resolveLayout(path: string): Layout {

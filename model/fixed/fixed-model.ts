@@ -9,7 +9,7 @@
 // RMSNorm's 1/rms never appears on its own: it cancels in every int8 quantisation and lives in each
 // BitLinear's output scale (numerics/bitlinear.ts).
 import type { Engine } from '../engine.ts';
-import { type ModelShape, type WeightSource, MODEL_TENSORS, layerTensorNames } from '../config.ts';
+import { type ModelShape, type WeightSource, MODEL_TENSORS, layerTensorNames, tableOf } from '../config.ts';
 import { ACT, GATE } from '../../numerics/formats.ts';
 import { saturate, shiftRound } from '../../numerics/integer.ts';
 import { sigmoidFixed, siluFixed } from '../../numerics/nonlinear.ts';
@@ -72,7 +72,10 @@ export function fixedParams(src: WeightSource): FixedParams {
         lowerBound: n > 0 && lbs ? toGate(lbs[n]!) : undefined,
       };
     }),
-    embeddings: quantizeEmbeddings(src.vector(MODEL_TENSORS.embeddings), cfg.vocabSize, d),
+    embeddings: (() => {
+      const table = tableOf(src, MODEL_TENSORS.embeddings, cfg.vocabSize, d);
+      return quantizeEmbeddings((v, out) => table.row(v, out), cfg.vocabSize, d);
+    })(),
     finalNorm: toFixedVector(src.vector(MODEL_TENSORS.finalNorm)),
     lmHead: bit(MODEL_TENSORS.lmHead, MODEL_TENSORS.lmHeadNorm, cfg.vocabSize, d),
   };

@@ -4,7 +4,7 @@
 //   i = silu(i_proj x) (1 - f); state = f state + i;
 //   h += o_proj(RMSNorm(g_proj x) g_norm silu(state)); h += down(silu(gate) up) on RMSNorm(h)
 import type { Engine } from '../engine.ts';
-import { type ModelShape, type WeightSource, MODEL_TENSORS, layerTensorNames } from '../config.ts';
+import { type ModelShape, type RowTable, type WeightSource, MODEL_TENSORS, layerTensorNames, tableOf } from '../config.ts';
 import { FloatBitLinear, rmsNorm } from './bitlinear.ts';
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -53,7 +53,8 @@ export class FloatModel implements Engine<FloatState> {
   readonly kind = 'float' as const;
   readonly config: ModelShape;
   private readonly layers: FloatLayer[];
-  private readonly embeddings: Float32Array;
+  private readonly embeddings: RowTable;
+  private readonly embeddingRow: Float32Array;
   private readonly finalNorm: Float32Array;
   private readonly lmHead: FloatBitLinear;
   // Scratch buffers: the step allocates nothing.
@@ -96,7 +97,9 @@ export class FloatModel implements Engine<FloatState> {
         lowerBound: lbs?.[n],
       };
     });
-    this.embeddings = src.vector(MODEL_TENSORS.embeddings);
+    // Rows on demand: a large source keeps the table compact (bf16) instead of 4 bytes a value.
+    this.embeddings = tableOf(src, MODEL_TENSORS.embeddings, cfg.vocabSize, d);
+    this.embeddingRow = new Float32Array(d);
     this.finalNorm = src.vector(MODEL_TENSORS.finalNorm);
     this.lmHead = bit(MODEL_TENSORS.lmHead, MODEL_TENSORS.lmHeadNorm, cfg.vocabSize, d);
     this.h = new Float64Array(d);
@@ -120,7 +123,8 @@ export class FloatModel implements Engine<FloatState> {
     const d = this.config.hiddenSize;
     const eps = this.config.rmsNormEps;
     if (!Number.isInteger(token) || token < 0 || token >= this.config.vocabSize) throw new RangeError(`token ${token} outside the vocabulary of ${this.config.vocabSize}`);
-    for (let j = 0; j < d; j++) h[j] = this.embeddings[token * d + j]!;
+    this.embeddings.row(token, this.embeddingRow);
+    for (let j = 0; j < d; j++) h[j] = this.embeddingRow[j]!;
     this.layers.forEach((L, n) => {
       this.onHidden?.(n, h);
       const s = state.recurrent[n]!;
