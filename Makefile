@@ -10,6 +10,11 @@ test: setup
 	npx vitest run --reporter=default --reporter=json --outputFile=.cache/vitest.json; status=$$?; \
 	  node scripts/test-summary.mjs .cache/vitest.json || status=1; exit $$status
 
+# The long input fuzz: 10,000 seeded mutations of each input format (model/**/*.fuzz.test.ts); make test runs 500.
+.PHONY: test-long
+test-long: setup
+	FUZZ_CASES=10000 npx vitest run .fuzz.test.ts
+
 setup:
 	@bash scripts/setup.sh
 
