@@ -38,6 +38,9 @@ export const UP5K_LANES: readonly number[] = [8, 16, 32];
  */
 export const ROW_RINGS_MAX_LANES = 8;
 
+/** The external target keeps the logits on chip for the debug read-out up to this vocabulary (M1 grows by V words). */
+export const LOGITS_KEPT_MAX_VOCAB = 4096;
+
 /** Register stages in the matvec unit's adder trees (fewer than clog2(P): flip-flops are scarce on an UP5K). */
 export const MATVEC_STAGES = 3;
 
@@ -63,6 +66,11 @@ export interface AccelGeometry {
   paramWords: number;
   /** Width of a token id. */
   tokenBits: number;
+  /**
+   * Whether the logits are kept in M1 (for the debug read-out): always on chip; on the external target
+   * only up to LOGITS_KEPT_MAX_VOCAB, so a 32,000-token lm_head streams through the argmax alone.
+   */
+  keepLogits: boolean;
   /** Longest BitLinear input (q store, quantiser) and most rows. */
   maxCols: number;
   maxRows: number;
@@ -127,6 +135,7 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
   const weightWords = targetWideWords ?? imageWideWords;
   const maxCols = Math.max(d, I);
   const maxRows = Math.max(d, 2 * I, V);
+  const keepLogits = config.target !== 'external' || V <= LOGITS_KEPT_MAX_VOCAB;
   return {
     d,
     I,
@@ -139,6 +148,7 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
     imageWideWords,
     paramWords,
     tokenBits: Math.max(1, clog2(V)),
+    keepLogits,
     maxCols,
     maxRows,
     // The external target's instructions carry no addresses: their words follow them in the stream.

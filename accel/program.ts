@@ -182,7 +182,7 @@ export function compileProgram(params: FixedParams, config: AccelConfig): AccelP
   dump('final h', { n: d, xsel: XSEL.m1, m1reg: M1REG.h });
   prescale('u = h * norm', M1REG.h, params.finalNorm, finalNorm);
   bitlinear('logits = lm_head(u)', params.lmHead, lmNorm, lmHead, DST.logits);
-  dump('logits', { n: V, xsel: XSEL.m1, m1reg: M1REG.a });
+  if (geo.keepLogits) dump('logits', { n: V, xsel: XSEL.m1, m1reg: M1REG.a });
   prog.push({ op: 'end', note: 'token out = argmax(logits)' });
 
   // CLEAR: a PRESCALE over the whole state region with a shift that rounds every product to 0 (its x

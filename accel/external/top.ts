@@ -164,7 +164,8 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
       const sumW = Math.max(b.width, at.width, w) + 1;
       return b.zext(sumW).add(at.zext(sumW)).trunc(w);
     };
-    const m1Depth = 2 * d + Math.max(d, I, V);
+    // H, G, and A for f, gate and (when kept, config.ts keepLogits) the logits
+    const m1Depth = 2 * d + Math.max(d, I, g.keepLogits ? V : 0);
     const m1Base = (reg: Expr): Expr => mux(eq(reg, M1REG.h), lit(0, UInt(aw(m1Depth))), mux(eq(reg, M1REG.g), lit(d, UInt(aw(m1Depth))), lit(2 * d, UInt(aw(m1Depth)))));
     const M1 = m.memory('vec_m1', act, m1Depth);
     const m1Rd = M1.read(regionAddr(m1Base(fM1reg), m1Idx, m1Depth), { name: 'm1_rd' });
@@ -444,7 +445,7 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
     const rowLow = m.let('row_minus_i', outIdx.zext(idxW + 1).sub(I).trunc(idxW));
     // M1: H, G, A (A also takes the gate rows of a split and the logits).
     const m1WBase = mux(dstIs(DST.h), lit(0, UInt(aw(m1Depth))), mux(dstIs(DST.g), lit(d, UInt(aw(m1Depth))), lit(2 * d, UInt(aw(m1Depth)))));
-    const toM1 = dstIs(DST.h).or(dstIs(DST.g)).or(dstIs(DST.a)).or(dstIs(DST.logits)).or(dstIs(DST.split).and(rowHigh.not()));
+    const toM1 = dstIs(DST.h).or(dstIs(DST.g)).or(dstIs(DST.a)).or(g.keepLogits ? dstIs(DST.logits) : lit(0, Bool)).or(dstIs(DST.split).and(rowHigh.not()));
     M1.write(regionAddr(m1WBase, outIdx, m1Depth), rowOut, anyWrite.and(toM1));
     const toM2 = dstIs(DST.u).or(dstIs(DST.s));
     M2.write(regionAddr(mux(dstIs(DST.s), sBase, lit(0, UInt(aw(m2Depth)))), outIdx, m2Depth), rowOut, anyWrite.and(toM2));
