@@ -93,6 +93,7 @@ describe('parseHgrnBitConfig', () => {
     ['rms_norm_eps', { rms_norm_eps: 1e308 }, 'got 1e+308'],
     ['rms_norm_eps', { rms_norm_eps: 0.0002 }, 'got 0.0002'],
     ['hidden_ratio', { hidden_ratio: -4 }, 'hidden_ratio must be a positive number or null, got -4'],
+    ['intermediate_size', { hidden_ratio: 1e300, intermediate_size: null }, 'intermediate_size derived from hidden_ratio 1e+300 is 5.3333333333333336e+300'],
     ['tie_word_embeddings', { tie_word_embeddings: 'yes' }, 'tie_word_embeddings must be true or false'],
     ['bos_token_id', { bos_token_id: 40 }, 'bos_token_id 40 is not below vocab_size 32'],
     ['eos_token_id', { eos_token_id: -2 }, 'eos_token_id must be null or a non-negative integer, got -2'],

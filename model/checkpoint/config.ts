@@ -115,7 +115,7 @@ export function parseHgrnBitConfig(json: unknown, file: string): HgrnBitConfig {
   if (!has('intermediate_size') || c['intermediate_size'] === null) {
     intermediateSize = deriveIntermediateSize(hiddenSize, hiddenRatio);
     intermediateSizeDerived = true;
-    if (intermediateSize <= 0) fail('intermediate_size', `intermediate_size derived from hidden_ratio ${hiddenRatio} is ${intermediateSize}`);
+    if (!Number.isSafeInteger(intermediateSize) || intermediateSize <= 0) fail('intermediate_size', `intermediate_size derived from hidden_ratio ${hiddenRatio} is ${intermediateSize}`);
   } else {
     intermediateSize = positiveInt('intermediate_size');
   }
