@@ -3,8 +3,10 @@
 import type { Module } from '../core/module.ts';
 import { clog2 } from '../core/types.ts';
 import { adderTree } from './adder-tree.ts';
+import { axi4RangeReader } from './axi4-read.ts';
 import { fifo } from './fifo.ts';
 import { rom, ram, singlePortRam } from './memories.ts';
+import { nativeRangeReader } from './native-read.ts';
 import { ternaryLane } from './ternary-lane.ts';
 import { uartRx } from './uart-rx.ts';
 import { uartTx } from './uart-tx.ts';
@@ -30,5 +32,7 @@ export function stdlibCatalogue(): CatalogueEntry[] {
     { module: rom({ width: 8, depth: 256, init: TRIANGLE }), what: 'ROM with init data (EBR)' },
     { module: ram({ width: 16, depth: 256 }), what: 'simple dual-port RAM (EBR)' },
     { module: singlePortRam({ width: 16, depth: 16384 }), what: '16K x 16 single-port RAM (SPRAM)', synth: { spram: true } },
+    { module: axi4RangeReader({ dataWidth: 64, addrWidth: 32, lenWidth: 16, maxBurst: 256, maxOutstanding: 8 }), what: 'AXI4 read master: address ranges as INCR bursts, 8 in flight, 64-bit' },
+    { module: nativeRangeReader({ dataWidth: 64, addrWidth: 24, lenWidth: 16, maxInFlight: 16 }), what: 'LiteDRAM-native read port: address ranges, 16 words in flight, 64-bit' },
   ];
 }
