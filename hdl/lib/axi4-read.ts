@@ -14,7 +14,9 @@
 //   error                                                        sticky: some beat came back with RRESP other than OKAY
 //
 // A burst counts as in flight from the cycle it is loaded into the AR register to the R beat that
-// carries RLAST, so the memory never sees more than maxOutstanding bursts at a time.
+// carries RLAST, so the memory never sees more than maxOutstanding bursts at a time; a slot freed by
+// RLAST is reused on the next cycle. Combinational paths: arready -> req_ready (the AR register frees
+// and the request's last burst moves in) and data_ready -> rready; none into a valid.
 import { defineModule } from '../core/generator.ts';
 import { lit, mux } from '../core/expr.ts';
 import { Bool, UInt, clog2 } from '../core/types.ts';
