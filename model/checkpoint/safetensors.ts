@@ -76,7 +76,10 @@ export function readSafetensors(path: string): SafetensorsFile {
   const fd = openFile(path);
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new CheckpointError(path, 'not a regular file');
+    if (!stat.isFile()) {
+      const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO' : stat.isCharacterDevice() ? 'a character device' : stat.isSocket() ? 'a socket' : 'a special file';
+      throw new CheckpointError(path, `is ${kind}, not a regular file`);
+    }
     const fileSize = stat.size;
     if (fileSize < 8) {
       throw new CheckpointError(path, `file is ${fileSize} bytes, too short for the 8-byte header length (truncated?)`, {
