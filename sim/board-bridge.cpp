@@ -222,7 +222,19 @@ int main(int argc, char** argv) {
                 // by one program refuses another: it sees the connection closed, not a board that
                 // answers two hosts' frames interleaved.
                 int extra = accept(listener, nullptr, nullptr);
-                if (extra >= 0) close(extra);
+                if (extra >= 0) {
+                    // Unless the first host has just gone and we have not read its end yet: then the
+                    // newcomer takes its place (a host that reconnects at once is not turned away).
+                    uint8_t peek;
+                    ssize_t n = recv(client, &peek, 1, MSG_PEEK);
+                    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+                        close(client);
+                        client = extra;
+                        useClient(client);
+                    } else {
+                        close(extra);
+                    }
+                }
             }
             char buf[256];
             ssize_t n = read(0, buf, sizeof buf);
