@@ -14,7 +14,6 @@ test: setup
 .PHONY: test-long
 test-long: setup
 	FUZZ_CASES=10000 npx vitest run .fuzz.test.ts
-	MMF_CLI_FUZZ_CASES=2000 MMF_CLI_FUZZ_HEAVY=0.25 npx vitest run cli/cli-fuzz.test.ts
 
 setup:
 	@bash scripts/setup.sh

@@ -32,7 +32,7 @@ import { parseHgrnBitConfig, type HgrnBitConfig } from './config.ts';
 import { modelTensors } from '../config.ts';
 import { CheckpointError } from './errors.ts';
 import { DTYPE_SIZE, readSafetensors, tensorToFloat32, type Dtype, type SafetensorsFile } from './safetensors.ts';
-import { checkSizesBeforeAllocating, checkTensorValues } from './values.ts';
+import { checkSizesBeforeAllocating, checkTensorValues, checkTiedCopy } from './values.ts';
 
 export const SINGLE_FILE = 'model.safetensors';
 export const INDEX_FILE = 'model.safetensors.index.json';
@@ -91,6 +91,10 @@ export function loadCheckpoint(pathToDirOrFile: string): Checkpoint {
 
   checkSizesBeforeAllocating(setFile, config, owner);
   checkTensorSet(setFile, config, owner);
+  if (config.tieWordEmbeddings && owner.has('lm_head.weight')) {
+    const lm = owner.get('lm_head.weight')!;
+    checkTiedCopy(lm.path, tensorToFloat32(owner.get('model.embeddings.weight')!, 'model.embeddings.weight'), tensorToFloat32(lm, 'lm_head.weight'), config.hiddenSize);
+  }
 
   const shapes = new Map<string, readonly number[]>();
   const dtypes = new Map<string, Dtype>();

@@ -131,6 +131,23 @@ describe('values outside the parameter range are refused, naming the tensor, the
     });
   });
 
+  it('tie_word_embeddings with a stored lm_head.weight that differs from the embeddings: refused; an equal copy loads', () => {
+    const dir = temp.make();
+    cpSync(TINY_MODEL, dir, { recursive: true });
+    const cfgPath = join(dir, 'config.json');
+    const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(cfgPath, JSON.stringify({ ...cfg, tie_word_embeddings: true }));
+    const file = join(dir, 'model.safetensors');
+    expectCheckpointError(() => loadCheckpoint(dir), { file, contains: ['tie_word_embeddings is true but the stored lm_head.weight differs from model.embeddings.weight at [0, 0]'], tensor: 'lm_head.weight', field: 'tie_word_embeddings' });
+    const st = readSafetensors(file);
+    const bytes = readFileSync(file);
+    const emb = st.tensors.get('model.embeddings.weight')!;
+    bytes.copy(bytes, st.tensors.get('lm_head.weight')!.byteOffset, emb.byteOffset, emb.byteOffset + emb.byteLength);
+    writeFileSync(file, bytes);
+    const c = loadCheckpoint(dir);
+    expect(c.tensor('lm_head.weight')).toEqual(c.tensor('model.embeddings.weight'));
+  });
+
   it('a config.json with a key twice is refused, naming the key', () => {
     const dir = temp.make();
     cpSync(TINY_MODEL, dir, { recursive: true });

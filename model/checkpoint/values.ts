@@ -72,3 +72,21 @@ export function checkSizesBeforeAllocating(file: string, config: HgrnBitConfig, 
     { field: 'num_hidden_layers' },
   );
 }
+
+/**
+ * With tie_word_embeddings, upstream (Hugging Face's weight tying) computes the logits with the
+ * embeddings, whatever lm_head.weight a file also stores. A stored copy that differs from the
+ * embeddings leaves two meanings: refused, naming the first element that differs.
+ */
+export function checkTiedCopy(file: string, embeddings: Float32Array, lmHead: Float32Array, cols: number): void {
+  const n = Math.min(embeddings.length, lmHead.length);
+  for (let i = 0; i < n; i++) {
+    if (!Object.is(embeddings[i], lmHead[i])) {
+      throw new CheckpointError(
+        file,
+        `tie_word_embeddings is true but the stored lm_head.weight differs from model.embeddings.weight at [${Math.floor(i / cols)}, ${i % cols}] (${lmHead[i]} vs ${embeddings[i]}): drop the copy or set tie_word_embeddings false`,
+        { tensor: 'lm_head.weight', field: 'tie_word_embeddings' },
+      );
+    }
+  }
+}
