@@ -10,10 +10,13 @@ test: setup
 	npx vitest run --reporter=default --reporter=json --outputFile=.cache/vitest.json; status=$$?; \
 	  node scripts/test-summary.mjs .cache/vitest.json || status=1; exit $$status
 
-# The long input fuzz: 10,000 seeded mutations of each input format (model/**/*.fuzz.test.ts); make test runs 500.
+# The long checks: 10,000 seeded mutations of each input format (model/**/*.fuzz.test.ts; make test runs 500),
+# and the real-size co-simulations (*.long.test.ts, which make test leaves out).
 .PHONY: test-long
 test-long: setup
 	FUZZ_CASES=10000 npx vitest run .fuzz.test.ts
+	MMF_CLI_FUZZ_CASES=2000 MMF_CLI_FUZZ_HEAVY=0.25 npx vitest run cli/cli-fuzz.test.ts
+	MMF_LONG_TESTS=1 npx vitest run .long.test.ts
 
 setup:
 	@bash scripts/setup.sh
