@@ -108,7 +108,7 @@ describe('mmf', { timeout: 240_000 }, () => {
 
   it('sim: bad hardware options are one line on stderr', () => {
     expect(mmf('sim', '--lanes', '24', '--tokens', '2').stderr).toMatch(/^mmf: --lanes: lanes must be a power of two/);
-    expect(mmf('sim', '--target', 'ecp5', '--tokens', '2').stderr).toMatch(/^mmf: --target must be one of up5k, generic, got 'ecp5'$/);
+    expect(mmf('sim', '--target', 'ecp5', '--tokens', '2').stderr).toMatch(/^mmf: --target must be one of up5k, generic, external, got 'ecp5'$/);
     expect(mmf('sim', '--tokens', '0').stderr).toMatch(/^mmf: --tokens must be a positive integer/);
   });
 });
