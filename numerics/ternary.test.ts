@@ -2,7 +2,7 @@
 // the 4-column tables, column blocks, the table-free path for wide activations), on random shapes whose
 // widths are not powers of two, and on the thread pool splitting the same products.
 import { afterAll, describe, expect, it } from 'vitest';
-import { TernaryMatrix, ternarize, wordsPerRow } from './ternary.ts';
+import { TernaryMatrix, roundHalfEven, ternarize, ternaryCode, wordsPerRow } from './ternary.ts';
 import { BLOCK_WORDS, BYTE_TABLE_MIN_ROWS, TABLE_Q_LIMIT } from './ternary-kernel.ts';
 import { matvecThreads, stopMatvecThreads, threadedProducts, useMatvecThreads } from './matvec-pool.ts';
 import { seededRandom } from '../util/prng.ts';
@@ -76,6 +76,18 @@ describe('TernaryMatrix on packed codes', () => {
       expect(Array.from(out)).toEqual(Array.from(dotReference(codes.subarray(a * cols, b * cols), b - a, cols, q)));
     }
     expect(() => m.rowRange(300, 603)).toThrow(/outside a 602-row matrix/);
+  });
+
+  it('ternaryCode is clamp(round_half_even(fround(w s)), -1, 1), ties and non-finite values included', () => {
+    const ties = [0, -0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, 0.50000006, -0.50000006, 1, -1, NaN, Infinity, -Infinity, 3e38];
+    const values = [...ties, ...Array.from({ length: 20000 }, () => (rnd() * 2 - 1) * 4)];
+    for (const scale of [1, 0.5, 3, Math.fround(1 / 0.37)]) {
+      for (const w of values) {
+        const r = roundHalfEven(Math.fround(w * scale));
+        const want = r > 1 ? 1 : r < -1 ? -1 : Number.isNaN(r) ? 0 : r === 0 ? 0 : r;
+        expect(ternaryCode(w, scale)).toBe(want);
+      }
+    }
   });
 
   it('fromFloat packs ternarize codes and keeps its scale; bad codes and sizes are refused', () => {

@@ -14,10 +14,14 @@ export function absmeanScale(sumAbs: number, count: number): number {
   return Math.fround(1 / Math.max(mean, 1e-5));
 }
 
-/** One weight's code: clamp(round_half_even(w s_w), -1, 1), the product rounded to float32 first. */
+/**
+ * One weight's code: clamp(round_half_even(w s_w), -1, 1), the product rounded to float32 first. Written
+ * as two comparisons, which is the same function: round_half_even sends (-0.5, 0.5) and both ties +-0.5
+ * to 0 (0 is even), everything above 0.5 to 1 or more and everything below -0.5 to -1 or less; NaN gives 0.
+ */
 export function ternaryCode(w: number, scale: number): -1 | 0 | 1 {
-  const r = roundHalfEven(Math.fround(w * scale));
-  return r >= 1 ? 1 : r <= -1 ? -1 : 0;
+  const x = Math.fround(w * scale);
+  return x > 0.5 ? 1 : x < -0.5 ? -1 : 0;
 }
 
 /** Upstream weight quantisation: s_w = 1 / max(mean|W|, 1e-5), t = clamp(round_half_even(W s_w), -1, 1). */

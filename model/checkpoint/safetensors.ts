@@ -297,15 +297,19 @@ export function tensorInfo(file: SafetensorsFile, name: string): TensorInfo {
 
 const littleEndianHost = endianness() === 'LE';
 
-/** Little-endian bytes of `dtype` elements to float32 values. */
-export function decodeToFloat32(dtype: Dtype, bytes: Uint8Array): Float32Array {
+/**
+ * Little-endian bytes of `dtype` elements to float32 values: into `into` when given (its first n values,
+ * returned as a view; streaming readers reuse one buffer), else a new array.
+ */
+export function decodeToFloat32(dtype: Dtype, bytes: Uint8Array, into?: Float32Array): Float32Array {
   const size = DTYPE_SIZE[dtype];
   if (bytes.length % size !== 0) throw new RangeError(`${bytes.length} bytes is not a whole number of ${dtype}`);
   const n = bytes.length / size;
-  const out = new Float32Array(n);
+  if (into && into.length < n) throw new RangeError(`${n} values do not fit an array of ${into.length}`);
+  const out = into ? into.subarray(0, n) : new Float32Array(n);
   if (dtype === 'F32') {
     if (littleEndianHost) {
-      new Uint8Array(out.buffer).set(bytes);
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes);
     } else {
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
@@ -313,8 +317,13 @@ export function decodeToFloat32(dtype: Dtype, bytes: Uint8Array): Float32Array {
     return out;
   }
   // Writing the float32 bit patterns through a Uint32Array keeps NaN payloads exact.
-  const bits = new Uint32Array(out.buffer);
+  const bits = new Uint32Array(out.buffer, out.byteOffset, n);
   if (dtype === 'BF16') {
+    if (littleEndianHost && bytes.byteOffset % 2 === 0) {
+      const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+      for (let i = 0; i < n; i++) bits[i] = halves[i]! << 16;
+      return out;
+    }
     for (let i = 0; i < n; i++) bits[i] = ((bytes[2 * i]! | (bytes[2 * i + 1]! << 8)) << 16) >>> 0;
   } else {
     const table = f16Table();

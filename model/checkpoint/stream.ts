@@ -13,7 +13,8 @@ import { CheckpointError } from './errors.ts';
 import { DTYPE_SIZE, decodeToFloat32, type SafetensorsFile } from './safetensors.ts';
 import { checkTensorValues } from './values.ts';
 import type { RowTable, WeightSource } from '../config.ts';
-import { TernaryMatrix, absmeanScale, allocateTernaryWords, setTernaryCode, ternaryCode, wordsPerRow } from '../../numerics/ternary.ts';
+import { TernaryMatrix, absmeanScale, allocateTernaryWords, ternaryCode, wordsPerRow } from '../../numerics/ternary.ts';
+import { TERNARY_2BIT } from '../../numerics/formats.ts';
 
 /** Values read at a time: 4 MB of float32 (2 MB of bf16) in flight per tensor. */
 export const CHUNK_VALUES = 1 << 20;
@@ -43,6 +44,7 @@ export function readChunks(
     const now = fstatSync(fd).size;
     if (now !== file.fileSize) throw new CheckpointError(file.path, `file changed since its header was read (${file.fileSize} -> ${now} bytes)`, { tensor: name });
     const buf = Buffer.alloc(Math.min(count, chunkValues) * size);
+    const decoded = new Float32Array(Math.min(count, chunkValues));
     for (let first = 0; first < count; first += chunkValues) {
       const n = Math.min(chunkValues, count - first);
       const raw = new Uint8Array(buf.buffer, buf.byteOffset, n * size);
@@ -52,7 +54,7 @@ export function readChunks(
         if (got === 0) throw new CheckpointError(file.path, 'unexpected end of file (truncated?)', { tensor: name, bytes: [at + done, at + raw.length] });
         done += got;
       }
-      const values = decodeToFloat32(info.dtype, raw);
+      const values = decodeToFloat32(info.dtype, raw, decoded);
       checkTensorValues(file.path, name, values, { first, shape: info.shape, byteOffset: info.byteOffset, elementBytes: size });
       each(values, first, raw);
     }
@@ -70,21 +72,33 @@ export function ternaryFromFile(file: SafetensorsFile, name: string, rows: numbe
   }
   let sum = 0;
   readChunks(file, name, (v) => {
-    for (let i = 0; i < v.length; i++) sum += Math.abs(v[i]!);
+    let s = sum; // one float64 sum in element order, as ternarize adds
+    for (let i = 0; i < v.length; i++) s += Math.abs(v[i]!);
+    sum = s;
   }, chunkValues);
   const scale = absmeanScale(sum, count);
   const wpr = wordsPerRow(cols);
   const words = allocateTernaryWords(rows, cols);
+  // Codes are ORed into the words in place: a chunk may end anywhere in a row or a word.
   readChunks(file, name, (v, first) => {
-    let r = Math.floor(first / cols);
-    let c = first - r * cols;
+    const r0 = Math.floor(first / cols);
+    let c = first - r0 * cols;
+    let at = r0 * wpr; // the current row's first word
+    let word = words[at + (c >> 4)]!; // the word being filled (a chunk may start inside it)
     for (let i = 0; i < v.length; i++) {
-      setTernaryCode(words, wpr, r, c, ternaryCode(v[i]!, scale));
-      if (++c === cols) {
-        c = 0;
-        r++;
+      const code = ternaryCode(v[i]!, scale);
+      if (code !== 0) word |= (code === 1 ? TERNARY_2BIT.plus : TERNARY_2BIT.minus) << (2 * (c & 15));
+      c++;
+      if ((c & 15) === 0 || c === cols) {
+        words[at + ((c - 1) >> 4)] = word;
+        word = 0;
+        if (c === cols) {
+          c = 0;
+          at += wpr;
+        }
       }
     }
+    if ((c & 15) !== 0) words[at + (c >> 4)] = word; // a chunk that ends inside a word
   }, chunkValues);
   return new TernaryMatrix(rows, cols, { words }, scale);
 }

@@ -46,8 +46,9 @@ export function encodePacked(src: WeightSource, opts: WritePackedOptions): Buffe
     if (spec.kind === 'ternary') {
       const [rows, cols] = spec.shape as [number, number];
       const m = src.ternary(spec.name, rows, cols);
-      if (m.rows !== rows || m.cols !== cols || m.codes.length !== count) {
-        throw new Error(`cannot pack ${spec.name}: source gives ${m.rows}x${m.cols} (${m.codes.length} codes), the config implies ${rows}x${cols}`);
+      const codes = m.codes; // unpacked from the matrix's 2-bit words: once
+      if (m.rows !== rows || m.cols !== cols || codes.length !== count) {
+        throw new Error(`cannot pack ${spec.name}: source gives ${m.rows}x${m.cols} (${codes.length} codes), the config implies ${rows}x${cols}`);
       }
       if (!Number.isFinite(m.scale) || m.scale <= 0 || Math.fround(m.scale) !== m.scale) {
         throw new Error(`cannot pack ${spec.name}: scale ${m.scale} is not a positive finite float32`);
@@ -55,7 +56,7 @@ export function encodePacked(src: WeightSource, opts: WritePackedOptions): Buffe
       scale = m.scale;
       encoding = opts.packing === '2bit' ? ENCODING.ternary2bit : ENCODING.ternary5trit;
       try {
-        payload = opts.packing === '2bit' ? pack2bit(m.codes) : pack5trit(m.codes);
+        payload = opts.packing === '2bit' ? pack2bit(codes) : pack5trit(codes);
       } catch (err) {
         throw new Error(`cannot pack ${spec.name}: ${(err as Error).message}`);
       }
