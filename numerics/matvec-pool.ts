@@ -87,7 +87,8 @@ class MatvecPool implements MatvecExecutor {
   run(m: TernaryMatrix, q: Int32Array | Int8Array, out: Int32Array): boolean {
     const wpr = m.wordsPerRow;
     const parts = Math.min(this.threads, wpr);
-    if (this.stopped || parts < 2 || m.rows * m.cols < this.minWeights || !tableFits(q, m.cols)) return false;
+    // Words outside shared memory would be copied to every worker: such a matrix stays on this thread.
+    if (this.stopped || parts < 2 || m.rows * m.cols < this.minWeights || !(m.words.buffer instanceof SharedArrayBuffer) || !tableFits(q, m.cols)) return false;
     if (!this.started) {
       this.waitFor(CTRL.ready, this.workers.length, START_TIMEOUT_MS, 'the worker threads did not start');
       this.started = true;
