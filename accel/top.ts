@@ -24,23 +24,22 @@
 // together one cycle after its index; results are written back by counters that advance with the
 // units' valid outputs, in order.
 import { buildModule, type Module } from '../hdl/index.ts';
-import { cat, lit, mux, type Expr } from '../hdl/core/expr.ts';
+import { cat, lit, mux } from '../hdl/core/expr.ts';
 import type { Signal } from '../hdl/core/signal.ts';
 import { Fsm } from '../hdl/core/fsm.ts';
 import { Bool, SInt, UInt, clog2 } from '../hdl/core/types.ts';
 import { singlePortRam } from '../hdl/lib/memories.ts';
-import { ACT, NORM_WEIGHT, QACT } from '../numerics/formats.ts';
+import { ACT } from '../numerics/formats.ts';
 import { regOf } from './units/pipeline.ts';
-import { matvecUnit, matvecAccWidth } from './units/matvec-unit.ts';
-import { RECIP_BITS, MAX_SCALAR_WIDTH } from './units/scalar-unit.ts';
-import { scalarSerial, SCALAR_MODE, SCALAR_SERIAL_EXP_BITS } from './units/scalar-serial.ts';
-import { SCALE_EXP_CONST } from './units/bitlinear-scale.ts';
-import { QUANT_MM_EXP_BITS } from './units/bitlinear-quant.ts';
-import { rowUnit, rowUnitLateOffset, ROW_OP, ROW_OP_BITS, ROW_SHIFT_BITS, ROW_LATE_OPS } from './units/row-unit.ts';
-import { OP, XSEL, YSEL, WSEL, M1REG, M2REG, DST, type FieldName } from './isa.ts';
+import { MAX_SCALAR_WIDTH } from './units/scalar-unit.ts';
+import { scalarSerial, SCALAR_SERIAL_EXP_BITS } from './units/scalar-serial.ts';
+import { OP, WSEL } from './isa.ts';
 import type { AccelProgram } from './program.ts';
-import { MATVEC_STAGES, ROW_RINGS_MAX_LANES } from './config.ts';
 import { predictCycles } from './timing.ts';
+import { decodeFields } from './control/fields.ts';
+import { elementStream } from './control/element-stream.ts';
+import { vectorMemories } from './datapath/vector-memories.ts';
+import { fit, rowSide } from './datapath/row-side.ts';
 
 /**
  * Width of the step_cycles counter: four times the predicted cycles per token fit (a counter that
@@ -57,13 +56,11 @@ const aw = (depth: number) => Math.max(1, clog2(depth));
 export function loadIndexBits(prog: AccelProgram): number {
   return Math.max(1, clog2(prog.image.length + 1));
 }
-/** An unsigned value brought to exactly w bits (its range is known to fit). */
-const fit = (e: Expr, w: number): Expr => (e.width > w ? e.trunc(w) : e.zext(w));
 
 export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
   return buildModule(name, (m) => {
     const g = prog.geometry;
-    const { d, I, L, V, banks: B } = g;
+    const { banks: B } = g;
     const log2B = clog2(B);
     const act = SInt(ACT.bits);
     const layout = prog.layout;
@@ -92,31 +89,15 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const irBits = iw * 16 * B;
     const ir = m.reg('ir', UInt(irBits), { reset: 0 });
     const fetchK = m.reg('fetch_k', UInt(Math.max(1, clog2(iw))), { reset: 0 });
-    const field = (f: FieldName): Expr => {
-      const x = layout.fields[f];
-      const e = ir.slice(x.lo + x.width - 1, x.lo);
-      return m.let(`ir_${f}`, x.signed ? e.asSigned() : e);
-    };
-    const op = field('op');
-    const fRowop = field('rowop');
-    const fN = field('n');
-    const fRows = field('rows');
-    const fParam = field('param');
-    const fSbase = field('sbase');
-    const fWbase = field('wbase');
-    const fShift = field('shift');
-    const fXsel = field('xsel');
-    const fYsel = field('ysel');
-    const fWsel = field('wsel');
-    const fM1reg = field('m1reg');
-    const fM2reg = field('m2reg');
-    const fDst = field('dst');
-    const fHasLb = field('haslb');
-    const fCmant = field('cmant');
-    const fCexp = field('cexp');
-    const fNexp = field('nexp');
-    const eq = (e: Expr, v: number) => e.eq(lit(v, UInt(e.width)));
-    const isOp = (o: keyof typeof OP) => eq(op, OP[o]);
+    const dec = decodeFields(m, ir, layout);
+    const { f, eq, isOp } = dec;
+    const op = f.op;
+    const fN = f.n;
+    const fRows = f.rows;
+    const fParam = f.param;
+    const fWbase = f.wbase;
+    const fWsel = f.wsel;
+    const fCmant = f.cmant;
 
     m.sink(irBits > layout.width ? ir.slice(irBits - 1, layout.width) : lit(0, Bool));
     const fsm = new Fsm(m, 'phase', [
@@ -124,67 +105,12 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       'bl_p1', 'bl_stats', 'bl_norm', 'bl_rsqrt', 'bl_p2', 'bl_qwait', 'bl_mv', 'dump', 'out', 'next',
     ] as const);
 
-    // ---- the element stream: index j over n elements, operands one cycle later ---------------------
-    const streaming = m.reg('streaming', Bool, { reset: 0 });
-    const idx = m.reg('idx', UInt(nW), { reset: 0 });
-    const idxLast = m.let('idx_last', idx.eq(fN.sub(1).trunc(nW)));
-    const rdValid = m.reg('rd_valid', Bool, { reset: 0 });
-    const rdFirst = m.reg('rd_first', Bool, { reset: 0 });
-    const rdLast = m.reg('rd_last', Bool, { reset: 0 });
-    const startStream = m.wire('start_stream', Bool);
-    m.sync(() => {
-      rdValid.set(streaming);
-      rdFirst.set(streaming.and(idx.eq(0)));
-      rdLast.set(streaming.and(idxLast));
-      m.if(streaming, () => {
-        idx.set(idx.add(1).trunc(nW));
-        m.if(idxLast, () => streaming.set(0));
-      });
-      m.if(startStream, () => {
-        streaming.set(1);
-        idx.set(0);
-      });
-    });
-
-    // The late index: the stream's index LATE cycles later. Ops that go through the sigmoid enter the row
-    // unit with x and take y and w at its late ports (row-unit.ts): those two are read at idx_late.
-    // The stream issues one element per cycle without stalls, so idx_late is the cycles since the stream
-    // started less LATE (a count restarted by every stream, which no earlier stream's tail can disturb).
-    const LATE = rowUnitLateOffset();
-    const sinceStart = m.reg('since_start', UInt(nW + 1), { reset: 0 });
-    m.sync(() => {
-      sinceStart.set(sinceStart.add(1).trunc(nW + 1));
-      m.if(startStream, () => sinceStart.set(0));
-    });
-    const idxLate = m.let('idx_late', sinceStart.sub(LATE).trunc(nW));
-    // Whether an op enters the row unit at its late ports (ROW_LATE_OPS) or early.
-    const isLateOp = (e: Expr): Expr => [...ROW_LATE_OPS].map((o) => eq(e, ROW_OP[o])).reduce((a, b) => a.or(b));
-    // Element ops that enter early take y and w late (instructions never run STATS or QUANT themselves).
-    const lateOperands = m.let('late_operands', isOp('element').and(isLateOp(fRowop).not()));
-    const yLateFrom = (sel: number) => lateOperands.and(eq(fYsel, sel));
-    const m1Idx = m.let('m1_idx', mux(yLateFrom(YSEL.m1).or(lateOperands.and(eq(fWsel, WSEL.m1))), idxLate, idx));
-    const m2Idx = m.let('m2_idx', mux(yLateFrom(YSEL.m2), idxLate, idx));
-    const m3Idx = m.let('m3_idx', mux(yLateFrom(YSEL.m3), idxLate, idx));
-
-    // ---- vector memories: region base + index ---------------------------------------------------------
-    const maxUI = Math.max(d, I);
-    const regionAddr = (base: Expr | number, at: Expr, depth: number): Expr => {
-      const w = aw(depth);
-      const b = typeof base === 'number' ? lit(base, UInt(Math.max(1, clog2(base + 1)))) : base;
-      const sumW = Math.max(b.width, at.width, w) + 1;
-      return b.zext(sumW).add(at.zext(sumW)).trunc(w);
-    };
-    const m1Depth = 2 * d + Math.max(d, I, V);
-    const m1Base = (reg: Expr): Expr => mux(eq(reg, M1REG.h), lit(0, UInt(aw(m1Depth))), mux(eq(reg, M1REG.g), lit(d, UInt(aw(m1Depth))), lit(2 * d, UInt(aw(m1Depth)))));
-    const M1 = m.memory('vec_m1', act, m1Depth);
-    const m1Rd = M1.read(regionAddr(m1Base(fM1reg), m1Idx, m1Depth), { name: 'm1_rd' });
-    const m2Depth = maxUI + L * d;
-    const sBase = m.let('s_base', regionAddr(maxUI, fSbase, m2Depth)); // the layer's state
-    const M2 = m.memory('vec_m2', act, m2Depth);
-    const m2Rd = M2.read(regionAddr(mux(eq(fM2reg, M2REG.s), sBase, lit(0, UInt(aw(m2Depth)))), m2Idx, m2Depth), { name: 'm2_rd' });
-    const m3Depth = maxUI;
-    const M3 = m.memory('vec_m3', act, m3Depth);
-    const m3Rd = M3.read(regionAddr(0, m3Idx, m3Depth), { name: 'm3_rd' });
+    // ---- the element stream and the vector memories -------------------------------------------------
+    const stream = elementStream(m, fN, nW);
+    const { streaming, idx, idxLast, rdValid, rdLast, startStream } = stream;
+    const LATE = stream.late;
+    const vm = vectorMemories(m, g, dec, stream);
+    const lateOperands = vm.lateOperands;
 
     // ---- the weight memory: B banks of 16 bits (SPRAM on the UP5K) ------------------------------------
     const imageWords = prog.image.length;
@@ -320,180 +246,14 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       m.if(mvStart, () => mvAddr.set(wbase));
     });
 
-    // ---- the row unit -------------------------------------------------------------------------------------
-    const inP1 = fsm.is('bl_p1');
-    const inP2 = fsm.is('bl_p2');
-    const inEl = fsm.is('el_stream');
-    // The op of the elements on their way in (one cycle behind the index).
-    const inMv = fsm.is('bl_mv');
-    const rowOpNow = m.wire('row_op_now', UInt(ROW_OP_BITS));
-    m.comb(() => {
-      rowOpNow.set(fRowop);
-      m.if(inP1, () => rowOpNow.set(lit(ROW_OP.stats, UInt(ROW_OP_BITS))));
-      m.if(inP2, () => rowOpNow.set(lit(ROW_OP.quant, UInt(ROW_OP_BITS))));
-      m.if(inMv, () => rowOpNow.set(lit(ROW_OP.scale, UInt(ROW_OP_BITS))));
-    });
-    const rowOp = regOf(m, 'row_op', rowOpNow);
-    const rowIn = regOf(m, 'row_in', inP1.or(inP2).or(inEl), 0);
-    const embScale = m.reg('emb_scale', UInt(NORM_WEIGHT.bits));
-    const xOperand = m.wire('row_x', act);
-    const yOperand = m.wire('row_y', act);
-    const wOperand = m.wire('row_w', UInt(NORM_WEIGHT.bits));
-    m.comb(() => {
-      xOperand.set(m1Rd);
-      m.if(eq(fXsel, XSEL.m2), () => xOperand.set(m2Rd));
-      m.if(eq(fXsel, XSEL.m3), () => xOperand.set(m3Rd));
-      m.if(eq(fXsel, XSEL.emb), () => xOperand.set(embByte.asSigned().ext(ACT.bits)));
-      yOperand.set(m1Rd);
-      m.if(eq(fYsel, YSEL.m2), () => yOperand.set(m2Rd));
-      m.if(eq(fYsel, YSEL.m3), () => yOperand.set(m3Rd));
-      wOperand.set(paramWord);
-      m.if(eq(fWsel, WSEL.m1), () => wOperand.set(m1Rd.asUnsigned().trunc(NORM_WEIGHT.bits)));
-      m.if(eq(fWsel, WSEL.emb), () => wOperand.set(embScale));
-    });
-    const mmMant = m.reg('mm_mant', UInt(16));
-    const mmExp = m.reg('mm_exp', SInt(QUANT_MM_EXP_BITS));
-    const mmZero = m.reg('mm_zero', Bool);
-    const recip = m.reg('recip', UInt(RECIP_BITS));
-    // The output scale of the BitLinear running (its setup in u_scale): M (0 when the output is all zero), -E.
-    const scaleM = m.reg('scale_m', UInt(16));
-    const scaleShift = m.reg('scale_shift', SInt(ROW_SHIFT_BITS));
-    const scaleZero = m.reg('scale_zero', Bool);
-    const accValid = m.wire('acc_valid', Bool);
-    const accData = m.wire('acc_data', SInt(matvecAccWidth(g.maxCols)));
-    const rowLate = m.let('row_late', isLateOp(rowOp));
-    const row = m.instance('u_row', rowUnit({ maxCols: g.maxCols, rings: g.lanes <= ROW_RINGS_MAX_LANES ? 1 : 0 }), {
-      op: rowOp,
-      in_valid: rdValid.and(rowIn).and(rowLate.not()),
-      first: rdFirst,
-      last: rdLast,
-      x: xOperand,
-      w: paramWord,
-      in_valid_late: mux(inMv, accValid, rdValid.and(rowIn).and(rowLate)),
-      op_late: rowOp,
-      x_late: mux(inMv, accData.ext(ACT.bits), xOperand),
-      y_late: yOperand,
-      w_late: wOperand,
-      shift: mux(inMv, scaleShift, fShift.ext(ROW_SHIFT_BITS)),
-      qshift: mmExp.add(15).trunc(6).asUnsigned(),
-      recip,
-      has_lb: fHasLb.bit(0),
-      mult: mux(scaleZero, lit(0, UInt(16)), scaleM),
-    });
-    const rowOut = row.out('out');
-    const rowValid = row.out('out_valid');
-
-    // ---- the BitLinear's scalars: m -> normalize16 and 127 / m, S -> rsqrt, then the output scale's setup
-    const mSeen = m.reg('m_seen', Bool, { reset: 0 });
-    const sSeen = m.reg('s_seen', Bool, { reset: 0 });
-    const normGo = m.let('norm_go', fsm.is('bl_stats').and(mSeen).and(sSeen));
-    const rsqrtGo = m.let('rsqrt_go', fsm.is('bl_norm').and(scalarDone));
-    // m, then S, as the row unit holds them from m_valid and s_valid on
-    m.assign(scalarValue, mux(rsqrtGo, fit(row.out('s'), MAX_SCALAR_WIDTH), fit(row.out('m'), MAX_SCALAR_WIDTH)));
-    const qDone = m.reg('q_done', Bool, { reset: 0 });
-    const scaleReady = m.reg('scale_ready', Bool, { reset: 0 });
-    // With rsqrt done, the same unit computes the output scale (M, E) from mm, t and C while pass 2 runs.
-    const scaleSetup = m.let('scale_setup', fsm.is('bl_rsqrt').and(scalarDone));
-    const scalePending = m.reg('scale_pending', Bool, { reset: 0 });
-    m.assign(scalarStart, normGo.or(rsqrtGo).or(scaleSetup));
-    m.assign(scalarMode, mux(normGo, lit(SCALAR_MODE.normalize, UInt(2)), mux(rsqrtGo, lit(SCALAR_MODE.rsqrt, UInt(2)), lit(SCALAR_MODE.scale, UInt(2)))));
-    m.assign(scalarA, mmMant);
-    m.assign(scalarB, scalar.out('mant')); // rsqrt's t, in the cycle it is done
-    // exp_in = mm_exp + t_exp + C's exp + the norm's exp + 8 (numerics/bitlinear.ts step 6)
-    const eW = SCALAR_SERIAL_EXP_BITS + 2;
-    m.assign(scalarExpIn, mmExp.ext(eW).add(scalar.out('exp').ext(eW)).add(fCexp.ext(eW)).add(fNexp.ext(eW)).add(SCALE_EXP_CONST).trunc(SCALAR_SERIAL_EXP_BITS));
-    m.sync(() => {
-      m.if(row.out('m_valid'), () => mSeen.set(1));
-      m.if(row.out('s_valid'), () => sSeen.set(1));
-      m.if(rsqrtGo, () => {
-        mmMant.set(scalar.out('mant'));
-        mmExp.set(scalar.out('exp').trunc(QUANT_MM_EXP_BITS));
-        mmZero.set(scalar.out('zero'));
-        recip.set(scalar.out('table_word').trunc(RECIP_BITS));
-      });
-      m.if(scaleSetup, () => {
-        scaleZero.set(mmZero.or(scalar.out('zero')));
-        scalePending.set(1);
-      });
-      m.if(scalePending.and(scalarDone), () => {
-        scalePending.set(0);
-        scaleReady.set(1);
-        scaleM.set(scalar.out('mant'));
-        scaleShift.set(scalar.out('exp').neg().ext(ROW_SHIFT_BITS));
-      });
-      m.if(fsm.is('decode'), () => {
-        mSeen.set(0);
-        sSeen.set(0);
-        scaleReady.set(0);
-      });
-    });
-
-    // q into the matvec unit: the QUANT pass's outputs, in order.
-    const qIdx = m.reg('q_idx', UInt(nW), { reset: 0 });
-    const qWrite = m.let('q_write', rowValid.and(fsm.is('bl_p2').or(fsm.is('bl_qwait'))));
-    m.sync(() => {
-      m.if(qWrite, () => {
-        qIdx.set(qIdx.add(1).trunc(nW));
-        m.if(qIdx.eq(fN.sub(1).trunc(nW)), () => qDone.set(1));
-      });
-      m.if(fsm.is('decode'), () => {
-        qIdx.set(0);
-        qDone.set(0);
-      });
-    });
-    const qAw = Math.max(1, clog2(g.maxCols));
-    const matvec = m.instance('u_matvec', matvecUnit({ lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: MATVEC_STAGES }), {
-      q_wr_en: qWrite,
-      q_wr_addr: qIdx.zext(qAw + nW).trunc(qAw),
-      q_wr_data: rowOut.trunc(QACT.bits),
-      start: mvStart,
-      rows: fRows.zext(clog2(g.maxRows + 1) + fRows.width).trunc(clog2(g.maxRows + 1)),
-      cols: fN.zext(clog2(g.maxCols + 1) + nW).trunc(clog2(g.maxCols + 1)),
-      w_valid: mvHave,
-      w_data: wideData,
-    });
-    m.assign(wReady, matvec.out('w_ready'));
-    m.sink(matvec.out('busy'), matvec.out('done'));
-    m.assign(accValid, matvec.out('acc_valid'));
-    m.assign(accData, matvec.out('acc_data'));
-    m.sink(matvec.out('acc_row'));
-    m.assign(mvStart, fsm.is('bl_qwait').and(qDone).and(scaleReady));
-
-    // ---- writes into the vector memories --------------------------------------------------------------------
-    // Results of element ops and BitLinear rows alike come out of the row unit in order: out_idx counts them.
-    const idxW = Math.max(nW, layout.fields.rows.width);
-    const outIdx = m.reg('out_idx', UInt(idxW), { reset: 0 });
-    const anyWrite = m.let('wr_any', rowValid.and(fsm.is('el_stream').or(fsm.is('el_drain')).or(inMv)));
-    m.sync(() => {
-      m.if(anyWrite, () => outIdx.set(outIdx.add(1).trunc(idxW)));
-      m.if(fsm.is('decode'), () => outIdx.set(0));
-    });
-    const blOut = m.let('bl_out', rowValid.and(inMv));
-    const dstIs = (x: number) => eq(fDst, x);
-    const rowHigh = m.let('row_high', outIdx.zext(idxW + 1).ge(I));
-    const rowLow = m.let('row_minus_i', outIdx.zext(idxW + 1).sub(I).trunc(idxW));
-    // M1: H, G, A (A also takes the gate rows of a split and the logits).
-    const m1WBase = mux(dstIs(DST.h), lit(0, UInt(aw(m1Depth))), mux(dstIs(DST.g), lit(d, UInt(aw(m1Depth))), lit(2 * d, UInt(aw(m1Depth)))));
-    const toM1 = dstIs(DST.h).or(dstIs(DST.g)).or(dstIs(DST.a)).or(dstIs(DST.logits)).or(dstIs(DST.split).and(rowHigh.not()));
-    M1.write(regionAddr(m1WBase, outIdx, m1Depth), rowOut, anyWrite.and(toM1));
-    const toM2 = dstIs(DST.u).or(dstIs(DST.s));
-    M2.write(regionAddr(mux(dstIs(DST.s), sBase, lit(0, UInt(aw(m2Depth)))), outIdx, m2Depth), rowOut, anyWrite.and(toM2));
-    const toM3 = dstIs(DST.b).or(dstIs(DST.split).and(rowHigh));
-    M3.write(regionAddr(0, mux(dstIs(DST.split), rowLow.zext(idxW), outIdx), m3Depth), rowOut, anyWrite.and(toM3));
-
-    // Argmax over the logits, first maximum wins (as model/engine.ts argmax).
-    const best = m.reg('best', act);
-    m.sync(() => {
-      m.if(blOut.and(dstIs(DST.logits)).and(outIdx.eq(0).or(rowOut.gt(best))), () => {
-        best.set(rowOut);
-        tokOutData.set(fit(outIdx, g.tokenBits));
-      });
-    });
-
-    // ---- debug read-out --------------------------------------------------------------------------------------
-    m.sync(() => {
-      dbgValid.set(rdValid.and(fsm.is('dump')));
-      dbgData.set(xOperand); // the x operand's multiplexer already picks the memory a DUMP names
+    const { embScale, normGo, scaleSetup, outIdx, anyWrite } = rowSide(m, g, dec, stream, vm, {
+      phase: fsm,
+      paramWord,
+      embByte,
+      scalar: { inst: scalar, start: scalarStart, mode: scalarMode, value: scalarValue, a: scalarA, b: scalarB, expIn: scalarExpIn },
+      mvStart,
+      matrix: { valid: mvHave, data: wideData, ready: wReady },
+      ports: { tokOutData, dbgValid, dbgData },
     });
 
     // ---- the controller -------------------------------------------------------------------------------------

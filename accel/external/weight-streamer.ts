@@ -11,10 +11,13 @@
 // stays 1) and as many commands are in flight as the FIFO has free words: size it to latency x rate and
 // the port streams at full rate.
 //
-// `avail` counts the words the controller can pop back to back, one a cycle: those in the FIFO for at
-// least the FIFO's fall-through time. A pass that consumes k words without stalling starts when
-// avail >= k (the FIFO must be deeper than the longest such pass). `error` is sticky: a pop with no word
-// (the controller and the image disagree), which the co-simulation checks.
+// `avail` counts the words the controller can pop back to back, one a cycle: those in the FIFO less one
+// that arrived in the last cycle (a word written to the FIFO's RAM reaches its read register one cycle
+// later). A pass that consumes k words without stalling starts when avail >= k (the FIFO must be deeper
+// than the longest such pass). It is the FIFO's occupancy less a register, never below zero: the
+// controller's other readers (fetch, the matvec unit) pop as soon as a word is valid, sooner than a
+// count delayed by the fall-through time would include it, and such a count would wrap. `error` is
+// sticky: a pop with no word (the controller and the image disagree), which the co-simulation checks.
 import { defineModule } from '../../hdl/core/generator.ts';
 import { lit, mux } from '../../hdl/core/expr.ts';
 import { Bool, UInt, clog2 } from '../../hdl/core/types.ts';
@@ -34,8 +37,8 @@ export interface WeightStreamerParams {
   rowWords: number;
 }
 
-/** Cycles from a word's arrival to the cycle it can be popped (the FIFO's RAM write and read register). */
-export const STREAMER_FALL_THROUGH = 3;
+/** Cycles from a word's arrival (rdata_valid) to the first cycle `avail` counts it and it can be popped. */
+export const STREAMER_FALL_THROUGH = 2;
 
 const SEG = { idle: 0, head: 1, row: 2, body: 3, clear: 4 } as const;
 
@@ -61,7 +64,7 @@ export const weightStreamer = defineModule('weight_streamer', (m, p: WeightStrea
   const rdataReady = m.output('rdata_ready', Bool);
   const rdataData = m.input('rdata_data', UInt(p.wordBits));
   const out = streamOut(m, 'out', UInt(p.wordBits));
-  const avail = m.output('avail', UInt(occW), { reg: true, reset: 0 });
+  const avail = m.output('avail', UInt(occW));
   const error = m.output('error', Bool, { reg: true, reset: 0 });
 
   // ---- address generation: the segments of the routine, one after the other ------------------------
@@ -116,17 +119,15 @@ export const weightStreamer = defineModule('weight_streamer', (m, p: WeightStrea
   m.assign(out.data, buf.out('out_data'));
   const push = m.let('push', rdataValid.and(buf.out('in_ready')));
   const pop = m.let('pop', out.ready);
-  // push delayed by the fall-through time: the words `avail` may count
-  let pushLate = push;
-  for (let k = 1; k <= STREAMER_FALL_THROUGH; k++) {
-    const r = m.reg(`push_d${k}`, Bool, { reset: 0 });
-    m.sync(() => r.set(pushLate));
-    pushLate = r;
-  }
+  // words in the FIFO (head register included), and whether one arrived in the last cycle
+  const occupancy = m.reg('occupancy', UInt(occW), { reset: 0 });
+  const arrived = m.reg('arrived', Bool, { reset: 0 });
+  m.assign(avail, occupancy.sub(arrived.zext(occW)).trunc(occW));
   const w = occW + 1;
   m.sync(() => {
     reserved.set(reserved.zext(w).add(cmdFire.zext(w)).sub(pop.zext(w)).trunc(occW));
-    avail.set(avail.zext(w).add(pushLate.zext(w)).sub(pop.zext(w)).trunc(occW));
+    occupancy.set(occupancy.zext(w).add(push.zext(w)).sub(pop.zext(w)).trunc(occW));
+    arrived.set(push);
     m.if(pop.and(buf.out('out_valid').not()), () => error.set(1));
   });
 });
