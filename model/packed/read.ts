@@ -45,8 +45,6 @@ export interface PackedTensorInfo {
 
 /** A packed model, fully validated and decoded; a WeightSource for both engines. */
 export class PackedModel implements WeightSource {
-  private readonly matrices = new Map<string, TernaryMatrix>();
-
   constructor(
     readonly file: string,
     readonly version: number,
@@ -57,7 +55,8 @@ export class PackedModel implements WeightSource {
     readonly packing: Packing,
     /** Every record in file order. */
     readonly tensors: readonly PackedTensorInfo[],
-    private readonly codes: ReadonlyMap<string, { rows: number; cols: number; codes: Int8Array; scale: number }>,
+    /** The ternary tensors, packed at 2 bits a weight as they are decoded (never held 1 byte a weight). */
+    private readonly codes: ReadonlyMap<string, TernaryMatrix>,
     private readonly vectors: ReadonlyMap<string, Float32Array>,
   ) {}
 
@@ -73,9 +72,7 @@ export class PackedModel implements WeightSource {
     const t = this.codes.get(name);
     if (!t) throw new PackedFormatError(this.file, this.vectors.has(name) ? 'tensor is a vector, not ternary' : 'no such ternary tensor in the packed file', { tensor: name });
     if (t.rows !== rows || t.cols !== cols) throw new PackedFormatError(this.file, `stored as ${t.rows}x${t.cols}, asked for ${rows}x${cols}`, { tensor: name });
-    let m = this.matrices.get(name);
-    if (!m) this.matrices.set(name, (m = new TernaryMatrix(rows, cols, t.codes, t.scale)));
-    return m;
+    return t;
   }
 }
 
@@ -161,7 +158,7 @@ export function decodePacked(buf: Buffer, file: string): PackedModel {
 
   // ---- records ----------------------------------------------------------------------------------
   const tensors: PackedTensorInfo[] = [];
-  const codes = new Map<string, { rows: number; cols: number; codes: Int8Array; scale: number }>();
+  const codes = new Map<string, TernaryMatrix>();
   const vectors = new Map<string, Float32Array>();
   let packing: Packing | undefined;
   for (let k = 0; k < specs.length; k++) {
@@ -221,7 +218,7 @@ export function decodePacked(buf: Buffer, file: string): PackedModel {
         if (!(err instanceof CodeError)) throw err;
         fail(err.message, { field: 'codes', tensor: spec.name, offset: payloadOffset + err.byteIndex });
       }
-      codes.set(spec.name, { rows: spec.shape[0]!, cols: spec.shape[1]!, codes: decoded!, scale });
+      codes.set(spec.name, new TernaryMatrix(spec.shape[0]!, spec.shape[1]!, decoded!, scale));
     } else {
       const v = new Float32Array(count);
       if (encoding === ENCODING.bf16) {
