@@ -29,13 +29,13 @@ import type { Signal } from '../hdl/core/signal.ts';
 import { Fsm } from '../hdl/core/fsm.ts';
 import { Bool, SInt, UInt, clog2 } from '../hdl/core/types.ts';
 import { singlePortRam } from '../hdl/lib/memories.ts';
-import { ACT } from '../numerics/formats.ts';
 import { regOf } from './units/pipeline.ts';
 import { MAX_SCALAR_WIDTH } from './units/scalar-unit.ts';
 import { scalarSerial, SCALAR_SERIAL_EXP_BITS } from './units/scalar-serial.ts';
 import { OP, WSEL } from './isa.ts';
 import type { AccelProgram } from './program.ts';
 import { predictCycles } from './timing.ts';
+import { hostPorts } from './control/host-ports.ts';
 import { decodeFields } from './control/fields.ts';
 import { elementStream } from './control/element-stream.ts';
 import { vectorMemories } from './datapath/vector-memories.ts';
@@ -62,7 +62,6 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const g = prog.geometry;
     const { banks: B } = g;
     const log2B = clog2(B);
-    const act = SInt(ACT.bits);
     const layout = prog.layout;
     const nW = layout.fields.n.width;
 
@@ -71,18 +70,9 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const loadReady = m.output('load_ready', Bool);
     const loadData = m.input('load_data', UInt(16));
     const loaded = m.output('loaded', Bool, { reg: true, reset: 0 });
-    const tokInValid = m.input('tok_in_valid', Bool);
-    const tokInReady = m.output('tok_in_ready', Bool);
-    const tokInData = m.input('tok_in_data', UInt(g.tokenBits));
-    const tokInClear = m.input('tok_in_clear', Bool);
-    const tokOutValid = m.output('tok_out_valid', Bool);
-    const tokOutReady = m.input('tok_out_ready', Bool);
-    const tokOutData = m.output('tok_out_data', UInt(g.tokenBits), { reg: true, reset: 0 });
-    const debugEn = m.input('debug_en', Bool);
-    const dbgValid = m.output('dbg_valid', Bool, { reg: true, reset: 0 });
-    const dbgData = m.output('dbg_data', act, { reg: true });
     const cyclesBits = stepCyclesBits(prog);
-    const stepCycles = m.output('step_cycles', UInt(cyclesBits), { reg: true, reset: 0 });
+    const host = hostPorts(m, g.tokenBits, cyclesBits);
+    const { tokIn, tokOut, tokOutData, debugEn, stepCycles } = host;
 
     // ---- the program: fetched from the weight memory, instructionWideWords wide words per instruction -----
     const iw = prog.instructionWideWords;
@@ -253,12 +243,12 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       scalar: { inst: scalar, start: scalarStart, mode: scalarMode, value: scalarValue, a: scalarA, b: scalarB, expIn: scalarExpIn },
       mvStart,
       matrix: { valid: mvHave, data: wideData, ready: wReady },
-      ports: { tokOutData, dbgValid, dbgData },
+      ports: { tokOutData, dbgValid: host.dbg.valid, dbgData: host.dbg.data },
     });
 
     // ---- the controller -------------------------------------------------------------------------------------
-    m.assign(tokInReady, loaded.and(fsm.is('idle')));
-    m.assign(tokOutValid, fsm.is('out'));
+    m.assign(tokIn.ready, loaded.and(fsm.is('idle')));
+    m.assign(tokOut.valid, fsm.is('out'));
     const cycles = m.reg('cycles', UInt(cyclesBits), { reset: 0 });
     const rowsDone = m.let('rows_done', outIdx.eq(fRows).and(anyWrite.not()));
     const elDone = m.let('el_done', outIdx.eq(fN).and(anyWrite.not()));
@@ -272,9 +262,9 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       m.if(fsm.is('idle').not().and(fsm.is('dump').not()).and(fsm.is('out').not()), () => cycles.set(cycles.add(1).trunc(cyclesBits)));
       fsm.switch({
         idle: () => {
-          m.if(tokInValid.and(loaded), () => {
-            token.set(tokInData);
-            fetchAddr.set(mux(tokInClear, lit(prog.clearWide, UInt(wAw)), lit(prog.programWide, UInt(wAw))));
+          m.if(tokIn.valid.and(loaded), () => {
+            token.set(tokIn.data);
+            fetchAddr.set(mux(tokIn.clear, lit(prog.clearWide, UInt(wAw)), lit(prog.programWide, UInt(wAw))));
             cycles.set(1);
             fsm.goto('fetch');
           });
@@ -322,7 +312,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
         bl_mv: () => m.if(rowsDone, () => fsm.goto('next')),
         dump: () => m.if(rdValid.and(rdLast), () => fsm.goto('next')),
         out: () => {
-          m.if(tokOutReady, () => {
+          m.if(tokOut.ready, () => {
             stepCycles.set(cycles);
             fsm.goto('idle');
           });

@@ -15,7 +15,7 @@ import { lintVerilator } from '../flow/verilator-lint.ts';
 import { boardTop, designClockHz } from './board-top.ts';
 import { pllSettings } from './pll.ts';
 
-it('with a PLL the UART divides the PLL clock, reset waits for LOCK, and the Verilog lints clean', () => {
+it('with a PLL the UART divides the PLL clock, reset waits for LOCK, and the Verilog lints clean', { timeout: 60_000 }, () => {
   const prog = compileProgram(fixedParams(randomModel({ hiddenSize: 16, intermediateSize: 24, numLayers: 1, vocabSize: 50 }, 3)), { target: 'generic', lanes: 8 });
   const pll = pllSettings(12e6, 21e6);
   const opts = { clockHz: 12e6, baud: 1e6, button: true, leds: true, pll };

@@ -19,12 +19,12 @@ import { buildModule, type Module } from '../../hdl/index.ts';
 import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
 import { Fsm } from '../../hdl/core/fsm.ts';
 import { Bool, SInt, UInt, clog2 } from '../../hdl/core/types.ts';
-import { ACT } from '../../numerics/formats.ts';
 import { MAX_SCALAR_WIDTH, scalarTable } from '../units/scalar-unit.ts';
 import { scalarSerial, SCALAR_SERIAL_EXP_BITS } from '../units/scalar-serial.ts';
 import { OP, WSEL } from '../isa.ts';
 import type { AccelProgram } from '../program.ts';
 import { predictCycles } from '../timing.ts';
+import { hostPorts } from '../control/host-ports.ts';
 import { decodeFields } from '../control/fields.ts';
 import { elementStream } from '../control/element-stream.ts';
 import { vectorMemories } from '../datapath/vector-memories.ts';
@@ -60,23 +60,13 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
   return buildModule(name, (m) => {
     const g = prog.geometry;
     const B = g.banks;
-    const act = SInt(ACT.bits);
     const layout = prog.layout;
     const nW = layout.fields.n.width;
 
     // ---- ports ------------------------------------------------------------------------------------
-    const tokInValid = m.input('tok_in_valid', Bool);
-    const tokInReady = m.output('tok_in_ready', Bool);
-    const tokInData = m.input('tok_in_data', UInt(g.tokenBits));
-    const tokInClear = m.input('tok_in_clear', Bool);
-    const tokOutValid = m.output('tok_out_valid', Bool);
-    const tokOutReady = m.input('tok_out_ready', Bool);
-    const tokOutData = m.output('tok_out_data', UInt(g.tokenBits), { reg: true, reset: 0 });
-    const debugEn = m.input('debug_en', Bool);
-    const dbgValid = m.output('dbg_valid', Bool, { reg: true, reset: 0 });
-    const dbgData = m.output('dbg_data', act, { reg: true });
     const cyclesBits = externalStepCyclesBits(prog);
-    const stepCycles = m.output('step_cycles', UInt(cyclesBits), { reg: true, reset: 0 });
+    const host = hostPorts(m, g.tokenBits, cyclesBits);
+    const { tokIn, tokOut, tokOutData, debugEn, stepCycles } = host;
 
     // ---- the instruction register: iw stream words per instruction ----------------------------------
     const iw = prog.instructionWideWords;
@@ -113,8 +103,8 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
       clear_words: lit(img.clear.words, UInt(countBits)),
       emb_start: lit(img.embeddings.start, UInt(A)),
       start: streamStart,
-      clear: tokInClear,
-      token: tokInData,
+      clear: tokIn.clear,
+      token: tokIn.data,
       cmd_ready: m.input('dram_cmd_ready', Bool),
       rdata_valid: m.input('dram_rdata_valid', Bool),
       rdata_data: m.input('dram_rdata_data', UInt(W)),
@@ -177,12 +167,12 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
       scalar: { inst: scalar, start: scalarStart, mode: scalarMode, value: scalarValue, a: scalarA, b: scalarB, expIn: scalarExpIn },
       mvStart,
       matrix: { valid: mvValid, data: wData, ready: wReady },
-      ports: { tokOutData, dbgValid, dbgData },
+      ports: { tokOutData, dbgValid: host.dbg.valid, dbgData: host.dbg.data },
     });
 
     // ---- the controller: one instruction at a time, its words popped as they are used ---------------
-    m.assign(tokInReady, fsm.is('idle'));
-    m.assign(tokOutValid, fsm.is('out'));
+    m.assign(tokIn.ready, fsm.is('idle'));
+    m.assign(tokOut.valid, fsm.is('out'));
     const cycles = m.reg('cycles', UInt(cyclesBits), { reset: 0 });
     const rowsDone = m.let('rows_done', outIdx.eq(f.rows).and(anyWrite.not()));
     const elDone = m.let('el_done', outIdx.eq(f.n).and(anyWrite.not()));
@@ -192,12 +182,12 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
       m.if(fsm.is('emb_wait').and(embRowReady), () => startStream.set(1));
       m.if(fsm.is('bl_p2_wait').and(wordsReady), () => startStream.set(1));
     });
-    m.assign(streamStart, fsm.is('idle').and(tokInValid));
+    m.assign(streamStart, fsm.is('idle').and(tokIn.valid));
     m.sync(() => {
       m.if(fsm.is('idle').not().and(fsm.is('dump').not()).and(fsm.is('out').not()), () => cycles.set(cycles.add(1).trunc(cyclesBits)));
       fsm.switch({
         idle: () => {
-          m.if(tokInValid, () => {
+          m.if(tokIn.valid, () => {
             fetchK.set(0);
             cycles.set(1);
             fsm.goto('fetch');
@@ -241,7 +231,7 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
         bl_mv: () => m.if(rowsDone, () => fsm.goto('next')),
         dump: () => m.if(rdValid.and(rdLast), () => fsm.goto('next')),
         out: () => {
-          m.if(tokOutReady, () => {
+          m.if(tokOut.ready, () => {
             stepCycles.set(cycles);
             fsm.goto('idle');
           });
