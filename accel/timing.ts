@@ -6,7 +6,7 @@ import { rowUnitLatency, rowUnitLateOffset, rowUnitStatsLatency, ROW_LATE_OPS, t
 import { scalarSerialCycles } from './units/scalar-serial.ts';
 import type { AccelProgram } from './program.ts';
 import { MATVEC_STAGES } from './config.ts';
-import type { OpName } from './isa.ts';
+import type { Instruction, OpName } from './isa.ts';
 
 /** fetch, decode and next, plus one cycle per wide word of the instruction: the cost of any instruction besides its own work. */
 export function instructionOverhead(prog: AccelProgram): number {
@@ -23,8 +23,36 @@ export interface CyclePrediction {
   byOp: Partial<Record<OpName, { count: number; cycles: number }>>;
 }
 
-export function predictCycles(prog: AccelProgram): CyclePrediction {
+/**
+ * A BITLINEAR's work after its fetch, phase by phase (their sum is its cycles besides the instruction's
+ * overhead): pass 1 over its n inputs; the statistics and the scalars; pass 2 until the matvec starts;
+ * the matvec's words, one a cycle; the matvec's pipeline; the last row's output scale and hand-back.
+ * The external target's projection (accel/external/projection.ts) places the weight stream's waits
+ * between these phases.
+ */
+export function bitlinearPhases(prog: AccelProgram, ins: Instruction): { pass1: number; stats: number; pass2: number; matvecWords: number; matvecTail: number; tail: number } {
   const P = prog.geometry.lanes;
+  const n = ins.n ?? 0;
+  // pass 1 and its last operand read (1); S (the later of m and S) seen (1); normalize16 and 127 / m,
+  // then rsqrt, in the serial scalar unit (each started in the cycle the last one is done); pass 2
+  // and its last read (1); the
+  // last q -> q_done (1) -> matvec start; the matvec; the output scale (the row unit's SCALE); its last
+  // row counted (1) and seen by the controller (1).
+  const stats = 1 + rowUnitStatsLatency().s + 1 + 2 * scalarSerialCycles();
+  // the matvec starts when q is complete and the output scale is ready, whichever is later
+  const qReady = n + 1 + rowLatency('quant') + 1;
+  const scaleReady = scalarSerialCycles('scale'); // from pass 2's first cycle: started a cycle before, taken a cycle after done
+  return {
+    pass1: n,
+    stats,
+    pass2: Math.max(qReady, scaleReady),
+    matvecWords: (ins.rows ?? 0) * matvecChunks(n, P),
+    matvecTail: matvecOverhead({ lanes: P, maxRows: 1, maxCols: 1, stages: Math.min(MATVEC_STAGES, Math.log2(P)) }),
+    tail: rowLatency('scale') + 2,
+  };
+}
+
+export function predictCycles(prog: AccelProgram): CyclePrediction {
   const byOp: CyclePrediction['byOp'] = {};
   let total = 0;
   for (const ins of prog.instructions) {
@@ -38,17 +66,8 @@ export function predictCycles(prog: AccelProgram): CyclePrediction {
         c += n + 1 + rowLatency(ins.rowop ?? 'prescale') + 1;
         break;
       case 'bitlinear': {
-        // pass 1 and its last operand read (1); S (the later of m and S) seen (1); normalize16 and 127 / m,
-        // then rsqrt, in the serial scalar unit (each started in the cycle the last one is done); pass 2
-        // and its last read (1); the
-        // last q -> q_done (1) -> matvec start; the matvec; the output scale (the row unit's SCALE); its last
-        // row counted (1) and seen by the controller (1).
-        const stats = 1 + rowUnitStatsLatency().s + 1 + 2 * scalarSerialCycles();
-        const mv = (ins.rows ?? 0) * matvecChunks(n, P) + matvecOverhead({ lanes: P, maxRows: 1, maxCols: 1, stages: Math.min(MATVEC_STAGES, Math.log2(P)) });
-        // the matvec starts when q is complete and the output scale is ready, whichever is later
-        const qReady = n + 1 + rowLatency('quant') + 1;
-        const scaleReady = scalarSerialCycles('scale'); // from pass 2's first cycle: started a cycle before, taken a cycle after done
-        c += n + stats + Math.max(qReady, scaleReady) + mv + rowLatency('scale') + 2;
+        const b = bitlinearPhases(prog, ins);
+        c += b.pass1 + b.stats + b.pass2 + b.matvecWords + b.matvecTail + b.tail;
         break;
       }
       case 'dump':

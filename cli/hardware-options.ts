@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import { intOption } from './options.ts';
 import { DEFAULT_CONFIG, TARGETS, checkConfig, type AccelConfig, type Target } from '../accel/config.ts';
 
-export function addHardwareOptions(cmd: Command): Command {
+export function addHardwareOptions(cmd: Command, defaultTarget: Target = 'up5k'): Command {
   return cmd
-    .option('--target <up5k|generic>', `hardware target: ${TARGETS.join(' or ')}`, 'up5k')
+    .option(`--target <${TARGETS.join('|')}>`, `hardware target: ${TARGETS.join(', ')}`, defaultTarget)
     .option('--lanes <P>', 'ternary weights per cycle (default 32; up5k needs 32)');
 }
 

@@ -1,0 +1,136 @@
+// Tokens per second of the external target on boards too large to co-simulate for long: the cycle
+// model of accel/external/projection.ts run at a board's memory (a DRAM preset's peak times its
+// sequential efficiency, sim/dram-presets.ts), lanes and clock. docs/architecture.md, "External memory:
+// projections", states the assumptions; the test beside this file holds the model to co-simulations.
+import type { AccelProgram } from '../accel/program.ts';
+import { externalImage } from '../accel/external/stream-image.ts';
+import { projectExternalCycles, type ExternalProjection } from '../accel/external/projection.ts';
+import { dramSetup, expectedSequentialEfficiency, type DramPresetName } from './dram-presets.ts';
+
+export interface Board {
+  name: string;
+  /** What it stands for, and how it is modelled (one line). */
+  summary: string;
+  preset: DramPresetName;
+  lanes: number;
+  clockMHz: number;
+  /**
+   * Memory channels (of the preset) one accelerator reads, word-interleaved behind its one port
+   * (1 but for HBM, where a pseudo-channel is narrower than a 512-bit port).
+   */
+  channelsPerAccel: number;
+  /** Channels the board has, and the bytes each holds: how many copies of a model fit side by side. */
+  channels: number;
+  channelBytes: number;
+}
+
+/** The three boards of issue 12: a 600 MB/s ECP5 board, a 19.2 GB/s DDR4 board, a 460 GB/s HBM card. */
+export const BOARDS: readonly Board[] = [
+  {
+    name: 'ddr3-x16',
+    summary: 'ECP5 board, 16-bit DDR3 through LiteDRAM (600 MB/s, 512 MB), 75 MHz, 64-bit port',
+    preset: 'ddr3-x16',
+    lanes: 32,
+    clockMHz: 75,
+    channelsPerAccel: 1,
+    channels: 1,
+    channelBytes: 512 * 2 ** 20,
+  },
+  {
+    name: 'ddr4-x64',
+    summary: 'KV260-class, one DDR4-2400 x64 channel (19.2 GB/s, 4 GB), 300 MHz, 512-bit port',
+    preset: 'ddr4-x64',
+    lanes: 256,
+    clockMHz: 300,
+    channelsPerAccel: 1,
+    channels: 1,
+    channelBytes: 4 * 2 ** 30,
+  },
+  {
+    name: 'hbm-1pc',
+    summary: 'U280-class HBM2 (32 pseudo-channels x 14.4 GB/s = 460.8 GB/s, 256 MB each): one accelerator per pseudo-channel, 300 MHz, 512-bit port',
+    preset: 'hbm-pc',
+    lanes: 256,
+    clockMHz: 300,
+    channelsPerAccel: 1,
+    channels: 32,
+    channelBytes: 256 * 2 ** 20,
+  },
+  {
+    name: 'hbm-2pc',
+    summary: 'the same HBM2, one accelerator reading two pseudo-channels word-interleaved (28.8 GB/s behind its 19.2 GB/s port)',
+    preset: 'hbm-pc',
+    lanes: 256,
+    clockMHz: 300,
+    channelsPerAccel: 2,
+    channels: 32,
+    channelBytes: 256 * 2 ** 20,
+  },
+];
+
+export type Bound = 'memory bandwidth' | 'port width (lanes)' | 'controller (row side)';
+
+export interface BoardProjection extends ExternalProjection {
+  board: string;
+  lanes: number;
+  clockMHz: number;
+  /** The memory's sustained bytes per cycle (peak x sequential efficiency) and the port's. */
+  memoryBytesPerCycle: number;
+  portBytesPerCycle: number;
+  efficiency: number;
+  tokensPerSecond: number;
+  /** The DRAM image (every model byte, once, plus instructions), and whether one copy fits the channels one accelerator reads. */
+  imageBytes: number;
+  fits: boolean;
+  /** Accelerators side by side, each on its own channels with its own copy (independent sequences), and their tokens/s together. */
+  copies: number;
+  aggregateTokensPerSecond: number;
+  /** What the token's cycles are mostly spent on. */
+  bound: Bound;
+  /** Cycles of the token besides the stream's own time: the row side's work that does not overlap it. */
+  rowSideCycles: number;
+  /** The model's own bytes per token over the memory's sustained rate: the memory roofline, in cycles. */
+  boundCycles: number;
+}
+
+export function projectBoard(prog: AccelProgram, board: Board): BoardProjection {
+  if (prog.config.target !== 'external' || prog.config.lanes !== board.lanes) {
+    throw new Error(`projection: board ${board.name} needs a program for the external target at ${board.lanes} lanes, got ${prog.config.target} at ${prog.config.lanes}`);
+  }
+  const portBits = 2 * board.lanes;
+  const portBytes = portBits / 8;
+  const one = dramSetup(board.preset, portBits, { clockMHz: board.clockMHz });
+  const efficiency = expectedSequentialEfficiency(one.timing, portBits);
+  const memoryBytesPerCycle = one.memoryBytesPerCycle * board.channelsPerAccel * efficiency;
+  const img = externalImage(prog);
+  const p = projectExternalCycles(prog, { wordsPerCycle: Math.min(1, memoryBytesPerCycle / portBytes), latency: one.timing.latency }, img);
+  const imageBytes = img.words * img.wordBytes;
+  const fits = imageBytes <= board.channelBytes * board.channelsPerAccel;
+  const copies = fits ? Math.floor(board.channels / board.channelsPerAccel) : 0;
+  const tokensPerSecond = (board.clockMHz * 1e6) / p.cycles;
+  // The stream alone would take the longer of the memory's and the port's time for the token's words;
+  // the rest of the token is the controller's row-side work that does not overlap the stream (the
+  // passes, statistics and scalars between matrices): the larger of the two names the bound.
+  const memoryCycles = (img.wordsPerToken * portBytes) / memoryBytesPerCycle;
+  const portCycles = img.wordsPerToken;
+  const streamCycles = Math.max(memoryCycles, portCycles);
+  const rowSideCycles = p.cycles - streamCycles;
+  const bound: Bound = rowSideCycles > streamCycles ? 'controller (row side)' : memoryCycles > portCycles ? 'memory bandwidth' : 'port width (lanes)';
+  return {
+    ...p,
+    board: board.name,
+    lanes: board.lanes,
+    clockMHz: board.clockMHz,
+    memoryBytesPerCycle,
+    portBytesPerCycle: portBytes,
+    efficiency,
+    tokensPerSecond,
+    imageBytes,
+    fits,
+    copies,
+    aggregateTokensPerSecond: copies * tokensPerSecond,
+    bound,
+    rowSideCycles,
+    boundCycles: img.modelBytesPerToken / Math.min(memoryBytesPerCycle, portBytes),
+  };
+}
