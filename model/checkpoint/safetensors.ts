@@ -11,7 +11,8 @@
 // is read later, one tensor at a time, with positioned reads (tensorBytes / tensorToFloat32), so the
 // whole file is never held in memory. That already suits the 1.3B / 2.7B checkpoints' headers; their
 // largest tensors (embeddings, ~164 MB in bf16) fit a Buffer, but converting every tensor to float32
-// at once would need ~11 GB for 2.7B: a later engine should convert lazily or keep bf16 / ternary.
+// at once would need ~11 GB for 2.7B: the engines read a checkpoint through stream.ts instead, which
+// ternarises each projection chunk by chunk and keeps the embeddings in bf16.
 //
 // Rules enforced (each violation is a CheckpointError, one line, naming the file, the tensor and the
 // absolute byte range where they apply):
