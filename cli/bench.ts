@@ -20,7 +20,7 @@ import { benchRealSizes } from './bench-real-sizes.ts';
 
 exitOnUncaught('bench'); // a failed step ends in one line, not a stack trace
 
-const small = path.resolve('..', 'shared', 'models', 'small');
+const small = path.join(path.dirname(EMBEDDED_MODEL), 'small');
 const text = Buffer.from('First Citizen:\nBefore we proceed any further, hear me speak.\n'.repeat(40));
 for (const [name, dir] of [['tiny', EMBEDDED_MODEL], ['small', small]] as const) {
   if (!fs.existsSync(dir)) {

@@ -93,8 +93,7 @@ describe('mmf', { timeout: 240_000 }, () => {
   });
 
   it('sim --json: one JSON object, the generated tokens only, bit-exact, on the generic target', () => {
-    const small = path.resolve(repo, '..', 'shared', 'models', 'small');
-    const model = fs.existsSync(small) ? small : path.join(repo, 'models', 'tiny');
+    const model = path.join(repo, 'models', 'small');
     const r = mmf('sim', '--model', model, '--target', 'generic', '--prompt', 'ROMEO:', '--tokens', '6', '--json');
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { tokens: number[]; goldenTokens: number[]; bitExact: boolean; cyclesPerToken: number; mismatches: unknown[]; promptTokens: number[] };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deriveIntermediateSize, parseHgrnBitConfig } from './config.ts';
-import { expectCheckpointError, TINY_MODEL, SMALL_MODEL, HAVE_SMALL, smallConfigJson } from './test-support.ts';
+import { expectCheckpointError, TINY_MODEL, SMALL_MODEL, smallConfigJson } from './test-support.ts';
 
 const FILE = '/some/dir/config.json';
 
@@ -33,7 +33,7 @@ describe('parseHgrnBitConfig', () => {
     });
   });
 
-  it.skipIf(!HAVE_SMALL)('parses the small fixture config', () => {
+  it('parses the small fixture config', () => {
     const smallPath = join(SMALL_MODEL, 'config.json');
     const small = parseHgrnBitConfig(JSON.parse(readFileSync(smallPath, 'utf8')), smallPath);
     expect([small.hiddenSize, small.intermediateSize, small.numLayers, small.vocabSize]).toEqual([256, 768, 6, 256]);

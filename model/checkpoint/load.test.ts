@@ -7,7 +7,7 @@ import { readSafetensors, tensorBytes } from './safetensors.ts';
 import {
   buildSafetensors,
   expectCheckpointError,
-  TINY_MODEL, SMALL_MODEL, HAVE_SMALL,
+  TINY_MODEL, SMALL_MODEL,
   smallConfigJson,
   syntheticTensors,
   syntheticValue,
@@ -105,7 +105,7 @@ describe('the shared checkpoints', () => {
     expect(tiny.tensor('model.lower_bounds')).toBe(lb);
   });
 
-  it.skipIf(!HAVE_SMALL)('small: shapes and parameter count', () => {
+  it('small: shapes and parameter count', () => {
     const small = loadCheckpoint(SMALL);
     expect(small.config.intermediateSize).toBe(768);
     expect(small.names.length).toBe(6 * 15 + 5);

@@ -9,13 +9,11 @@ import { CheckpointError } from './errors.ts';
 import { expectedTensorShapes } from './load.ts';
 import type { HgrnBitConfig } from './config.ts';
 
-import { existsSync } from 'node:fs';
 
 /** The embedded tiny model (a copy of the tiny fixture, always present). */
 export const TINY_MODEL = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../models/tiny');
-/** The small fixture, in shared/ beside the repository (present on developer machines and in CI). */
-export const SMALL_MODEL = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/models/small');
-export const HAVE_SMALL = existsSync(SMALL_MODEL);
+/** The small fixture (hidden 256, 6 layers), shipped in the repository beside the tiny one. */
+export const SMALL_MODEL = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../models/small');
 
 export interface TensorSpec {
   name: string;

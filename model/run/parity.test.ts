@@ -14,10 +14,9 @@ import { DEFAULT_TEXT, EMBEDDED_MODEL } from '../open.ts';
 import { VAL, availableWindows } from './validation.ts';
 import { byteTokenizer } from '../tokenizer/byte.ts';
 
-// The text ships in the repository (data/); the small model lives only beside it, in ../shared.
+// The text and both fixtures ship in the repository (data/, models/).
 const TEXT = DEFAULT_TEXT;
-const SMALL = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'models', 'small');
-const haveSmall = fs.existsSync(SMALL);
+const SMALL = path.resolve(import.meta.dirname, '..', '..', 'models', 'small');
 
 function reference(dir: string) {
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) as { prompts: ReferencePrompt[]; val: { loss_nats_per_byte: number } };
@@ -96,7 +95,7 @@ describe('how many windows parity measures', () => {
   });
 });
 
-describe.skipIf(!haveSmall)('small model', () => {
+describe('small model', () => {
   it('float: teacher-forced agreement >= 98%; fixed within 1% of float on 32 windows', { timeout: 300_000 }, async () => {
     const { float } = engines(SMALL);
     const ref = reference(SMALL);
