@@ -21,7 +21,7 @@ const program = new Command('project')
     if (!o.json) {
       for (const b of boards) process.stdout.write(`${b.name}: ${b.summary}\n`);
       process.stdout.write(
-        ['model', 'board', 'lanes', 'MHz', 'GB/s', 'image MB', 'cycles/token', 'x bound', 'row side', 'tokens/s', 'copies', 'tokens/s all', 'bound'].join('\t') + '\n',
+        ['model', 'board', 'lanes', 'MHz', 'channels', 'GB/s', 'image MB', 'cycles/token', 'x bound', 'row side', 'tokens/s', 'copies', 'tokens/s all', 'bound'].join('\t') + '\n',
       );
     }
     for (const dir of models) {
@@ -42,6 +42,7 @@ const program = new Command('project')
             r.board,
             r.lanes,
             r.clockMHz,
+            r.channelsUsed,
             gbps.toFixed(gbps < 10 ? 2 : 1),
             (r.imageBytes / 2 ** 20).toFixed(0) + (r.fits ? '' : ' (too big)'),
             Math.round(r.cycles),

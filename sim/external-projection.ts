@@ -22,6 +22,8 @@ export interface Board {
   /** Channels the board has, and the bytes each holds: how many copies of a model fit side by side. */
   channels: number;
   channelBytes: number;
+  /** Whether an accelerator may read more channels than channelsPerAccel, interleaved, when its image needs their room. */
+  spread: boolean;
 }
 
 /** The three boards of issue 12: a 600 MB/s ECP5 board, a 19.2 GB/s DDR4 board, a 460 GB/s HBM card. */
@@ -35,6 +37,7 @@ export const BOARDS: readonly Board[] = [
     channelsPerAccel: 1,
     channels: 1,
     channelBytes: 512 * 2 ** 20,
+    spread: false,
   },
   {
     name: 'ddr4-x64',
@@ -45,6 +48,7 @@ export const BOARDS: readonly Board[] = [
     channelsPerAccel: 1,
     channels: 1,
     channelBytes: 4 * 2 ** 30,
+    spread: false,
   },
   {
     name: 'hbm-1pc',
@@ -55,16 +59,18 @@ export const BOARDS: readonly Board[] = [
     channelsPerAccel: 1,
     channels: 32,
     channelBytes: 256 * 2 ** 20,
+    spread: false,
   },
   {
     name: 'hbm-2pc',
-    summary: 'the same HBM2, one accelerator reading two pseudo-channels word-interleaved (28.8 GB/s behind its 19.2 GB/s port)',
+    summary: 'the same HBM2, one accelerator reading two pseudo-channels word-interleaved (28.8 GB/s behind its 19.2 GB/s port), or as many as its image needs',
     preset: 'hbm-pc',
     lanes: 256,
     clockMHz: 300,
     channelsPerAccel: 2,
     channels: 32,
     channelBytes: 256 * 2 ** 20,
+    spread: true,
   },
 ];
 
@@ -79,8 +85,9 @@ export interface BoardProjection extends ExternalProjection {
   portBytesPerCycle: number;
   efficiency: number;
   tokensPerSecond: number;
-  /** The DRAM image (every model byte, once, plus instructions), and whether one copy fits the channels one accelerator reads. */
+  /** The DRAM image (every model byte, once, plus instructions), the channels one accelerator reads, and whether one copy fits them. */
   imageBytes: number;
+  channelsUsed: number;
   fits: boolean;
   /** Accelerators side by side, each on its own channels with its own copy (independent sequences), and their tokens/s together. */
   copies: number;
@@ -101,12 +108,14 @@ export function projectBoard(prog: AccelProgram, board: Board): BoardProjection 
   const portBytes = portBits / 8;
   const one = dramSetup(board.preset, portBits, { clockMHz: board.clockMHz });
   const efficiency = expectedSequentialEfficiency(one.timing, portBits);
-  const memoryBytesPerCycle = one.memoryBytesPerCycle * board.channelsPerAccel * efficiency;
   const img = externalImage(prog);
-  const p = projectExternalCycles(prog, { wordsPerCycle: Math.min(1, memoryBytesPerCycle / portBytes), latency: one.timing.latency }, img);
   const imageBytes = img.words * img.wordBytes;
-  const fits = imageBytes <= board.channelBytes * board.channelsPerAccel;
-  const copies = fits ? Math.floor(board.channels / board.channelsPerAccel) : 0;
+  const needed = Math.ceil(imageBytes / board.channelBytes);
+  const channelsUsed = board.spread ? Math.min(board.channels, Math.max(board.channelsPerAccel, needed)) : board.channelsPerAccel;
+  const fits = needed <= channelsUsed;
+  const memoryBytesPerCycle = one.memoryBytesPerCycle * channelsUsed * efficiency;
+  const p = projectExternalCycles(prog, { wordsPerCycle: Math.min(1, memoryBytesPerCycle / portBytes), latency: one.timing.latency }, img);
+  const copies = fits ? Math.floor(board.channels / channelsUsed) : 0;
   const tokensPerSecond = (board.clockMHz * 1e6) / p.cycles;
   // The stream alone would take the longer of the memory's and the port's time for the token's words;
   // the rest of the token is the controller's row-side work that does not overlap the stream (the
@@ -126,6 +135,7 @@ export function projectBoard(prog: AccelProgram, board: Board): BoardProjection 
     efficiency,
     tokensPerSecond,
     imageBytes,
+    channelsUsed,
     fits,
     copies,
     aggregateTokensPerSecond: copies * tokensPerSecond,
