@@ -8,6 +8,26 @@ export interface ModelShape {
   rmsNormEps: number;
   /** Upstream's use_lower_bound: forget gates of layers > 0 are bounded below (default true). */
   useLowerBound?: boolean;
+  /**
+   * The channel mixer: upstream's GLU (absent or 'glu') or a Fast FeedForward tree of depth fffDepth
+   * ('fff'), whose N = 2^(fffDepth+1) - 1 nodes are then intermediateSize.
+   */
+  channelMixer?: 'glu' | 'fff';
+  fffDepth?: number;
+}
+
+/** The nodes of an FFF tree of this depth: 2^(depth+1) - 1. */
+export function fffNodeCount(depth: number): number {
+  return 2 ** (depth + 1) - 1;
+}
+
+/** The FFF tree's depth when the model has one (checked against intermediateSize), else undefined. */
+export function fffDepthOf(config: ModelShape): number | undefined {
+  if (config.channelMixer !== 'fff') return undefined;
+  const D = config.fffDepth;
+  if (D === undefined || !Number.isSafeInteger(D) || D < 0) throw new Error(`channel mixer fff needs a depth, got ${String(D)}`);
+  if (fffNodeCount(D) !== config.intermediateSize) throw new Error(`fff depth ${D} has ${fffNodeCount(D)} nodes, intermediateSize is ${config.intermediateSize}`);
+  return D;
 }
 
 /**
@@ -62,6 +82,11 @@ export function layerTensorNames(n: number) {
     gateUpNorm: `${p}.mlp.gate_proj.norm.weight`,
     down: `${p}.mlp.down_proj.weight`,
     downNorm: `${p}.mlp.down_proj.norm.weight`,
+    // The FFF channel mixer: node_in [N, d] (one row per node), node_out [d, N] (one column per node).
+    nodeIn: `${p}.mlp.node_in.weight`,
+    nodeInNorm: `${p}.mlp.node_in.norm.weight`,
+    nodeOut: `${p}.mlp.node_out.weight`,
+    nodeOutNorm: `${p}.mlp.node_out.norm.weight`,
   };
 }
 
@@ -99,6 +124,13 @@ export function modelTensors(config: ModelShape): TensorSpec[] {
     }
     vec(t.gNorm, d);
     vec(t.mlpNorm, d);
+    if (fffDepthOf(config) !== undefined) {
+      tern(t.nodeIn, I, d);
+      vec(t.nodeInNorm, d);
+      tern(t.nodeOut, d, I);
+      vec(t.nodeOutNorm, I);
+      continue;
+    }
     tern(t.gateUp, 2 * I, d);
     vec(t.gateUpNorm, d);
     tern(t.down, d, I);

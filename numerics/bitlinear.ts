@@ -63,9 +63,25 @@ export interface BitLinearTrace {
  * than the matrix has rows only if `rowOffset` selects a slice (gate/up share one matrix).
  */
 export function bitLinearFixed(u: Int32Array, s: number, prm: FixedBitLinearParams, out: Int32Array, scratch: BitLinearScratch): void {
-  const { weights, norm, outScale } = prm;
-  const n = weights.cols;
-  const { p, q, acc } = scratch;
+  const { weights } = prm;
+  const mm = quantizeBitLinearInput(u, prm.norm, weights.cols, scratch);
+  if (mm === null || s === 0) {
+    out.fill(0, 0, weights.rows);
+    return;
+  }
+  const accv = scratch.acc.subarray(0, weights.rows);
+  weights.matvec(scratch.q.subarray(0, weights.cols), accv);
+  const k = bitLinearOutputScale(mm, s, prm);
+  for (let r2 = 0; r2 < weights.rows; r2++) out[r2] = scaleAccumulator(accv[r2]!, k);
+}
+
+/**
+ * Steps 1-4: the int8 activations of u (its first n entries) into scratch.q, and the normalised max|p|;
+ * null when every p_i is 0 (the output is then 0). Exported for the FFF tree (numerics/fff.ts), which
+ * quantises once and multiplies only the rows it visits.
+ */
+export function quantizeBitLinearInput(u: Int32Array, norm: FixedVector, n: number, scratch: BitLinearScratch): Scalar | null {
+  const { p, q } = scratch;
   let m = 0;
   for (let i = 0; i < n; i++) {
     const v = u[i]! * norm.mant[i]!;
@@ -73,24 +89,28 @@ export function bitLinearFixed(u: Int32Array, s: number, prm: FixedBitLinearPara
     const a = v < 0 ? -v : v;
     if (a > m) m = a;
   }
-  if (m === 0 || s === 0) {
-    out.fill(0, 0, weights.rows);
-    return;
-  }
+  if (m === 0) return null;
   const mm = normalize16(m);
   const r = recip127(mm.mant);
-  const qv = q.subarray(0, n);
   for (let i = 0; i < n; i++) {
     const v = shiftRound(shiftRound(p[i]!, mm.exp) * r, RECIP.frac);
-    qv[i] = v > QACT.max ? QACT.max : v < QACT.min ? QACT.min : v;
+    q[i] = v > QACT.max ? QACT.max : v < QACT.min ? QACT.min : v;
   }
-  const accv = acc.subarray(0, weights.rows);
-  weights.matvec(qv, accv);
+  return mm;
+}
+
+/** Step 6: the per-token output scale (mant, exp) from mm, S (> 0) and the tensor's constants. */
+export function bitLinearOutputScale(mm: Scalar, s: number, prm: FixedBitLinearParams): Scalar {
   // Output scale: m 2^(norm.exp - 12) * sqrt(cols) 2^(12 - SUMSQ_SHIFT) rsqrt(S) / (127 s_w), into ACT.
   const t = rsqrtFixed(s);
-  const prod = mm.mant * t.mant * outScale.mant;
+  const prod = mm.mant * t.mant * prm.outScale.mant;
   const sh = highBit(prod) - 15;
   const mant = shiftRound(prod, sh);
-  const exp = sh + mm.exp + t.exp + outScale.exp + norm.exp - ACT.frac + (ACT.frac - SUMSQ_SHIFT) + ACT.frac;
-  for (let r2 = 0; r2 < weights.rows; r2++) out[r2] = saturate(shiftRound(accv[r2]! * mant, -exp), ACT.bits);
+  const exp = sh + mm.exp + t.exp + prm.outScale.exp + prm.norm.exp - ACT.frac + (ACT.frac - SUMSQ_SHIFT) + ACT.frac;
+  return { mant, exp };
+}
+
+/** One output: sat24(shiftRound(acc mant, -exp)). */
+export function scaleAccumulator(acc: number, k: Scalar): number {
+  return saturate(shiftRound(acc * k.mant, -k.exp), ACT.bits);
 }

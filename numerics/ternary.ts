@@ -152,6 +152,43 @@ export class TernaryMatrix {
     return new TernaryMatrix(to - from, this.cols, { words: this.words.subarray(from * this.wordsPerRow, to * this.wordsPerRow) }, this.scale);
   }
 
+  /** The matrix with rows and columns swapped, same scale (the FFF tree's node_out read by column). */
+  transposed(): TernaryMatrix {
+    const { rows, cols } = this;
+    const codes = this.codes;
+    const t = new Int8Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = codes[r * cols + c]!;
+    return new TernaryMatrix(cols, rows, t, this.scale);
+  }
+
+  /** sum_c codes[r][c] * q[c] for one row r, exactly (the FFF tree visits one node at a time). */
+  rowDot(r: number, q: ArrayLike<number>): number {
+    const { words, wordsPerRow: wpr } = this;
+    let acc = 0;
+    for (let k = 0, at = r * wpr; k < wpr; k++) {
+      let c = 16 * k;
+      for (let w = words[at + k]!; w !== 0; w >>>= 2, c++) {
+        const f = w & 3;
+        if (f === TERNARY_2BIT.plus) acc += q[c]!;
+        else if (f === TERNARY_2BIT.minus) acc -= q[c]!;
+      }
+    }
+    return acc;
+  }
+
+  /** out[c] += codes[r][c] * k for every column c (a column of the untransposed matrix, times k). */
+  addRowTimes(r: number, k: number, out: Int32Array | Float64Array): void {
+    const { words, wordsPerRow: wpr } = this;
+    for (let j = 0, at = r * wpr; j < wpr; j++) {
+      let c = 16 * j;
+      for (let w = words[at + j]!; w !== 0; w >>>= 2, c++) {
+        const f = w & 3;
+        if (f === TERNARY_2BIT.plus) out[c] = out[c]! + k;
+        else if (f === TERNARY_2BIT.minus) out[c] = out[c]! - k;
+      }
+    }
+  }
+
   /** out[r] = sum_c codes[r][c] * q[c], exactly, for integer activations q (on several threads when a pool runs). */
   matvec(q: Int32Array | Int8Array, out: Int32Array): void {
     if (q.length < this.cols) throw new RangeError(`matvec of a ${this.rows}x${this.cols} matrix given ${q.length} activations`);

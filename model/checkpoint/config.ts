@@ -44,7 +44,13 @@ export interface HgrnBitConfig {
   padTokenId: number | null;
   /** torch_dtype (or dtype) as written, e.g. "bfloat16"; null when absent. Informational. */
   torchDtype: string | null;
+  /** 'fff': a Fast FeedForward tree in place of the GLU (fffDepth set). */
+  channelMixer: 'glu' | 'fff';
+  fffDepth?: number;
 }
+
+/** Deepest tree accepted: N = 2^24 - 1 nodes, every size a safe integer and far beyond trained FFFs. */
+export const FFF_DEPTH_MAX = 23;
 
 /** Upstream HGRNBitMLP's rule for a missing intermediate_size. */
 export function deriveIntermediateSize(hiddenSize: number, hiddenRatio: number): number {
@@ -120,6 +126,24 @@ export function parseHgrnBitConfig(json: unknown, file: string): HgrnBitConfig {
     intermediateSize = positiveInt('intermediate_size');
   }
 
+  let channelMixer: 'glu' | 'fff' = 'glu';
+  let fffDepth: number | undefined;
+  if (has('channel_mixer') && c['channel_mixer'] !== null) {
+    const v = c['channel_mixer'];
+    if (v !== 'glu' && v !== 'fff') fail('channel_mixer', `channel_mixer must be "glu" or "fff", got ${show(v)}`);
+    channelMixer = v as 'glu' | 'fff';
+  }
+  if (channelMixer === 'fff') {
+    if (!has('fff_depth')) fail('fff_depth', 'fff_depth is missing (channel_mixer is "fff")');
+    const v = c['fff_depth'];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > FFF_DEPTH_MAX) fail('fff_depth', `fff_depth must be an integer in 0..${FFF_DEPTH_MAX}, got ${show(v)}`);
+    fffDepth = v as number;
+    intermediateSize = 2 ** (fffDepth + 1) - 1;
+    intermediateSizeDerived = true;
+  } else if (has('fff_depth') && c['fff_depth'] !== null) {
+    fail('fff_depth', `fff_depth is given but channel_mixer is ${show(c['channel_mixer'] ?? 'glu')}, not "fff"`);
+  }
+
   let rmsNormEps = 1e-6;
   if (has('rms_norm_eps')) {
     const v = c['rms_norm_eps'];
@@ -149,6 +173,8 @@ export function parseHgrnBitConfig(json: unknown, file: string): HgrnBitConfig {
     bosTokenId: tokenId('bos_token_id', 1),
     eosTokenId: tokenId('eos_token_id', 2),
     padTokenId: tokenId('pad_token_id', null),
+    channelMixer,
+    ...(fffDepth === undefined ? {} : { fffDepth }),
     torchDtype: has('torch_dtype') && c['torch_dtype'] !== null ? str('torch_dtype', '') : has('dtype') && c['dtype'] !== null ? str('dtype', '') : null,
   };
   for (const k of ['bos_token_id', 'eos_token_id', 'pad_token_id'] as const) {

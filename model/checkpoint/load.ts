@@ -20,6 +20,9 @@
 //   model.layers.n.mlp_norm.weight [d]
 //   model.layers.n.mlp.gate_proj.weight [2I, d], model.layers.n.mlp.gate_proj.norm.weight [d]
 //   model.layers.n.mlp.down_proj.weight [d, I], model.layers.n.mlp.down_proj.norm.weight [I]
+//   or, with channel_mixer "fff" (N = 2^(fff_depth+1) - 1 nodes), in place of gate_proj and down_proj:
+//   model.layers.n.mlp.node_in.weight [N, d], model.layers.n.mlp.node_in.norm.weight [d]
+//   model.layers.n.mlp.node_out.weight [d, N], model.layers.n.mlp.node_out.norm.weight [N]
 //   model.embeddings.weight [V, d], model.lower_bounds [L, d] (only when use_lower_bound),
 //   model.norm.weight [d], lm_head.weight [V, d], lm_head.norm.weight [d].
 // With tie_word_embeddings, lm_head.weight may be absent (Hugging Face drops tied copies when saving);
@@ -310,8 +313,14 @@ function checkTensorSet(file: string, config: HgrnBitConfig, owner: Map<string, 
     const info = owner.get(first)!.tensors.get(first)!;
     throw new CheckpointError(
       owner.get(first)!.path,
-      `${wrong.length} tensor${wrong.length === 1 ? ' has' : 's have'} the wrong shape for the config: ${listSome(wrong, '; ')}`,
+      `${wrong.length} tensor${wrong.length === 1 ? ' has' : 's have'} the wrong shape for the config: ${listSome(wrong, '; ')}${fffHint(config, first)}`,
       { tensor: first, bytes: [info.byteOffset, info.byteOffset + info.byteLength] },
     );
   }
+}
+
+/** For a tree tensor of the wrong shape: where the config's N comes from (another depth is the usual cause). */
+function fffHint(config: HgrnBitConfig, tensor: string): string {
+  if (config.channelMixer !== 'fff' || !/\.mlp\.node_(in|out)\./.test(tensor)) return '';
+  return ` (fff_depth ${config.fffDepth}: N = 2^(${config.fffDepth}+1) - 1 = ${config.intermediateSize} nodes)`;
 }

@@ -5,17 +5,19 @@
 //               state = f state + (1 - f) silu(i)                           (one rounding)
 //               u = (g * silu(state)) * g_norm; h += BitLinear_o(u)
 //               u = h * mlp_norm; gate, up = BitLinear(u); z = silu(gate) up; h += BitLinear_down(z)
+//               (an FFF model: u = h * mlp_norm; h += FFF(u), the tree's path only: numerics/fff.ts)
 //   logits = BitLinear_lm_head(h * final_norm)
 // RMSNorm's 1/rms never appears on its own: it cancels in every int8 quantisation and lives in each
 // BitLinear's output scale (numerics/bitlinear.ts).
 import type { Engine } from '../engine.ts';
-import { type ModelShape, type WeightSource, MODEL_TENSORS, layerTensorNames, tableOf } from '../config.ts';
+import { type ModelShape, type WeightSource, MODEL_TENSORS, fffDepthOf, layerTensorNames, tableOf } from '../config.ts';
 import { ACT, GATE } from '../../numerics/formats.ts';
 import { saturate, shiftRound } from '../../numerics/integer.ts';
 import { sigmoidFixed, siluFixed } from '../../numerics/nonlinear.ts';
 import { BitLinearScratch, bitLinearFixed, sumOfSquares, type FixedBitLinearParams, type FixedVector } from '../../numerics/bitlinear.ts';
 import { bitLinearOutScale, quantizeEmbeddings, toFixedVector, toGate, type FixedEmbeddings } from '../../numerics/convert.ts';
 import { lowerBounds } from '../float/float-model.ts';
+import { FffScratch, fffFixed, fffFixedDense, type FixedFffParams } from '../../numerics/fff.ts';
 
 export interface FixedLayer {
   attnNorm: FixedVector;
@@ -25,9 +27,14 @@ export interface FixedLayer {
   o: FixedBitLinearParams;
   gNorm: FixedVector;
   mlpNorm: FixedVector;
-  /** gate rows [0, I), up rows [I, 2I): one tensor, one scale, one int8 quantisation. */
+  /**
+   * gate rows [0, I), up rows [I, 2I): one tensor, one scale, one int8 quantisation. An FFF layer has
+   * neither: reading gateUp or down there throws (the accelerator does not walk trees yet).
+   */
   gateUp: FixedBitLinearParams;
   down: FixedBitLinearParams;
+  /** The FFF tree in place of the GLU, for models with channel mixer fff. */
+  fff?: FixedFffParams;
   /** GATE format; undefined for layer 0 and for models without lower bounds (as upstream). */
   lowerBound: Int32Array | undefined;
 }
@@ -55,11 +62,12 @@ export function fixedParams(src: WeightSource): FixedParams {
     return { weights, norm: toFixedVector(src.vector(norm)), outScale: bitLinearOutScale(cols, weights.scale) };
   };
   const lbs = cfg.useLowerBound === false ? undefined : lowerBounds(src.vector(MODEL_TENSORS.lowerBounds), cfg.numLayers, d);
+  const depth = fffDepthOf(cfg);
   return {
     config: cfg,
     layers: Array.from({ length: cfg.numLayers }, (_, n) => {
       const t = layerTensorNames(n);
-      return {
+      const layer = {
         attnNorm: toFixedVector(src.vector(t.attnNorm)),
         i: bit(t.proj('i'), t.projNorm('i'), d, d),
         f: bit(t.proj('f'), t.projNorm('f'), d, d),
@@ -67,10 +75,14 @@ export function fixedParams(src: WeightSource): FixedParams {
         o: bit(t.proj('o'), t.projNorm('o'), d, d),
         gNorm: toFixedVector(src.vector(t.gNorm)),
         mlpNorm: toFixedVector(src.vector(t.mlpNorm)),
-        gateUp: bit(t.gateUp, t.gateUpNorm, 2 * I, d),
-        down: bit(t.down, t.downNorm, d, I),
+        ...(depth === undefined ? { gateUp: bit(t.gateUp, t.gateUpNorm, 2 * I, d), down: bit(t.down, t.downNorm, d, I) } : {}),
         lowerBound: n > 0 && lbs ? toGate(lbs[n]!) : undefined,
-      };
+      } as FixedLayer;
+      if (depth !== undefined) {
+        const nodeOut = bit(t.nodeOut, t.nodeOutNorm, d, I);
+        withFff(layer, { depth, nodeIn: bit(t.nodeIn, t.nodeInNorm, I, d), nodeOut, nodeOutColumns: nodeOut.weights.transposed() }, t);
+      }
+      return layer;
     }),
     embeddings: (() => {
       const table = tableOf(src, MODEL_TENSORS.embeddings, cfg.vocabSize, d);
@@ -79,6 +91,15 @@ export function fixedParams(src: WeightSource): FixedParams {
     finalNorm: toFixedVector(src.vector(MODEL_TENSORS.finalNorm)),
     lmHead: bit(MODEL_TENSORS.lmHead, MODEL_TENSORS.lmHeadNorm, cfg.vocabSize, d),
   };
+}
+
+/** Makes `layer` an FFF layer: its tree, and gateUp / down that refuse to be read (a clear error, not a wrong matrix). */
+function withFff(layer: FixedLayer, fff: FixedFffParams, t: ReturnType<typeof layerTensorNames>): void {
+  const refuse = (what: string) => (): never => {
+    throw new Error(`${t.nodeIn}: this layer has an FFF channel mixer (depth ${fff.depth}), no ${what} (the accelerator does not run FFF models yet)`);
+  };
+  Object.defineProperties(layer, { gateUp: { get: refuse('gate_proj'), enumerable: false }, down: { get: refuse('down_proj'), enumerable: false } });
+  layer.fff = fff;
 }
 
 /** u_i = sat24(shiftRound(v_i w_i, -exp)): a vector times a norm weight, staying in ACT format. */
@@ -99,10 +120,14 @@ export class FixedModel implements Engine<FixedState> {
   private readonly logitsInt: Int32Array;
   private readonly logits: Float32Array;
   private readonly scratch: BitLinearScratch;
+  private readonly fffScratch: FffScratch | undefined;
+  private readonly fffDense: boolean;
   /** When set, receives each layer's input (ACT integers) and the last layer's output. */
   onHidden: ((k: number, h: Int32Array) => void) | undefined;
 
-  constructor(readonly params: FixedParams) {
+  /** opts.fffDense: an FFF model evaluates all N nodes then masks (the bench's baseline), not the path alone. */
+  constructor(readonly params: FixedParams, opts: { fffDense?: boolean } = {}) {
+    this.fffDense = opts.fffDense === true;
     const cfg = (this.config = params.config);
     const d = cfg.hiddenSize;
     const I = cfg.intermediateSize;
@@ -116,10 +141,12 @@ export class FixedModel implements Engine<FixedState> {
     this.logitsInt = new Int32Array(cfg.vocabSize);
     this.logits = new Float32Array(cfg.vocabSize);
     this.scratch = new BitLinearScratch(Math.max(d, I), Math.max(2 * I, cfg.vocabSize, d));
+    const depth = fffDepthOf(cfg);
+    this.fffScratch = depth === undefined ? undefined : new FffScratch(depth, d, I, this.fffDense);
   }
 
-  static fromSource(src: WeightSource): FixedModel {
-    return new FixedModel(fixedParams(src));
+  static fromSource(src: WeightSource, opts: { fffDense?: boolean } = {}): FixedModel {
+    return new FixedModel(fixedParams(src), opts);
   }
 
   newState(): FixedState {
@@ -156,10 +183,14 @@ export class FixedModel implements Engine<FixedState> {
       bitLinearFixed(u, sumOfSquares(u), L.o, a, scratch);
       for (let j = 0; j < d; j++) h[j] = saturate(h[j]! + a[j]!, ACT.bits);
       prescale(h, L.mlpNorm, u);
-      bitLinearFixed(u, sumOfSquares(u), L.gateUp, wide, scratch);
-      for (let k = 0; k < I; k++) z[k] = saturate(shiftRound(siluFixed(wide[k]!) * wide[I + k]!, ACT.frac), ACT.bits);
-      energy = sumOfSquares(z);
-      bitLinearFixed(z, energy, L.down, a, scratch);
+      if (L.fff) {
+        (this.fffDense ? fffFixedDense : fffFixed)(u, sumOfSquares(u), L.fff, a, this.fffScratch!);
+      } else {
+        bitLinearFixed(u, sumOfSquares(u), L.gateUp, wide, scratch);
+        for (let k = 0; k < I; k++) z[k] = saturate(shiftRound(siluFixed(wide[k]!) * wide[I + k]!, ACT.frac), ACT.bits);
+        energy = sumOfSquares(z);
+        bitLinearFixed(z, energy, L.down, a, scratch);
+      }
       for (let j = 0; j < d; j++) h[j] = saturate(h[j]! + a[j]!, ACT.bits);
     });
     this.onHidden?.(this.params.layers.length, h);

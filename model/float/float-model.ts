@@ -3,9 +3,11 @@
 //   x = RMSNorm(h); f = sigmoid(f_proj x), for layers > 0 f = lb + (1 - lb) f;
 //   i = silu(i_proj x) (1 - f); state = f state + i;
 //   h += o_proj(RMSNorm(g_proj x) g_norm silu(state)); h += down(silu(gate) up) on RMSNorm(h)
+// (or, for a Fast FeedForward model, h += FFF(RMSNorm(h)): fff.ts)
 import type { Engine } from '../engine.ts';
-import { type ModelShape, type RowTable, type WeightSource, MODEL_TENSORS, layerTensorNames, tableOf } from '../config.ts';
+import { type ModelShape, type RowTable, type WeightSource, MODEL_TENSORS, fffDepthOf, layerTensorNames, tableOf } from '../config.ts';
 import { FloatBitLinear, rmsNorm } from './bitlinear.ts';
+import { FloatFff } from './fff.ts';
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 export const silu = (x: number): number => x / (1 + Math.exp(-x));
@@ -18,9 +20,9 @@ interface FloatLayer {
   o: FloatBitLinear;
   gNorm: Float32Array;
   mlpNorm: Float32Array;
-  gate: FloatBitLinear;
-  up: FloatBitLinear;
-  down: FloatBitLinear;
+  /** The channel mixer: the GLU, or the FFF tree. */
+  glu: { gate: FloatBitLinear; up: FloatBitLinear; down: FloatBitLinear } | undefined;
+  fff: FloatFff | undefined;
   /** The forget gate's lower bound; none for layer 0 or when the model has use_lower_bound false. */
   lowerBound: Float64Array | undefined;
 }
@@ -49,6 +51,11 @@ export function lowerBounds(raw: Float32Array, layers: number, d: number): Float
   return out;
 }
 
+export interface FloatModelOptions {
+  /** FFF models: evaluate all N nodes then mask (the bench's baseline) instead of the path alone. */
+  fffDense?: boolean;
+}
+
 export class FloatModel implements Engine<FloatState> {
   readonly kind = 'float' as const;
   readonly config: ModelShape;
@@ -70,7 +77,10 @@ export class FloatModel implements Engine<FloatState> {
   /** When set, receives each layer's input and the final norm's output (for layer-by-layer parity). */
   onHidden: ((k: number, h: Float64Array) => void) | undefined;
 
-  constructor(src: WeightSource) {
+  private readonly fffDense: boolean;
+
+  constructor(src: WeightSource, opts: FloatModelOptions = {}) {
+    this.fffDense = opts.fffDense === true;
     const cfg = (this.config = src.config);
     const d = cfg.hiddenSize;
     const I = cfg.intermediateSize;
@@ -78,11 +88,10 @@ export class FloatModel implements Engine<FloatState> {
     const bit = (name: string, norm: string, rows: number, cols: number) =>
       new FloatBitLinear(src.ternary(name, rows, cols), src.vector(norm), eps);
     const lbs = cfg.useLowerBound === false ? undefined : lowerBounds(src.vector(MODEL_TENSORS.lowerBounds), cfg.numLayers, d);
+    const depth = fffDepthOf(cfg);
     this.layers = Array.from({ length: cfg.numLayers }, (_, n) => {
       const t = layerTensorNames(n);
-      const gateUp = src.ternary(t.gateUp, 2 * I, d);
-      const gateUpNorm = src.vector(t.gateUpNorm);
-      return {
+      const common = {
         attnNorm: src.vector(t.attnNorm),
         i: bit(t.proj('i'), t.projNorm('i'), d, d),
         f: bit(t.proj('f'), t.projNorm('f'), d, d),
@@ -90,12 +99,21 @@ export class FloatModel implements Engine<FloatState> {
         o: bit(t.proj('o'), t.projNorm('o'), d, d),
         gNorm: src.vector(t.gNorm),
         mlpNorm: src.vector(t.mlpNorm),
+        lowerBound: lbs?.[n],
+      };
+      if (depth !== undefined) {
+        const fff = new FloatFff(depth, src.ternary(t.nodeIn, I, d), src.vector(t.nodeInNorm), src.ternary(t.nodeOut, d, I), src.vector(t.nodeOutNorm), eps);
+        return { ...common, glu: undefined, fff };
+      }
+      const gateUp = src.ternary(t.gateUp, 2 * I, d);
+      const gateUpNorm = src.vector(t.gateUpNorm);
+      const glu = {
         // gate and up are one tensor upstream, so they share one ternary scale and one input norm.
         gate: new FloatBitLinear(gateUp.rowRange(0, I), gateUpNorm, eps),
         up: new FloatBitLinear(gateUp.rowRange(I, 2 * I), gateUpNorm, eps),
         down: bit(t.down, t.downNorm, d, I),
-        lowerBound: lbs?.[n],
       };
+      return { ...common, glu, fff: undefined };
     });
     // Rows on demand: a large source keeps the table compact (bf16) instead of 4 bytes a value.
     this.embeddings = tableOf(src, MODEL_TENSORS.embeddings, cfg.vocabSize, d);
@@ -143,10 +161,16 @@ export class FloatModel implements Engine<FloatState> {
       L.o.forward(c, a);
       for (let j = 0; j < d; j++) h[j] = h[j]! + a[j]!;
       rmsNorm(h, L.mlpNorm, eps, x);
-      L.gate.forward(x, wide1);
-      L.up.forward(x, wide2);
-      for (let k = 0; k < wide1.length; k++) wide1[k] = silu(wide1[k]!) * wide2[k]!;
-      L.down.forward(wide1, a);
+      if (L.fff) {
+        if (this.fffDense) L.fff.forwardDense(x, a);
+        else L.fff.forward(x, a);
+      } else {
+        const { gate, up, down } = L.glu!;
+        gate.forward(x, wide1);
+        up.forward(x, wide2);
+        for (let k = 0; k < wide1.length; k++) wide1[k] = silu(wide1[k]!) * wide2[k]!;
+        down.forward(wide1, a);
+      }
       for (let j = 0; j < d; j++) h[j] = h[j]! + a[j]!;
     });
     rmsNorm(h, this.finalNorm, eps, x);
