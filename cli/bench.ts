@@ -1,5 +1,6 @@
 // npm run bench: the speed figures, printed, never asserted.
 //   - golden model: tokens/s of the float and fixed engines, single thread, on tiny and small
+//   - FFF: tiny-fff8 on its tree's path against the same tree dense and the GLU tiny model (bench-fff.ts)
 //   - golden model at the released sizes: tokens/s and peak RSS at the 370M and 1.3B shapes (bench-real-sizes.ts)
 //   - HDL: elaborate + print the ternary lane at several sizes (what every gen-rtl run pays)
 //   - Verilator: simulated cycles per second of the 64-lane ternary lane (pipelined, one vector a cycle)
@@ -17,6 +18,7 @@ import { simulateAccel } from '../sim/accel-sim.ts';
 import { DEFAULT_CONFIG } from '../accel/config.ts';
 import { exitOnUncaught } from './run-command.ts';
 import { benchRealSizes } from './bench-real-sizes.ts';
+import { benchFff } from './bench-fff.ts';
 
 exitOnUncaught('bench'); // a failed step ends in one line, not a stack trace
 
@@ -39,6 +41,8 @@ for (const [name, dir] of [['tiny', EMBEDDED_MODEL], ['small', small]] as const)
     console.log(`model ${name}: ${kind} engine ${(tokens / s).toFixed(0)} tokens/s (single thread, ${tokens} tokens)`);
   }
 }
+
+benchFff();
 
 await benchRealSizes();
 

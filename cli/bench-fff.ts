@@ -1,0 +1,82 @@
+// npm run bench, the FFF part: what conditional execution buys on the CPU. Tokens/s of tiny-fff8
+// (models/tiny-fff8: depth 8, 511 nodes, 9 on a token's path) evaluating the path alone, against the
+// same tree evaluated densely (all 511 nodes of node_in and node_out, then masked) and against the GLU
+// tiny model of the same hidden size; in both engines, single thread, whole model and channel mixer
+// alone. Printed, never asserted.
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { EMBEDDED_MODEL, openModel } from '../model/open.ts';
+import { FloatModel } from '../model/float/float-model.ts';
+import { FixedModel, fixedParams } from '../model/fixed/fixed-model.ts';
+import type { Engine } from '../model/engine.ts';
+import { FloatFff } from '../model/float/fff.ts';
+import { FffScratch, fffFixed, fffFixedDense } from '../numerics/fff.ts';
+import { sumOfSquares } from '../numerics/bitlinear.ts';
+import { layerTensorNames } from '../model/config.ts';
+import { seededRandom } from '../util/prng.ts';
+
+export const FFF8_MODEL = path.join(path.dirname(EMBEDDED_MODEL), 'tiny-fff8');
+
+/** Steps per second over `tokens` steps after 64 warm-up steps (the JIT compiles the kernels first). */
+function stepsPerSecond(engine: Engine, text: Uint8Array, tokens: number): number {
+  const state = engine.newState();
+  for (let t = 0; t < 64; t++) engine.step(state, text[t]!);
+  const t0 = performance.now();
+  for (let t = 0; t < tokens; t++) engine.step(state, text[t % text.length]!);
+  return tokens / ((performance.now() - t0) / 1000);
+}
+
+/** Calls per second of `f`, timed over `n` calls after n/8 warm-up calls. */
+function callsPerSecond(f: (k: number) => void, n: number): number {
+  for (let k = 0; k < n / 8; k++) f(k);
+  const t0 = performance.now();
+  for (let k = 0; k < n; k++) f(k);
+  return n / ((performance.now() - t0) / 1000);
+}
+
+export function benchFff(tokens = 2048): void {
+  const text = Buffer.from('First Citizen:\nBefore we proceed any further, hear me speak.\n'.repeat(40));
+  const fff = openModel(FFF8_MODEL).weights;
+  const glu = openModel(EMBEDDED_MODEL).weights;
+  const fmt = (x: number) => x.toFixed(0);
+  const builds = {
+    float: { path: () => new FloatModel(fff), dense: () => new FloatModel(fff, { fffDense: true }), glu: () => new FloatModel(glu) },
+    fixed: { path: () => FixedModel.fromSource(fff), dense: () => FixedModel.fromSource(fff, { fffDense: true }), glu: () => FixedModel.fromSource(glu) },
+  };
+  for (const [kind, b] of Object.entries(builds)) {
+    const path = stepsPerSecond(b.path(), text, tokens);
+    const dense = stepsPerSecond(b.dense(), text, tokens);
+    const g = stepsPerSecond(b.glu(), text, tokens);
+    console.log(
+      `model tiny-fff8: ${kind} engine ${fmt(path)} tokens/s on the path (9 of 511 nodes), ${fmt(dense)} dense (all nodes, masked): ` +
+        `${(path / dense).toFixed(2)}x; GLU tiny ${fmt(g)} tokens/s (${(path / g).toFixed(2)}x) (single thread, ${tokens} tokens)`,
+    );
+  }
+  // The channel mixer alone (layer 0's tree, random inputs): where the whole model's other parts
+  // (the token mixer, lm_head) do not dilute the difference.
+  const cfg = fff.config;
+  const d = cfg.hiddenSize;
+  const N = cfg.intermediateSize;
+  const depth = cfg.fffDepth!;
+  const t = layerTensorNames(0);
+  const rnd = seededRandom(1);
+  const xs = Array.from({ length: 64 }, () => Float64Array.from({ length: d }, () => rnd() * 2 - 1));
+  const us = Array.from({ length: 64 }, () => Int32Array.from({ length: d }, () => Math.round((rnd() * 2 - 1) * 4096)));
+  const ff = new FloatFff(depth, fff.ternary(t.nodeIn, N, d), fff.vector(t.nodeInNorm), fff.ternary(t.nodeOut, d, N), fff.vector(t.nodeOutNorm), cfg.rmsNormEps);
+  const y = new Float64Array(d);
+  const calls = 20_000;
+  const fPath = callsPerSecond((k) => ff.forward(xs[k & 63]!, y), calls);
+  const fDense = callsPerSecond((k) => ff.forwardDense(xs[k & 63]!, y), calls);
+  const prm = fixedParams(fff).layers[0]!.fff!;
+  const yi = new Int32Array(d);
+  const sp = new FffScratch(depth, d, N, false);
+  const sd = new FffScratch(depth, d, N, true);
+  const xPath = callsPerSecond((k) => fffFixed(us[k & 63]!, sumOfSquares(us[k & 63]!), prm, yi, sp), calls);
+  const xDense = callsPerSecond((k) => fffFixedDense(us[k & 63]!, sumOfSquares(us[k & 63]!), prm, yi, sd), calls);
+  console.log(
+    `tiny-fff8 channel mixer alone (d ${d}, depth ${depth}): float ${fmt(fPath)} calls/s on the path, ${fmt(fDense)} dense (${(fPath / fDense).toFixed(1)}x); ` +
+      `fixed ${fmt(xPath)} on the path, ${fmt(xDense)} dense (${(xPath / xDense).toFixed(1)}x)`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) benchFff();
