@@ -1,6 +1,7 @@
 // The packed model format (docs/packed-format.md): constants, the tensor list a config implies, the
 // ternary code packings, bf16, and the one-line error every reader problem becomes.
-import { type ModelShape, type TensorSpec, modelTensors } from '../config.ts';
+import { type ModelShape, type TensorSpec, fffNodeCount, modelTensors } from '../config.ts';
+import { FFF_DEPTH_MAX } from '../checkpoint/config.ts';
 import { TERNARY_2BIT } from '../../numerics/formats.ts';
 import { RMS_NORM_EPS_MAX } from '../../numerics/ranges.ts';
 
@@ -51,6 +52,21 @@ export function checkModelShape(c: Record<string, unknown>): { field: string; wh
   const lb = c['useLowerBound'];
   if (lb !== undefined && typeof lb !== 'boolean') {
     return { field: 'config.useLowerBound', what: `useLowerBound must be true, false or absent, got ${JSON.stringify(lb) ?? String(lb)}` };
+  }
+  // An FFF model (channelMixer "fff") carries its depth; its tree's N nodes are intermediateSize.
+  const show = (v: unknown) => JSON.stringify(v) ?? String(v);
+  const mixer = c['channelMixer'];
+  const depth = c['fffDepth'];
+  if (mixer !== undefined && mixer !== 'glu' && mixer !== 'fff') return { field: 'config.channelMixer', what: `channelMixer must be "glu", "fff" or absent, got ${show(mixer)}` };
+  if (mixer === 'fff') {
+    if (typeof depth !== 'number' || !Number.isSafeInteger(depth) || depth < 0 || depth > FFF_DEPTH_MAX) {
+      return { field: 'config.fffDepth', what: `fffDepth must be an integer in 0..${FFF_DEPTH_MAX} for channelMixer "fff", got ${show(depth)}` };
+    }
+    if (c['intermediateSize'] !== fffNodeCount(depth)) {
+      return { field: 'config.intermediateSize', what: `intermediateSize ${show(c['intermediateSize'])} is not the ${fffNodeCount(depth)} nodes of an FFF tree of depth ${depth}` };
+    }
+  } else if (depth !== undefined) {
+    return { field: 'config.fffDepth', what: `fffDepth ${show(depth)} given for channelMixer ${show(mixer ?? 'glu')}, not "fff"` };
   }
   return null;
 }
