@@ -7,6 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FFF_DEPTH_MAX, parseHgrnBitConfig } from './config.ts';
 import { loadCheckpoint } from './load.ts';
+import { writeRandomCheckpoint } from './random.ts';
+import { streamingWeights } from './stream.ts';
+import { weightsFromTensors, type WeightSource } from '../config.ts';
+import type { Engine } from '../engine.ts';
+import { FloatModel } from '../float/float-model.ts';
+import { FixedModel } from '../fixed/fixed-model.ts';
 import { TempDirs, buildSafetensors, expectCheckpointError, smallConfigJson, syntheticTensors, writeJson } from './test-support.ts';
 
 const FILE = '/some/dir/config.json';
@@ -95,5 +101,23 @@ describe('loading FFF checkpoints', () => {
     const ck = loadCheckpoint(TINY_FFF8);
     expect([ck.config.channelMixer, ck.config.fffDepth, ck.config.intermediateSize, ck.config.numLayers]).toEqual(['fff', 8, 511, 4]);
     expect(ck.shapes.get('model.layers.3.mlp.node_out.weight')).toEqual([64, 511]);
+  });
+
+  it.each([[24, 3, 2], [40, 5, 1]])('a random FFF checkpoint (d %i, depth %i, %i layers) as mmf random writes it: streamed or whole, path or dense, the same logits', async (d, depth, layers) => {
+    const dir = tmp.make('mmf-fff-random-');
+    await writeRandomCheckpoint({ hiddenSize: d, numLayers: layers, intermediateSize: 2 ** (depth + 1) - 1, vocabSize: 256, rmsNormEps: 1e-6, channelMixer: 'fff', fffDepth: depth }, 5, dir);
+    const ck = loadCheckpoint(dir);
+    expect([ck.config.channelMixer, ck.config.fffDepth]).toEqual(['fff', depth]);
+    const sources: WeightSource[] = [weightsFromTensors(ck.config, ck.tensor), streamingWeights(ck)];
+    const run = (e: Engine) => {
+      const s = e.newState();
+      return [3, 200, 17, 17, 99].map((t) => Float32Array.from(e.step(s, t)));
+    };
+    for (const make of [(w: WeightSource) => new FloatModel(w), (w: WeightSource) => FixedModel.fromSource(w)]) {
+      const want = run(make(sources[0]!));
+      expect(run(make(sources[1]!))).toEqual(want);
+    }
+    expect(run(new FloatModel(sources[1]!, { fffDense: true }))).toEqual(run(new FloatModel(sources[0]!)));
+    expect(run(FixedModel.fromSource(sources[1]!, { fffDense: true }))).toEqual(run(FixedModel.fromSource(sources[0]!)));
   });
 });

@@ -124,6 +124,8 @@ export function randomCheckpointConfig(shape: ModelShape, seed: number): Record<
     use_lower_bound: shape.useLowerBound !== false,
     use_short_conv: false,
     vocab_size: V,
+    // An FFF shape (channelMixer 'fff', intermediateSize its 2^(D+1) - 1 nodes): the tree in place of the GLU.
+    ...(shape.channelMixer === 'fff' ? { channel_mixer: 'fff', fff_depth: shape.fffDepth } : {}),
     mmf_random_seed: seed,
   };
 }
