@@ -2,6 +2,8 @@
 // reproducible from the seed (model/checkpoint/random.ts). Ctrl-C stops it and leaves nothing behind.
 import type { Command } from 'commander';
 import { parseShape, writeRandomCheckpoint, type RandomTokenizer } from '../../model/checkpoint/random.ts';
+import { FFF_DEPTH_MAX } from '../../model/checkpoint/config.ts';
+import { fffNodeCount } from '../../model/config.ts';
 import { progress } from './progress.ts';
 import { intOption, outputDir } from '../options.ts';
 
@@ -10,6 +12,7 @@ interface RandomOptions {
   seed: string;
   output: string;
   tokenizer?: string;
+  fffDepth?: string;
 }
 
 export function registerRandom(program: Command): void {
@@ -19,9 +22,14 @@ export function registerRandom(program: Command): void {
     .requiredOption('--shape <370m|1.3b|2.7b|D:L:I:V>', 'a released shape, or hidden:layers:intermediate:vocab')
     .option('--seed <n>', 'random seed (0..4294967295): the same shape and seed give the same bytes', '1')
     .requiredOption('-o, --output <dir>', 'the folder to write (created; refused when it already holds a checkpoint)')
+    .option('--fff-depth <D>', `a Fast FeedForward tree of depth D (0..${FFF_DEPTH_MAX}) in place of the GLU: its 2^(D+1) - 1 nodes replace I`)
     .option('--tokenizer <byte|none>', 'byte: prompts are UTF-8 bytes (writes tokenizer.json beyond 256 ids); none: prompts are token ids (--prompt-ids). Default: byte for vocab 256, else none')
     .action(async (o: RandomOptions) => {
-      const shape = parseShape(o.shape);
+      let shape = parseShape(o.shape);
+      if (o.fffDepth !== undefined) {
+        const depth = intOption(o.fffDepth, '--fff-depth', { max: FFF_DEPTH_MAX });
+        shape = { ...shape, channelMixer: 'fff', fffDepth: depth, intermediateSize: fffNodeCount(depth) };
+      }
       const seed = intOption(o.seed, '--seed', { max: 2 ** 32 - 1 }); // the help's range, not the 2^31 default
       // An empty -o would write into the working folder, /proc/... would spin in Node's recursive mkdir.
       outputDir(o.output, '-o', { create: false });
@@ -44,7 +52,7 @@ export function registerRandom(program: Command): void {
         bar?.stop();
         const s = (performance.now() - t0) / 1000;
         process.stdout.write(
-          `wrote ${r.dir}: d ${shape.hiddenSize}, ${shape.numLayers} layers, I ${shape.intermediateSize}, vocab ${shape.vocabSize}, seed ${seed}; ` +
+          `wrote ${r.dir}: d ${shape.hiddenSize}, ${shape.numLayers} layers, ${shape.channelMixer === 'fff' ? `FFF depth ${shape.fffDepth} (${shape.intermediateSize} nodes)` : `I ${shape.intermediateSize}`}, vocab ${shape.vocabSize}, seed ${seed}; ` +
             `${r.parameterCount} parameters, ${r.bytes} bytes of bf16 in ${s.toFixed(1)} s\n`,
         );
       } finally {
