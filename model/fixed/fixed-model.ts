@@ -130,7 +130,9 @@ export class FixedModel implements Engine<FixedState> {
     this.fffDense = opts.fffDense === true;
     const cfg = (this.config = params.config);
     const d = cfg.hiddenSize;
-    const I = cfg.intermediateSize;
+    const depth = fffDepthOf(cfg);
+    // The GLU's buffers are I wide; an FFF model's tree keeps its own (FffScratch), N wide only when dense.
+    const I = depth === undefined ? cfg.intermediateSize : 0;
     this.h = new Int32Array(d);
     this.u = new Int32Array(Math.max(d, I));
     this.a = new Int32Array(d);
@@ -141,8 +143,7 @@ export class FixedModel implements Engine<FixedState> {
     this.logitsInt = new Int32Array(cfg.vocabSize);
     this.logits = new Float32Array(cfg.vocabSize);
     this.scratch = new BitLinearScratch(Math.max(d, I), Math.max(2 * I, cfg.vocabSize, d));
-    const depth = fffDepthOf(cfg);
-    this.fffScratch = depth === undefined ? undefined : new FffScratch(depth, d, I, this.fffDense);
+    this.fffScratch = depth === undefined ? undefined : new FffScratch(depth, d, cfg.intermediateSize, this.fffDense);
   }
 
   static fromSource(src: WeightSource, opts: { fffDense?: boolean } = {}): FixedModel {

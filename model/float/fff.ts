@@ -13,15 +13,16 @@ const silu = (x: number): number => x / (1 + Math.exp(-x));
 
 export class FloatFff {
   private readonly nodeOutColumns: TernaryMatrix;
-  private readonly inLinear: FloatBitLinear;
-  private readonly outLinear: FloatBitLinear;
+  /** The dense evaluation's BitLinears (N-long buffers: built on forwardDense's first call). */
+  private dense: { inLinear: FloatBitLinear; outLinear: FloatBitLinear } | undefined;
   private readonly normed: Float64Array;
   private readonly q: Int32Array;
   /** The nodes visited by the last token, root first. */
   readonly path: Int32Array;
   private readonly v: Float64Array;
   private readonly acc: Float64Array;
-  private readonly wide: Float64Array;
+  /** node_in's N outputs, for forwardDense only (allocated on its first call). */
+  private wide: Float64Array | undefined;
 
   constructor(
     readonly depth: number,
@@ -32,15 +33,12 @@ export class FloatFff {
     readonly eps: number,
   ) {
     this.nodeOutColumns = nodeOut.transposed();
-    this.inLinear = new FloatBitLinear(nodeIn, nodeInNorm, eps);
-    this.outLinear = new FloatBitLinear(nodeOut, nodeOutNorm, eps);
     const d = nodeIn.cols;
     this.normed = new Float64Array(Math.max(d, depth + 1));
     this.q = new Int32Array(Math.max(d, depth + 1));
     this.path = new Int32Array(depth + 1);
     this.v = new Float64Array(depth + 1);
     this.acc = new Float64Array(d);
-    this.wide = new Float64Array(nodeIn.rows);
   }
 
   /** y = FFF(x), reading D+1 rows of node_in and D+1 columns of node_out. */
@@ -74,8 +72,13 @@ export class FloatFff {
 
   /** The same y from all N nodes of node_in and node_out, masked after the walk. */
   forwardDense(x: ArrayLike<number>, out: Float64Array): void {
-    const { depth, path, wide } = this;
-    this.inLinear.forward(x, wide);
+    const { depth, path } = this;
+    const wide = (this.wide ??= new Float64Array(this.nodeIn.rows));
+    const dense = (this.dense ??= {
+      inLinear: new FloatBitLinear(this.nodeIn, this.nodeInNorm, this.eps),
+      outLinear: new FloatBitLinear(this.nodeOut, this.nodeOutNorm, this.eps),
+    });
+    dense.inLinear.forward(x, wide);
     let n = 0;
     for (let l = 0; l <= depth; l++) {
       path[l] = n;
@@ -84,6 +87,6 @@ export class FloatFff {
     }
     wide.fill(0); // the mask: silu(z) on the path, 0 elsewhere
     for (let l = 0; l <= depth; l++) wide[path[l]!] = this.v[l]!;
-    this.outLinear.forward(wide, out);
+    dense.outLinear.forward(wide, out);
   }
 }

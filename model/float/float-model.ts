@@ -125,8 +125,8 @@ export class FloatModel implements Engine<FloatState> {
     this.a = new Float64Array(d);
     this.b = new Float64Array(d);
     this.c = new Float64Array(d);
-    this.wide1 = new Float64Array(I);
-    this.wide2 = new Float64Array(I);
+    this.wide1 = new Float64Array(depth === undefined ? I : 0); // the GLU's; a tree keeps its own
+    this.wide2 = new Float64Array(depth === undefined ? I : 0);
     this.logits64 = new Float64Array(cfg.vocabSize);
     this.logits = new Float32Array(cfg.vocabSize);
   }
