@@ -114,15 +114,22 @@ function weightMemory(cfg: ModelShape, config: AccelConfig): { banks: number; pa
   return { banks, paramWords, embedRowWords, imageWideWords, targetWideWords };
 }
 
+/** The accelerator runs the GLU channel mixer; a Fast FeedForward tree is the golden model's alone for now. */
+function checkChannelMixer(cfg: ModelShape): void {
+  if (cfg.channelMixer === 'fff') throw new RangeError(`the accelerator does not run Fast FeedForward channel mixers yet (fff_depth ${cfg.fffDepth}); the golden engines (mmf generate, eval, parity) do`);
+}
+
 /** Whether the model's image fits the target's weight memory (a generic target's is sized to the model). */
 export function fitsWeightMemory(cfg: ModelShape, config: AccelConfig): boolean {
   checkConfig(config);
+  checkChannelMixer(cfg);
   const w = weightMemory(cfg, config);
   return w.targetWideWords === undefined || w.imageWideWords <= w.targetWideWords;
 }
 
 export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeometry {
   checkConfig(config);
+  checkChannelMixer(cfg);
   const d = cfg.hiddenSize;
   const I = cfg.intermediateSize;
   const L = cfg.numLayers;

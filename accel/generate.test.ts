@@ -73,4 +73,11 @@ describe('configurations that cannot work', () => {
     // fewer lanes: fewer, deeper banks over the same four SPRAMs
     expect(compileProgram(p, { target: 'up5k', lanes: 16 }).geometry).toMatchObject({ banks: 2, weightWords: 32768 });
   });
+
+  it('refuses a Fast FeedForward model on every target, saying the golden engines run it', () => {
+    const fff = openModel(path.join(path.dirname(tiny.dir), 'tiny-fff8'));
+    for (const target of ['up5k', 'generic', 'external'] as const) {
+      expect(() => compileProgram(fixedParams(fff.weights), { target, lanes: 32 })).toThrow(/does not run Fast FeedForward channel mixers yet \(fff_depth 8\)/);
+    }
+  });
 });
