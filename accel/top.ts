@@ -36,6 +36,7 @@ import { OP, WSEL } from './isa.ts';
 import type { AccelProgram } from './program.ts';
 import { predictCycles } from './timing.ts';
 import { hostPorts } from './control/host-ports.ts';
+import { passPhases } from './control/pass-phases.ts';
 import { decodeFields } from './control/fields.ts';
 import { elementStream } from './control/element-stream.ts';
 import { vectorMemories } from './datapath/vector-memories.ts';
@@ -97,7 +98,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
 
     // ---- the element stream and the vector memories -------------------------------------------------
     const stream = elementStream(m, fN, nW);
-    const { streaming, idx, idxLast, rdValid, rdLast, startStream } = stream;
+    const { streaming, idx, startStream } = stream;
     const LATE = stream.late;
     const vm = vectorMemories(m, g, dec, stream);
     const lateOperands = vm.lateOperands;
@@ -301,23 +302,8 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
           embScale.set(paramWord);
           fsm.goto('el_stream');
         },
-        el_stream: () => m.if(streaming.and(idxLast), () => fsm.goto('el_drain')),
-        el_drain: () => m.if(elDone, () => fsm.goto('next')),
-        bl_p1: () => m.if(streaming.and(idxLast), () => fsm.goto('bl_stats')),
-        bl_stats: () => m.if(normGo, () => fsm.goto('bl_norm')),
-        bl_norm: () => m.if(scalarDone, () => fsm.goto('bl_rsqrt')),
-        bl_rsqrt: () => m.if(scaleSetup, () => fsm.goto('bl_p2')),
-        bl_p2: () => m.if(streaming.and(idxLast), () => fsm.goto('bl_qwait')),
-        bl_qwait: () => m.if(mvStart, () => fsm.goto('bl_mv')),
-        bl_mv: () => m.if(rowsDone, () => fsm.goto('next')),
-        dump: () => m.if(rdValid.and(rdLast), () => fsm.goto('next')),
-        out: () => {
-          m.if(tokOut.ready, () => {
-            stepCycles.set(cycles);
-            fsm.goto('idle');
-          });
-        },
-        next: () => fsm.goto('fetch'),
+        ...passPhases(m, fsm, { s: stream, elDone, normGo, scalarDone, scaleSetup, mvStart, rowsDone, tokOutReady: tokOut.ready, stepCycles, cycles }, { afterScale: 'bl_p2', fetch: 'fetch' }),
+
       });
     });
   });

@@ -25,6 +25,7 @@ import { OP, WSEL } from '../isa.ts';
 import type { AccelProgram } from '../program.ts';
 import { predictCycles } from '../timing.ts';
 import { hostPorts } from '../control/host-ports.ts';
+import { passPhases } from '../control/pass-phases.ts';
 import { decodeFields } from '../control/fields.ts';
 import { elementStream } from '../control/element-stream.ts';
 import { vectorMemories } from '../datapath/vector-memories.ts';
@@ -86,7 +87,7 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
 
     // ---- the element stream and the vector memories -------------------------------------------------
     const stream = elementStream(m, f.n, nW);
-    const { streaming, idxLast, rdValid, rdLast, startStream } = stream;
+    const { streaming, startStream } = stream;
     const vm = vectorMemories(m, g, dec, stream);
 
     // ---- the weight stream: the streamer's prefetch FIFO, popped in the order the image was laid out ----
@@ -188,7 +189,6 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
       fsm.switch({
         idle: () => {
           m.if(tokIn.valid, () => {
-            fetchK.set(0);
             cycles.set(1);
             fsm.goto('fetch');
           });
@@ -198,7 +198,10 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
           m.if(wValid, () => {
             ir.set(iw === 1 ? wData : cat(wData, ir.slice(irBits - 1, W)));
             fetchK.set(fetchK.add(1).trunc(fetchK.width));
-            m.if(fetchLast, () => fsm.goto('decode'));
+            m.if(fetchLast, () => {
+              fetchK.set(0);
+              fsm.goto('decode');
+            });
           });
         },
         decode: () => {
@@ -219,27 +222,10 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
           });
         },
         emb_wait: () => m.if(embRowReady, () => fsm.goto('el_stream')),
-        el_stream: () => m.if(streaming.and(idxLast), () => fsm.goto('el_drain')),
-        el_drain: () => m.if(elDone, () => fsm.goto('next')),
-        bl_p1: () => m.if(streaming.and(idxLast), () => fsm.goto('bl_stats')),
-        bl_stats: () => m.if(normGo, () => fsm.goto('bl_norm')),
-        bl_norm: () => m.if(scalarDone, () => fsm.goto('bl_rsqrt')),
-        bl_rsqrt: () => m.if(scaleSetup, () => fsm.goto('bl_p2_wait')),
+        // a BitLinear's pass 2 waits for its parameter words, which follow pass 1's in the stream
         bl_p2_wait: () => m.if(wordsReady, () => fsm.goto('bl_p2')),
-        bl_p2: () => m.if(streaming.and(idxLast), () => fsm.goto('bl_qwait')),
-        bl_qwait: () => m.if(mvStart, () => fsm.goto('bl_mv')),
-        bl_mv: () => m.if(rowsDone, () => fsm.goto('next')),
-        dump: () => m.if(rdValid.and(rdLast), () => fsm.goto('next')),
-        out: () => {
-          m.if(tokOut.ready, () => {
-            stepCycles.set(cycles);
-            fsm.goto('idle');
-          });
-        },
-        next: () => {
-          fetchK.set(0);
-          fsm.goto('fetch');
-        },
+        ...passPhases(m, fsm, { s: stream, elDone, normGo, scalarDone, scaleSetup, mvStart, rowsDone, tokOutReady: tokOut.ready, stepCycles, cycles }, { afterScale: 'bl_p2_wait', fetch: 'fetch' }),
+
       });
     });
   });
