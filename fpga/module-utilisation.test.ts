@@ -55,6 +55,14 @@ describe('attributing a flattened netlist', () => {
     expect(rows.map((r) => [r.instancePath, r.lut4, r.dff])).toEqual([['', 1, 0], ['u_a', 0, 0], ['u_a.u_b', 1, 1]]);
   });
 
+  it('moves a cell named after an ancestor down to the one instance of the module its src names, and not when two could be it', () => {
+    const cell = { ...dff(2, 60), attributes: { src: 'rtl/b.v:3.5-4.8|/share/ice40/ff_map.v:2.51-2.90' } };
+    const one = attributeCells(netlist({ 'u_a.r_SB_DFF_Q': cell }), 'top', tree);
+    expect(one.map((r) => r.dff)).toEqual([0, 0, 1]);
+    const twice = [...tree, { name: 'b', instancePath: 'u_a.u_b2', blackbox: false, outputs: ['z'] }];
+    expect(attributeCells(netlist({ 'u_a.r_SB_DFF_Q': cell }), 'top', twice).map((r) => r.dff)).toEqual([0, 1, 0, 0]);
+  });
+
   for (const n of [1, 3, 8]) {
     it(`packs ${n} LUT+DFF pairs into ${n} logic cells, and a DFF whose LUT drives more than it into its own`, () => {
       const cells: Record<string, unknown> = {};
