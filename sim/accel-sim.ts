@@ -1,8 +1,12 @@
 // Co-simulation of the generated accelerator against the fixed-point golden engine: build the Verilator
-// model of the top level, load the weight image through the weight-load stream, run the prompt and the
+// model of the top level, load the weight image through the weight-load stream (the external target:
+// map its DRAM image into the harness's DRAM model behind its native port), run the prompt and the
 // generated tokens (each fed back as the next input, as a host would), and compare every step's
 // debug read-out (each layer's input, each layer's recurrent state, the logits) and argmax with
 // FixedModel.stepInt fed the same tokens, bit for bit.
+import fs from 'node:fs';
+import os from 'node:os';
+import pathMod from 'node:path';
 import type { WeightSource } from '../model/config.ts';
 import { FixedModel, fixedParams } from '../model/fixed/fixed-model.ts';
 import { argmax } from '../model/engine.ts';
@@ -14,9 +18,6 @@ import { externalTop } from '../accel/external/top.ts';
 import { externalImage } from '../accel/external/stream-image.ts';
 import { dramSetup, type DramSetup } from './dram-presets.ts';
 import type { DramStats } from '../flow/dram.ts';
-import os from 'node:os';
-import fs from 'node:fs';
-import pathMod from 'node:path';
 import { buildGateModel } from './gate-model.ts';
 import { buildRtlModel } from './rtl-model.ts';
 import { StimulusScript } from '../flow/verilator.ts';
