@@ -37,5 +37,19 @@ describe('board build', () => {
     expect(fs.readFileSync(path.join(dir, 'rtl', 'mmf_board.v'), 'utf8')).toMatch(/SB_PLL40_PAD #\(\s*\.DIVR\(4'b0000\),\s*\.DIVF\(7'b0110111\),\s*\.DIVQ\(3'b101\)/);
     expect(r.tokensPerSecond!).toBeCloseTo((r.fmaxMHz! * 1e6) / r.cyclesPerToken, 6);
     expect(reportPage(r)).toContain('<svg');
+
+    // Where the cells go: the rows add up to the synthesis totals, the hard blocks sit where the
+    // design puts them, and the packed logic cells are within 2% of what nextpnr routed.
+    for (const [k, res] of [['lut4', 'lut4'], ['carry', 'carry'], ['dff', 'dff'], ['ebr', 'ebr'], ['dsp', 'dsp'], ['spram', 'spram']] as const)
+      expect(r.modules.reduce((s, m) => s + m[k], 0), k).toBe(r.resources[res].used);
+    const at = (p: string) => r.modules.find((m) => m.instancePath === p)!;
+    expect(at('u_core.u_accel.u_wmem0').spram).toBe(4);
+    expect(r.modules.filter((m) => !m.instancePath.startsWith('u_core.u_accel')).reduce((s, m) => s + m.ebr + m.dsp + m.spram, 0)).toBe(0);
+    expect(at('').logicCellsBelow).toBe(r.resources.logicCells.used - r.placerLogicCells!);
+    expect(Math.abs(r.placerLogicCells!)).toBeLessThanOrEqual(0.02 * r.resources.logicCells.used);
+    expect(at('u_core').logicCellsBelow).toBe(at('u_core').logicCells + at('u_core.u_accel').logicCellsBelow + at('u_core.u_engine').logicCellsBelow + at('u_core.u_uart_rx').logicCells + at('u_core.u_uart_tx').logicCells);
+    for (const m of r.modules.filter((x) => x.instancePath.split('.').length === 2)) expect(m.logicCells, m.instancePath).toBeGreaterThan(0);
+    expect(summaryLines(r).some((l) => /^ {4}u_accel +\d+ +\d+ .* mmf_accel$/.test(l))).toBe(true);
+    expect(reportPage(r)).toMatch(/<h2>Per instance<\/h2>[\s\S]*u_row/);
   });
 });

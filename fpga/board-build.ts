@@ -16,6 +16,7 @@ import { modelHash } from '../protocol/model-hash.ts';
 import { synthIce40, type CellCounts } from '../flow/yosys.ts';
 import { icepack, placeAndRouteIce40, toolVersions } from '../flow/nextpnr.ts';
 import { ICE40_DEVICES } from './devices.ts';
+import { moduleUtilisation, type ModuleUse } from './module-utilisation.ts';
 
 export interface Use {
   used: number;
@@ -35,6 +36,10 @@ export interface BuildReport {
   /** Why the build failed (over-use, timing, a part without what the design needs). */
   failure?: string;
   resources: { logicCells: Use; lut4: Use; dff: Use; carry: Use; ebr: Use; spram: Use; dsp: Use; io: Use };
+  /** Each instance's own cells, from the flattened netlist's names (fpga/module-utilisation.ts); rows add up to the synthesis totals. */
+  modules: ModuleUse[];
+  /** Routed logic cells less the modules' packed sum: what nextpnr's packer adds (carry-chain feed-ins, constants) less what it merges (LUTs into carry cells); null before routing. */
+  placerLogicCells: number | null;
   /** The board's oscillator. */
   oscillatorMHz: number;
   /** The PLL's dividers where the design runs from the PLL, else null. */
@@ -52,7 +57,7 @@ export interface BuildReport {
   bitstream: string | null;
   verilog: string[];
   tools: { yosys: string; nextpnr: string };
-  seconds: { synth: number; pnr: number; pack: number };
+  seconds: { synth: number; modules: number; pnr: number; pack: number };
 }
 
 export interface BuildOptions {
@@ -103,6 +108,8 @@ export async function buildBoard(o: BuildOptions): Promise<BuildReport> {
       dsp: zero(dev.dsp),
       io: zero(dev.io[b.package] ?? 0),
     },
+    modules: [],
+    placerLogicCells: null,
     oscillatorMHz: b.clockHz / 1e6,
     pll: pll ? { divr: pll.divr, divf: pll.divf, divq: pll.divq, filterRange: pll.filterRange } : null,
     clockMHz,
@@ -115,7 +122,7 @@ export async function buildBoard(o: BuildOptions): Promise<BuildReport> {
     bitstream: null,
     verilog: [],
     tools: { yosys: toolVersions().yosys, nextpnr: toolVersions().nextpnr },
-    seconds: { synth: 0, pnr: 0, pack: 0 },
+    seconds: { synth: 0, modules: 0, pnr: 0, pack: 0 },
   };
   fs.mkdirSync(o.outDir, { recursive: true });
 
@@ -138,6 +145,9 @@ export async function buildBoard(o: BuildOptions): Promise<BuildReport> {
   const syn = await synthIce40({ top: top.name, sources: report.verilog, workDir: o.outDir, device: b.device, dsp: hasHardBlocks, spram: hasHardBlocks });
   report.seconds.synth = syn.seconds;
   fillFromCells(report, syn.cells);
+  const t0 = performance.now();
+  report.modules = moduleUtilisation(syn.jsonPath, top);
+  report.seconds.modules = (performance.now() - t0) / 1000;
 
   log(`placing and routing (seed ${o.seed}, ${clockMHz} MHz)`);
   let pnrLog = '';
@@ -146,6 +156,7 @@ export async function buildBoard(o: BuildOptions): Promise<BuildReport> {
     report.seconds.pnr = pnr.seconds;
     pnrLog = pnr.log;
     fillFromUtilisation(report, pnr.utilisation);
+    report.placerLogicCells = report.resources.logicCells.used - report.modules.reduce((s, m) => s + m.logicCells, 0);
     report.fmaxByClock = pnr.fmaxMHz;
     const fmax = Object.values(pnr.fmaxMHz);
     report.fmaxMHz = fmax.length ? Math.min(...fmax) : null;

@@ -1,6 +1,7 @@
 // The build report for people: a plain-text table for the terminal and an HTML page with a bar per
 // resource (an inline SVG, no scripts, nothing fetched) to open in a browser.
 import type { BuildReport, Use } from './board-build.ts';
+import type { ModuleUse } from './module-utilisation.ts';
 
 const ROWS: [keyof BuildReport['resources'], string][] = [
   ['logicCells', 'logic cells (LUT4 + DFF + carry)'],
@@ -20,6 +21,35 @@ const perS = (t: number | null) => (t === null ? '-' : `${t.toFixed(1)} tokens/s
 const clockText = (r: BuildReport) =>
   r.pll ? `runs at ${r.clockMHz} MHz from the PLL, oscillator ${r.oscillatorMHz} MHz` : `runs at the board clock, ${r.clockMHz} MHz`;
 
+/** The per-instance columns, in the order of the table (own cells; 'below' adds the instances under it). */
+const MODULE_COLS: [keyof Omit<ModuleUse, 'name' | 'instancePath'>, string][] = [
+  ['logicCells', 'LC'],
+  ['logicCellsBelow', 'LC below'],
+  ['lut4', 'LUT4'],
+  ['carry', 'carry'],
+  ['dff', 'DFF'],
+  ['ebr', 'EBR'],
+  ['dsp', 'DSP'],
+  ['spram', 'SPRAM'],
+];
+
+/** An instance's label: its own name, indented by its depth (the top by its module name). */
+const instanceLabel = (m: ModuleUse) => {
+  const parts = m.instancePath ? m.instancePath.split('.') : [];
+  return `${'  '.repeat(parts.length)}${parts.at(-1) ?? m.name}`;
+};
+
+/** The per-instance table: one row per instance, then what nextpnr's packer did beyond the count (it can be negative). */
+export function moduleLines(r: BuildReport): string[] {
+  if (!r.modules.length) return [];
+  const w = Math.max('instance'.length, ...r.modules.map((m) => instanceLabel(m).length));
+  const cell = (v: string | number, i: number) => String(v).padStart(Math.max(MODULE_COLS[i]![1].length, 5));
+  const lines = [`${'instance'.padEnd(w)}  ${MODULE_COLS.map(([, l], i) => cell(l, i)).join('  ')}  module`];
+  for (const m of r.modules) lines.push(`${instanceLabel(m).padEnd(w)}  ${MODULE_COLS.map(([k], i) => cell(m[k], i)).join('  ')}  ${m.name}`);
+  if (r.placerLogicCells !== null) lines.push(`${'(nextpnr)'.padEnd(w)}  ${cell(r.placerLogicCells, 0)}  nextpnr beyond this count: carry-chain feed-ins and constants less LUTs merged into carry cells`);
+  return lines;
+}
+
 export function summaryLines(r: BuildReport): string[] {
   const lines = [`${r.board}: ${r.device}-${r.package}, ${r.model}, accelerator ${r.accel.target} with ${r.accel.lanes} lanes (model hash ${r.modelHash}, ${r.imageWords} image words)`];
   const w = Math.max(...ROWS.map(([, l]) => l.length));
@@ -28,6 +58,7 @@ export function summaryLines(r: BuildReport): string[] {
     const u = r.resources[k];
     lines.push(`${label.padEnd(w)}  ${String(u.used).padStart(6)}  ${String(u.available).padStart(6)}  ${pct(u).padStart(5)}`);
   }
+  lines.push(...moduleLines(r));
   lines.push(`fmax ${mhz(r.fmaxMHz)} (${clockText(r)}, nextpnr seed ${r.seed})`);
   lines.push(`${r.cyclesPerToken} cycles per token: ${perS(r.tokensPerSecond)} at fmax, ${perS(r.tokensPerSecondAtClock)} at ${r.clockMHz} MHz`);
   lines.push(r.fits ? `fits: bitstream ${r.bitstream}` : `does not fit: ${r.failure}`);
@@ -58,6 +89,26 @@ function bars(r: BuildReport): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + barW + 170}" height="${rows.length * h}" font-family="sans-serif" font-size="13">\n${body}\n</svg>`;
 }
 
+/** The per-instance table of the page, indented by depth, with a bar of each instance's share of the logic cells below it. */
+function moduleTable(r: BuildReport): string {
+  if (!r.modules.length) return '';
+  const total = r.resources.logicCells.used || r.modules.reduce((s, m) => s + m.logicCells, 0);
+  const head = `<tr><th>instance</th><th>module</th>${MODULE_COLS.map(([, l]) => `<th>${esc(l)}</th>`).join('')}<th>share of LC (with below)</th></tr>`;
+  const rows = r.modules.map((m) => {
+    const depth = m.instancePath ? m.instancePath.split('.').length : 0;
+    const frac = total ? Math.min(1, m.logicCellsBelow / total) : 0;
+    const bar = `<svg width="160" height="12"><rect width="160" height="12" fill="#eee"/><rect width="${(160 * frac).toFixed(1)}" height="12" fill="#2e86c1"/></svg> ${(100 * frac).toFixed(1)}%`;
+    return `<tr><td style="padding-left:${depth}em">${esc(m.instancePath.split('.').at(-1) || m.name)}</td><td><code>${esc(m.name)}</code></td>${MODULE_COLS.map(([k]) => `<td class="n">${m[k]}</td>`).join('')}<td>${bar}</td></tr>`;
+  });
+  if (r.placerLogicCells !== null) rows.push(`<tr><td>(nextpnr)</td><td>nextpnr beyond this count: carry-chain feed-ins and constants less LUTs merged into carry cells</td><td class="n">${r.placerLogicCells}</td></tr>`);
+  return `<h2>Per instance</h2>
+<p>Each instance's own cells in the flattened netlist, attributed by the names yosys gives them; LC counts the logic cells as nextpnr packs them, LC below adds the instances under it.</p>
+<table class="modules">
+${head}
+${rows.join('\n')}
+</table>`;
+}
+
 export function reportPage(r: BuildReport): string {
   const verdict = r.fits ? `<p class="ok">Fits. Bitstream: <code>${esc(r.bitstream ?? '')}</code></p>` : `<p class="bad">Does not fit: ${esc(r.failure ?? '')}</p>`;
   const facts: [string, string][] = [
@@ -73,11 +124,12 @@ export function reportPage(r: BuildReport): string {
   ];
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${esc(r.board)} build: ${esc(r.model)}</title>
-<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td{padding:2px 12px 2px 0}.ok{color:#1e8449}.bad{color:#c0392b}</style>
+<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td{padding:2px 12px 2px 0}.modules td.n{text-align:right}.modules th{text-align:right}.ok{color:#1e8449}.bad{color:#c0392b}</style>
 </head><body>
 <h1>${esc(r.board)}: ${esc(r.device)}</h1>
 ${verdict}
 ${bars(r)}
+${moduleTable(r)}
 <table>
 ${facts.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('\n')}
 </table>
