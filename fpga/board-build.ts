@@ -145,8 +145,13 @@ export async function buildBoard(o: BuildOptions): Promise<BuildReport> {
   const syn = await synthIce40({ top: top.name, sources: report.verilog, workDir: o.outDir, device: b.device, dsp: hasHardBlocks, spram: hasHardBlocks });
   report.seconds.synth = syn.seconds;
   fillFromCells(report, syn.cells);
+  // The per-instance table is for reading, not for the bitstream: a netlist it cannot read leaves it empty.
   const t0 = performance.now();
-  report.modules = moduleUtilisation(syn.jsonPath, top);
+  try {
+    report.modules = moduleUtilisation(syn.jsonPath, top);
+  } catch (e) {
+    log(`no per-instance table: ${(e as Error).message.split('\n')[0]}`);
+  }
   report.seconds.modules = (performance.now() - t0) / 1000;
 
   log(`placing and routing (seed ${o.seed}, ${clockMHz} MHz)`);
@@ -156,7 +161,7 @@ export async function buildBoard(o: BuildOptions): Promise<BuildReport> {
     report.seconds.pnr = pnr.seconds;
     pnrLog = pnr.log;
     fillFromUtilisation(report, pnr.utilisation);
-    report.placerLogicCells = report.resources.logicCells.used - report.modules.reduce((s, m) => s + m.logicCells, 0);
+    if (report.modules.length) report.placerLogicCells = report.resources.logicCells.used - report.modules.reduce((s, m) => s + m.logicCells, 0);
     report.fmaxByClock = pnr.fmaxMHz;
     const fmax = Object.values(pnr.fmaxMHz);
     report.fmaxMHz = fmax.length ? Math.min(...fmax) : null;
