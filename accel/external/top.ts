@@ -35,11 +35,13 @@ import { weightStreamer } from './weight-streamer.ts';
 import { embeddingReader, paramReader } from './stream-readers.ts';
 
 /**
- * Width of the step_cycles counter: sixteen times the cycles predicted with the weights on chip (the
- * DRAM's waits come on top); at least 16 bits.
+ * Width of the step_cycles counter. How long a token takes depends on the memory, which the design does
+ * not know, so the counter is wide enough for any memory: 40 bits (an hour at 300 MHz; a few dozen flip-
+ * flops on a device this target runs on), or sixteen times the cycles predicted with the words always
+ * there, if that is more.
  */
 export function externalStepCyclesBits(prog: AccelProgram): number {
-  return Math.max(16, clog2(16 * predictCycles(prog).total));
+  return Math.max(40, clog2(16 * predictCycles(prog).total));
 }
 
 const aw = (depth: number) => Math.max(1, clog2(depth));
