@@ -51,7 +51,10 @@ export function generateAccel(weights: WeightSource, config: AccelConfig, dir: s
   const manifest = {
     generator: 'mmfree-fpga accel',
     model: { source: modelLabel, hiddenSize: g.d, intermediateSize: g.I, numLayers: g.L, vocabSize: g.V },
-    hardware: { ...config, weightBanks: g.banks, bankWords: g.weightWords, instructionBits: prog.layout.width },
+    // the on-chip targets' weight memory, or the external target's port (its image is `dramMap`)
+    hardware: img
+      ? { ...config, portBits: img.wordBits, prefetchWords: prefetchDepth(img), instructionBits: prog.layout.width }
+      : { ...config, weightBanks: g.banks, bankWords: g.weightWords, instructionBits: prog.layout.width },
     top: top.name,
     files: {
       verilog: verilog.map((f) => path.basename(f)).sort(),
@@ -70,7 +73,6 @@ export function generateAccel(weights: WeightSource, config: AccelConfig, dir: s
             embeddings: { ...img.embeddings, rows: g.V },
             wordsPerToken: img.wordsPerToken,
             bytesPerToken: img.wordsPerToken * img.wordBytes,
-            prefetchWords: prefetchDepth(img),
             instructions: img.listing,
           },
         }
