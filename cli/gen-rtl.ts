@@ -9,6 +9,7 @@ import { writeVerilog } from '../hdl/verilog/emit.ts';
 import { stdlibCatalogue } from '../hdl/lib/catalogue.ts';
 import { openModel } from '../model/open.ts';
 import { generateAccel } from '../accel/generate.ts';
+import { accelGeometry } from '../accel/config.ts';
 import { writeIfChanged } from '../util/write-if-changed.ts';
 import { addHardwareOptions, hardwareConfig } from './hardware-options.ts';
 import { outputDir } from './options.ts';
@@ -42,6 +43,7 @@ export function genRtlProgram(): Command {
     outputDir(opts.out, '-o', { create: false });
     if (opts.stdlib !== undefined) outputDir(opts.stdlib, '--stdlib', { create: false });
     const m = openModel(opts.model);
+    accelGeometry(m.weights.config, config); // a model the target cannot run is refused before its folder is made
     const name = path.basename(m.dir).replace(/[^A-Za-z0-9_.-]/g, '_') || 'model';
     outputDir(path.join(opts.out, name), '-o');
     const acc = generateAccel(m.weights, config, path.join(opts.out, name), m.label);
