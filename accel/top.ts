@@ -27,11 +27,9 @@ import { buildModule, type Module } from '../hdl/index.ts';
 import { cat, lit, mux } from '../hdl/core/expr.ts';
 import type { Signal } from '../hdl/core/signal.ts';
 import { Fsm } from '../hdl/core/fsm.ts';
-import { Bool, SInt, UInt, clog2 } from '../hdl/core/types.ts';
+import { Bool, UInt, clog2 } from '../hdl/core/types.ts';
 import { singlePortRam } from '../hdl/lib/memories.ts';
 import { regOf } from './units/pipeline.ts';
-import { MAX_SCALAR_WIDTH } from './units/scalar-unit.ts';
-import { scalarSerial, SCALAR_SERIAL_EXP_BITS } from './units/scalar-serial.ts';
 import { OP, WSEL } from './isa.ts';
 import type { AccelProgram } from './program.ts';
 import { predictCycles } from './timing.ts';
@@ -40,7 +38,7 @@ import { passPhases } from './control/pass-phases.ts';
 import { decodeFields } from './control/fields.ts';
 import { elementStream } from './control/element-stream.ts';
 import { vectorMemories } from './datapath/vector-memories.ts';
-import { fit, rowSide } from './datapath/row-side.ts';
+import { fit, placeScalarUnit, rowSide } from './datapath/row-side.ts';
 
 /**
  * Width of the step_cycles counter: four times the predicted cycles per token fit (a counter that
@@ -144,24 +142,9 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const pAw = layout.fields.param.width;
     const offW = Math.max(nW, g.tokenBits, 10);
     // The BitLinear's scalars (normalize16 and 127 / m of m, then rsqrt of S), one after the other.
-    const scalarStart = m.wire('scalar_start', Bool);
-    const scalarMode = m.wire('scalar_mode', UInt(2));
-    const scalarValue = m.wire('scalar_value', UInt(MAX_SCALAR_WIDTH));
     const scalarTableData = m.wire('scalar_table_data', UInt(16));
-    const scalarA = m.wire('scalar_a', UInt(16));
-    const scalarB = m.wire('scalar_b', UInt(16));
-    const scalarExpIn = m.wire('scalar_exp_in', SInt(SCALAR_SERIAL_EXP_BITS));
-    const scalar = m.instance('u_scalar', scalarSerial(), {
-      start: scalarStart,
-      mode: scalarMode,
-      value: scalarValue,
-      a: scalarA,
-      b: scalarB,
-      c: fCmant,
-      exp_in: scalarExpIn,
-      table_data: scalarTableData,
-    });
-    const scalarDone = scalar.out('done');
+    const scalar = placeScalarUnit(m, fCmant, scalarTableData);
+    const scalarDone = scalar.inst.out('done');
     // The parameter word's address, kept off the SPRAM address path's adders (they set fmax): the
     // stream's words come from two pointers that move with idx and idx_late (param + idx, param + idx -
     // LATE), and the token's row scale from a register loaded at decode; only the scalar tables' base +
@@ -181,7 +164,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     });
     const tableAddr = m.let(
       'table_addr',
-      mux(fsm.is('bl_norm'), lit(prog.tables.recip, UInt(pSumW)), lit(prog.tables.rsqrt, UInt(pSumW))).add(scalar.out('table_addr').zext(pSumW)).trunc(pSumW),
+      mux(fsm.is('bl_norm'), lit(prog.tables.recip, UInt(pSumW)), lit(prog.tables.rsqrt, UInt(pSumW))).add(scalar.inst.out('table_addr').zext(pSumW)).trunc(pSumW),
     );
     const paramAddr = m.wire('param_addr', UInt(pSumW));
     m.comb(() => {
@@ -241,7 +224,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       phase: fsm,
       paramWord,
       embByte,
-      scalar: { inst: scalar, start: scalarStart, mode: scalarMode, value: scalarValue, a: scalarA, b: scalarB, expIn: scalarExpIn },
+      scalar,
       mvStart,
       matrix: { valid: mvHave, data: wideData, ready: wReady },
       ports: { tokOutData, dbgValid: host.dbg.valid, dbgData: host.dbg.data },

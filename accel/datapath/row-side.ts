@@ -12,7 +12,7 @@ import { ACT, NORM_WEIGHT, QACT } from '../../numerics/formats.ts';
 import { regOf } from '../units/pipeline.ts';
 import { matvecUnit, matvecAccWidth } from '../units/matvec-unit.ts';
 import { RECIP_BITS, MAX_SCALAR_WIDTH } from '../units/scalar-unit.ts';
-import { SCALAR_MODE, SCALAR_SERIAL_EXP_BITS } from '../units/scalar-serial.ts';
+import { scalarSerial, SCALAR_MODE, SCALAR_SERIAL_EXP_BITS } from '../units/scalar-serial.ts';
 import { SCALE_EXP_CONST } from '../units/bitlinear-scale.ts';
 import { QUANT_MM_EXP_BITS } from '../units/bitlinear-quant.ts';
 import { rowUnit, ROW_OP, ROW_OP_BITS, ROW_SHIFT_BITS } from '../units/row-unit.ts';
@@ -34,6 +34,21 @@ export interface ScalarWiring {
   a: Signal;
   b: Signal;
   expIn: Signal;
+}
+
+/**
+ * Places the serial scalar unit with the wires rowSide drives; `tableData` is its table word, read by the
+ * top from wherever it keeps the tables (the weight memory on the UP5K, a ROM on the external target).
+ */
+export function placeScalarUnit(m: Module, c: Expr, tableData: Expr): ScalarWiring {
+  const start = m.wire('scalar_start', Bool);
+  const mode = m.wire('scalar_mode', UInt(2));
+  const value = m.wire('scalar_value', UInt(MAX_SCALAR_WIDTH));
+  const a = m.wire('scalar_a', UInt(16));
+  const b = m.wire('scalar_b', UInt(16));
+  const expIn = m.wire('scalar_exp_in', SInt(SCALAR_SERIAL_EXP_BITS));
+  const inst = m.instance('u_scalar', scalarSerial(), { start, mode, value, a, b, c, exp_in: expIn, table_data: tableData });
+  return { inst, start, mode, value, a, b, expIn };
 }
 
 export interface RowSideInputs {

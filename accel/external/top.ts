@@ -18,9 +18,8 @@
 import { buildModule, type Module } from '../../hdl/index.ts';
 import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
 import { Fsm } from '../../hdl/core/fsm.ts';
-import { Bool, SInt, UInt, clog2 } from '../../hdl/core/types.ts';
-import { MAX_SCALAR_WIDTH, scalarTable } from '../units/scalar-unit.ts';
-import { scalarSerial, SCALAR_SERIAL_EXP_BITS } from '../units/scalar-serial.ts';
+import { Bool, UInt, clog2 } from '../../hdl/core/types.ts';
+import { scalarTable } from '../units/scalar-unit.ts';
 import { OP, WSEL } from '../isa.ts';
 import type { AccelProgram } from '../program.ts';
 import { predictCycles } from '../timing.ts';
@@ -29,7 +28,7 @@ import { passPhases } from '../control/pass-phases.ts';
 import { decodeFields } from '../control/fields.ts';
 import { elementStream } from '../control/element-stream.ts';
 import { vectorMemories } from '../datapath/vector-memories.ts';
-import { rowSide } from '../datapath/row-side.ts';
+import { placeScalarUnit, rowSide } from '../datapath/row-side.ts';
 import { externalImage, type ExternalImage } from './stream-image.ts';
 import { weightStreamer } from './weight-streamer.ts';
 import { embeddingReader, paramReader } from './stream-readers.ts';
@@ -128,29 +127,14 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
     const embRowReady = m.let('emb_row_ready', avail.ge(g.embedRowWords));
 
     // The BitLinear's scalars; their tables are constants, in a ROM read one cycle after table_addr.
-    const scalarStart = m.wire('scalar_start', Bool);
-    const scalarMode = m.wire('scalar_mode', UInt(2));
-    const scalarValue = m.wire('scalar_value', UInt(MAX_SCALAR_WIDTH));
-    const scalarA = m.wire('scalar_a', UInt(16));
-    const scalarB = m.wire('scalar_b', UInt(16));
-    const scalarExpIn = m.wire('scalar_exp_in', SInt(SCALAR_SERIAL_EXP_BITS));
     const recipTable = scalarTable('recip');
     const tables = [...recipTable, ...scalarTable('rsqrt')];
     const tAw = aw(tables.length);
     const tableRom = m.memory('scalar_tables', UInt(16), tables.length, { init: tables });
     const tableAddr = m.wire('table_addr', UInt(tAw));
-    const scalar = m.instance('u_scalar', scalarSerial(), {
-      start: scalarStart,
-      mode: scalarMode,
-      value: scalarValue,
-      a: scalarA,
-      b: scalarB,
-      c: f.cmant,
-      exp_in: scalarExpIn,
-      table_data: tableRom.read(tableAddr, { name: 'table_word' }),
-    });
-    m.sink(scalar.out('table_rd'));
-    m.assign(tableAddr, mux(fsm.is('bl_norm'), lit(0, UInt(tAw)), lit(recipTable.length, UInt(tAw))).add(scalar.out('table_addr').zext(tAw)).trunc(tAw));
+    const scalar = placeScalarUnit(m, f.cmant, tableRom.read(tableAddr, { name: 'table_word' }));
+    m.sink(scalar.inst.out('table_rd'));
+    m.assign(tableAddr, mux(fsm.is('bl_norm'), lit(0, UInt(tAw)), lit(recipTable.length, UInt(tAw))).add(scalar.inst.out('table_addr').zext(tAw)).trunc(tAw));
 
     // The stream's readers: parameter words, embedding codes; the matvec unit takes the matrix's words
     // straight from the FIFO; fetch and the embedding's scale take one word each.
@@ -167,7 +151,7 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
       phase: fsm,
       paramWord: params.paramWord,
       embByte: emb.embByte,
-      scalar: { inst: scalar, start: scalarStart, mode: scalarMode, value: scalarValue, a: scalarA, b: scalarB, expIn: scalarExpIn },
+      scalar,
       mvStart,
       matrix: { valid: mvValid, data: wData, ready: wReady },
       ports: { tokOutData, dbgValid: host.dbg.valid, dbgData: host.dbg.data },
