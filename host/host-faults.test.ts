@@ -4,12 +4,8 @@
 // garbage frames leave it answering, an upload cut in the middle resumes where it stopped, and a
 // second host at once is turned away while the first generates on. Every wait here is bounded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileProgram } from '../accel/program.ts';
-import { fixedParams, FixedModel } from '../model/fixed/fixed-model.ts';
-import { argmax } from '../model/engine.ts';
-import { randomModel } from '../sim/random-model.ts';
+import { PROMPT, golden, model, prog } from './host-test-support.ts';
 import { startSimBoard, type SimBoard } from '../sim/board-sim.ts';
-import { modelHash } from '../protocol/model-hash.ts';
 import { SlipDecoder, slipEncode } from '../protocol/slip.ts';
 import { buildFrame, decodeRequest, encodeReply, encodeRequest } from '../protocol/frame.ts';
 import { MAX_CHUNK_WORDS, MAX_FRAME_BYTES, SLIP } from '../protocol/spec.ts';
@@ -20,24 +16,6 @@ import { Link, LinkClosedError } from './link.ts';
 import { Board } from './board.ts';
 import { generateOnBoard, NoBoardError } from './session.ts';
 
-const SHAPE = { hiddenSize: 16, intermediateSize: 24, numLayers: 2, vocabSize: 50 };
-const weights = randomModel(SHAPE, 11);
-const prog = compileProgram(fixedParams(weights), { target: 'generic', lanes: 8 });
-const model = { image: prog.image, modelHash: modelHash(prog.image) };
-const PROMPT = [3, 14, 15, 9, 26];
-
-function golden(prompt: number[], n: number): number[] {
-  const e = FixedModel.fromSource(weights);
-  const s = e.newState();
-  let logits: Float32Array | undefined;
-  for (const t of prompt) logits = e.step(s, t);
-  const out: number[] = [];
-  while (out.length < n) {
-    out.push(argmax(logits!));
-    logits = e.step(s, out[out.length - 1]!);
-  }
-  return out;
-}
 
 /** A line with something on the other end that is no board: `answer` gives the bytes it sends back. */
 function fakeLine(name: string, answer: (written: Uint8Array) => Uint8Array | undefined): Transport {

@@ -5,12 +5,12 @@
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHAPE, PROMPT, golden, model, prog } from './host-test-support.ts';
 import { compileProgram } from '../accel/program.ts';
-import { fixedParams, FixedModel } from '../model/fixed/fixed-model.ts';
-import { argmax } from '../model/engine.ts';
+import { fixedParams } from '../model/fixed/fixed-model.ts';
 import { randomModel } from '../sim/random-model.ts';
-import { startSimBoard, type SimBoard } from '../sim/board-sim.ts';
 import { modelHash } from '../protocol/model-hash.ts';
+import { startSimBoard, type SimBoard } from '../sim/board-sim.ts';
 import { SLIP } from '../protocol/spec.ts';
 import { openTcp } from './transport-tcp.ts';
 import type { Transport } from './transport.ts';
@@ -20,26 +20,6 @@ import { generateOnBoard } from './session.ts';
 import { SMALL_MODEL } from '../model/checkpoint/test-support.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
-const SHAPE = { hiddenSize: 16, intermediateSize: 24, numLayers: 2, vocabSize: 50 };
-const weights = randomModel(SHAPE, 11);
-const prog = compileProgram(fixedParams(weights), { target: 'generic', lanes: 8 });
-const model = { image: prog.image, modelHash: modelHash(prog.image) };
-const PROMPT = [3, 14, 15, 9, 26];
-
-/** Greedy continuation by the fixed-point golden engine. */
-function golden(prompt: number[], n: number): number[] {
-  const e = FixedModel.fromSource(weights);
-  const s = e.newState();
-  let logits: Float32Array | undefined;
-  for (const t of prompt) logits = e.step(s, t);
-  const out: number[] = [];
-  while (out.length < n) {
-    const t = argmax(logits!);
-    out.push(t);
-    logits = e.step(s, t);
-  }
-  return out;
-}
 
 /** A transport that damages the host's frames for which `damage(k)` is true (k counts frames sent). */
 function damaging(t: Transport, damage: (k: number) => boolean): Transport & { damaged: number } {
