@@ -63,11 +63,16 @@ interface Matrix {
   q: Int8Array;
   expected: Int32Array;
   words: bigint[];
-  /** q writes as issued, with the extra rewrites. */
-  writes: { addr: number; data: number }[];
+  /** q writes as issued, with the extra rewrites: an element (qLanes 1) or a group of qLanes elements. */
+  writes: QWrite[];
 }
 
-function makeMatrix(c: Case, lanes: number, r: () => number, prevQ: Int8Array | undefined): Matrix {
+interface QWrite {
+  addr: number;
+  data: number[];
+}
+
+function makeMatrix(c: Case, lanes: number, qLanes: number, r: () => number, prevQ: Int8Array | undefined): Matrix {
   const n = c.rows * c.cols;
   const codes = new Int8Array(n);
   for (let i = 0; i < n; i++) {
@@ -91,8 +96,21 @@ function makeMatrix(c: Case, lanes: number, r: () => number, prevQ: Int8Array | 
   }
   const expected = new Int32Array(c.rows);
   new TernaryMatrix(c.rows, c.cols, codes, 1).matvec(q, expected);
-  const writes: { addr: number; data: number }[] = [];
-  if (!c.sameQ) {
+  const writes: QWrite[] = [];
+  if (!c.sameQ && qLanes > 1) {
+    // Whole groups, shuffled; elements past cols get junk (their codes are 0). A junk write to the
+    // same group right before some.
+    const groups = Array.from({ length: Math.ceil(c.cols / qLanes) }, (_, g) => g);
+    for (let i = groups.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [groups[i], groups[j]] = [groups[j]!, groups[i]!];
+    }
+    const junk = () => Math.floor(r() * 256) - 128;
+    for (const g of groups) {
+      if (r() < 0.1) writes.push({ addr: g, data: Array.from({ length: qLanes }, junk) });
+      writes.push({ addr: g, data: Array.from({ length: qLanes }, (_, i) => (g * qLanes + i < c.cols ? q[g * qLanes + i]! : junk())) });
+    }
+  } else if (!c.sameQ) {
     const order = Array.from({ length: c.cols }, (_, i) => i);
     if (c.order !== 'sequential') {
       for (let i = order.length - 1; i > 0; i--) {
@@ -104,9 +122,9 @@ function makeMatrix(c: Case, lanes: number, r: () => number, prevQ: Int8Array | 
       const x = r();
       // A junk value to the same byte right before (forwarding of the same byte), or to the partner
       // byte (forwarding of the other byte of the same bank word).
-      if (x < 0.1) writes.push({ addr: a, data: Math.floor(r() * 256) - 128 });
-      writes.push({ addr: a, data: q[a]! });
-      if (x > 0.9 && (a ^ 1) < c.cols) writes.push({ addr: a ^ 1, data: q[a ^ 1]! });
+      if (x < 0.1) writes.push({ addr: a, data: [Math.floor(r() * 256) - 128] });
+      writes.push({ addr: a, data: [q[a]!] });
+      if (x > 0.9 && (a ^ 1) < c.cols) writes.push({ addr: a ^ 1, data: [q[a ^ 1]!] });
     }
   }
   return { c, codes, q, expected, words: packWeightWords(codes, c.rows, c.cols, lanes), writes };
@@ -146,12 +164,13 @@ async function runSession(
   seed: number,
 ): Promise<SessionResult> {
   const p = matvecUnitParams(o);
+  const Q = p.qLanes ?? 1;
   const r = rng(seed);
   const s = new StimulusScript(model.ports);
   const accW = matvecAccWidth(p.maxCols);
   s.monitor('acc', 'acc_valid', 'acc_data').monitor('row', 'acc_valid', 'acc_row').monitor('done', 'done', 'done');
   let cycle = 0;
-  const qState = new Int8Array(p.maxCols);
+  const qState = new Int8Array(Math.ceil(p.maxCols / Q) * Q);
   const writeCycles = new Set<number>();
   const predictedReady: number[] = [];
   const predictedBusy: number[] = [];
@@ -167,10 +186,14 @@ async function runSession(
     s.tick();
     cycle++;
   };
-  const write = (addr: number, data: number) => {
-    s.set('q_wr_en', 1).set('q_wr_addr', addr).set('q_wr_data', data);
+  // Element addr (Q = 1) or group addr (Q elements from Q addr, element Q addr + i in byte i).
+  const write = (w: QWrite) => {
+    const packed = w.data.reduceRight((acc, v) => (acc << 8n) | BigInt(v & 0xff), 0n);
+    s.set('q_wr_en', 1).set('q_wr_addr', w.addr).set('q_wr_data', Q === 1 ? w.data[0]! : packed);
     writeCycles.add(cycle);
+    w.data.forEach((v, i) => (qState[Q * w.addr + i] = v));
   };
+  const junkWrite = (): QWrite => ({ addr: Math.floor((r() * p.maxCols) / Q), data: Array.from({ length: Q }, () => Math.floor(r() * 256) - 128) });
   const settling = () => writeCycles.has(cycle - 1) || writeCycles.has(cycle - 2) || writeCycles.has(cycle - 3);
   s.set('rst', 1);
   for (const port of ['q_wr_en', 'q_wr_addr', 'q_wr_data', 'start', 'rows', 'cols', 'w_valid', 'w_data']) s.set(port, 0);
@@ -178,10 +201,8 @@ async function runSession(
   step();
   s.set('rst', 0);
   // Junk everywhere in the q store first: columns past `cols` must not matter (their codes are 0).
-  for (let a = 0; a < p.maxCols; a++) {
-    const d = Math.floor(r() * 256) - 128;
-    write(a, d);
-    qState[a] = d;
+  for (let a = 0; a < Math.ceil(p.maxCols / Q); a++) {
+    write({ addr: a, data: Array.from({ length: Q }, () => Math.floor(r() * 256) - 128) });
     step();
   }
   s.set('q_wr_en', 0);
@@ -200,12 +221,11 @@ async function runSession(
   const accepted: number[][] = [];
   let prevQ: Int8Array | undefined;
   for (const c of cases) {
-    const mx = makeMatrix(c, p.lanes, r, prevQ);
+    const mx = makeMatrix(c, p.lanes, Q, r, prevQ);
     prevQ = mx.q;
     matrices.push(mx);
     for (const w of mx.writes) {
-      write(w.addr, w.data);
-      qState[w.addr] = w.data;
+      write(w);
       step();
     }
     s.set('q_wr_en', 0);
@@ -229,11 +249,9 @@ async function runSession(
       let j = 0;
       while (j < mx.words.length) {
         const midWrite = c.midWrites !== undefined && r() < c.midWrites;
-        let wr: { addr: number; data: number } | undefined;
-        if (midWrite) {
-          wr = { addr: Math.floor(r() * p.maxCols), data: Math.floor(r() * 256) - 128 };
-          write(wr.addr, wr.data);
-        } else s.set('q_wr_en', 0);
+        // a write is seen by words accepted after its cycle: it goes in after this cycle's take
+        const wr = midWrite ? junkWrite() : undefined;
+        if (!wr) s.set('q_wr_en', 0);
         s.set('w_valid', 1).set('w_data', mx.words[j]!);
         const ready = settling() ? 0 : 1;
         if (ready) {
@@ -241,7 +259,7 @@ async function runSession(
           cyc.push(cycle);
           j++;
         }
-        if (wr) qState[wr.addr] = wr.data; // a write is seen by words accepted after its cycle
+        if (wr) write(wr);
         step(ready, 1);
       }
       s.set('q_wr_en', 0);
@@ -382,13 +400,17 @@ describe('matvec unit P=32, maxRows=512, maxCols=256 (Verilator)', () => {
   });
 });
 
+// qLanes > 1: q written a group of Q elements at a time (a row side of Q lanes), Q from 2 to P.
 for (const o of [
   { lanes: 16, maxRows: 7, maxCols: 40, stages: 2 },
   { lanes: 64, maxRows: 20, maxCols: 130 },
+  { lanes: 16, maxRows: 9, maxCols: 72, stages: 2, qLanes: 4 },
+  { lanes: 32, maxRows: 6, maxCols: 100, qLanes: 2 },
+  { lanes: 8, maxRows: 5, maxCols: 30, qLanes: 8 },
 ] satisfies MatvecUnitOptions[]) {
-  describe(`matvec unit P=${o.lanes}, maxRows=${o.maxRows}, maxCols=${o.maxCols} (Verilator)`, () => {
+  describe(`matvec unit P=${o.lanes}, maxRows=${o.maxRows}, maxCols=${o.maxCols}, qLanes=${o.qLanes ?? 1} (Verilator)`, () => {
     it('every shape class, full rate and with gaps, exact', { timeout: 600_000 }, async () => {
-      const { model } = await buildRtlModel(matvecUnit(o), { dir: path.join(buildDir, `p${o.lanes}`) });
+      const { model } = await buildRtlModel(matvecUnit(o), { dir: path.join(buildDir, `p${o.lanes}q${o.qLanes ?? 1}`) });
       const r = rng(o.lanes);
       const cases: Case[] = [
         { rows: 1, cols: 1, weights: 'random', acts: 'random', gap: 0 },
@@ -424,6 +446,8 @@ describe('matvec unit: helpers', () => {
   it('checks its parameters and names the cycle count', () => {
     expect(() => matvecUnitParams({ lanes: 24, maxRows: 4, maxCols: 4 })).toThrow(/power of two/);
     expect(() => matvecUnitParams({ lanes: 16, maxRows: 4, maxCols: 4, stages: 5 })).toThrow(/stages/);
+    expect(() => matvecUnitParams({ lanes: 16, maxRows: 4, maxCols: 4, qLanes: 32 })).toThrow(/qLanes/);
+    expect(() => matvecUnitParams({ lanes: 16, maxRows: 4, maxCols: 4, qLanes: 3 })).toThrow(/qLanes/);
     expect(matvecAccWidth(256)).toBe(17);
     expect(matvecCycles({ lanes: 32, maxRows: 512, maxCols: 256 }, 512, 256)).toBe(512 * 8 + 8);
   });
@@ -436,9 +460,11 @@ describe('matvec unit: lint and synthesis', () => {
     { lanes: 64, maxRows: 20, maxCols: 130 },
     { lanes: 4, maxRows: 1, maxCols: 1, stages: 0 },
     { lanes: 16, maxRows: 1024, maxCols: 768, stages: 3 },
+    { lanes: 64, maxRows: 20, maxCols: 130, qLanes: 16 },
+    { lanes: 16, maxRows: 7, maxCols: 40, qLanes: 16 },
   ];
   for (const o of shapes) {
-    it(`lanes=${o.lanes} maxRows=${o.maxRows} maxCols=${o.maxCols}: verilator -Wall clean`, () => {
+    it(`lanes=${o.lanes} maxRows=${o.maxRows} maxCols=${o.maxCols} qLanes=${o.qLanes ?? 1}: verilator -Wall clean`, () => {
       const top = matvecUnit(o);
       const files = writeVerilog(elaborate(top), path.join(buildDir, 'lint', top.name));
       const lint = lintVerilator(files, top.name);

@@ -37,7 +37,14 @@
 // byte and writes the shadow, forwarding the previous write-back when both hit the same pair, stage 3
 // writes the bank from registers. Reading the pair from the banks instead needs a (P / 2):1 multiplexer
 // over their read data: about 200 more LUTs at P = 32, and it set fmax (40 MHz on an UP5K).
+//
+// Wide q writes. With qLanes = Q > 1 (a power of two, 2 .. P: a row side that quantises Q elements a
+// cycle, accel/datapath/row-side.ts) q_wr_addr is a group index and q_wr_data holds q[Q a .. Q a + Q - 1]
+// (element Q a + i in bits [8i + 7 : 8i]). A group is Q / 2 whole pairs of one word, so it is written
+// straight into its banks with no read-modify-write and no shadow copy, through the same three stages
+// (so w_ready's rule above is unchanged).
 import { defineModule, UInt, SInt, Bool, clog2, cat, mux, lit, type Expr, type Module, type Signal } from '../../hdl/index.ts';
+import type { Memory } from '../../hdl/core/memory.ts';
 import { ternaryLane, ternaryLaneLatency } from '../../hdl/lib/ternary-lane.ts';
 import { QACT, TERNARY_2BIT } from '../../numerics/formats.ts';
 
@@ -50,14 +57,18 @@ export interface MatvecUnitOptions {
   maxCols: number;
   /** Register stages inside the lane's adder trees, 0 .. clog2(lanes); default clog2(lanes). */
   stages?: number;
+  /** Q: q elements per write, a power of two from 1 (the default) to lanes. */
+  qLanes?: number;
 }
 
 export interface MatvecUnitParams {
-  [k: string]: number;
+  [k: string]: number | undefined;
   lanes: number;
   maxRows: number;
   maxCols: number;
   stages: number;
+  /** Absent for one element per write (so the one-element unit keeps its name). */
+  qLanes?: number;
 }
 
 export function matvecUnitParams(o: MatvecUnitOptions): MatvecUnitParams {
@@ -67,7 +78,9 @@ export function matvecUnitParams(o: MatvecUnitOptions): MatvecUnitParams {
   if (!Number.isInteger(maxCols) || maxCols < 1) throw new RangeError(`matvec unit: maxCols must be a positive integer, got ${maxCols}`);
   const stages = o.stages ?? clog2(lanes);
   if (!Number.isInteger(stages) || stages < 0 || stages > clog2(lanes)) throw new RangeError(`matvec unit: stages must be 0..${clog2(lanes)}, got ${stages}`);
-  return { lanes, maxRows, maxCols, stages };
+  const qLanes = o.qLanes ?? 1;
+  if (!Number.isInteger(qLanes) || qLanes < 1 || qLanes > lanes || (qLanes & (qLanes - 1)) !== 0) throw new RangeError(`matvec unit: qLanes must be a power of two from 1 to lanes (${lanes}), got ${qLanes}`);
+  return { lanes, maxRows, maxCols, stages, qLanes: qLanes > 1 ? qLanes : undefined };
 }
 
 /** Width of acc_data: exactly enough for [-128 maxCols, 128 maxCols]. */
@@ -156,9 +169,10 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   const latency = ternaryLaneLatency({ n: P, stages: p.stages });
 
   // ---- ports ----------------------------------------------------------------------------------
+  const Q = p.qLanes ?? 1;
   const qWrEn = m.input('q_wr_en', Bool);
-  const qWrAddr = m.input('q_wr_addr', UInt(Math.max(1, clog2(p.maxCols))));
-  const qWrData = m.input('q_wr_data', SInt(QACT.bits));
+  const qWrAddr = m.input('q_wr_addr', UInt(Math.max(1, clog2(Math.ceil(p.maxCols / Q)))));
+  const qWrData = Q === 1 ? m.input('q_wr_data', SInt(QACT.bits)) : m.input('q_wr_data', UInt(QACT.bits * Q));
   const start = m.input('start', Bool);
   const rows = m.input('rows', UInt(clog2(p.maxRows + 1)));
   const cols = m.input('cols', UInt(clog2(p.maxCols + 1)));
@@ -180,52 +194,107 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   const lastKZero = m.reg('last_chunk_zero', Bool);
   const lastRowM1 = m.reg('last_row_m1', UInt(rW));
 
-  // ---- q writes: 1 read the pair from the shadow copy, 2 merge and write it back, 3 write the bank --
-  const addrW = log2P + kW; // q_wr_addr as (word, lane); maxCols <= P * maxChunks so it always fits
-  const addr = qWrAddr.width < addrW ? qWrAddr.zext(addrW) : qWrAddr;
-  const pairIn = m.let('wr_pair_in', bitsOr0(qWrAddr, qWrAddr.width - 1, 1)); // q_wr_addr >> 1
-  const wr1Valid = m.reg('wr1_valid', Bool, { reset: 0 });
-  const wr1Pair = m.reg('wr1_pair', pairIn.type);
-  const wr1Word = m.reg('wr1_word', UInt(kW));
-  const wr1Bank = m.reg('wr1_bank', UInt(log2P - 1));
-  const wr1Byte = m.reg('wr1_byte', Bool);
-  const wr1Data = m.reg('wr1_data', UInt(QACT.bits));
-  // Stage 3: the previous cycle's write-back, forwarded to a write of the same pair right behind it,
-  // and written into its bank from these registers (EBR data in straight from flip-flops).
-  const fwdValid = m.reg('fwd_valid', Bool, { reset: 0 });
-  const fwdWord = m.reg('fwd_word', UInt(kW));
-  const fwdValue = m.reg('fwd_value', UInt(16));
+  // ---- q writes: 1 take the write, 2 merge it into its pair (one element) or pass it on (a group),
+  // 3 write the bank from registers. Each way returns stage 3's valid and how bank j is written.
+  interface QWrites {
+    wr1Valid: Signal;
+    fwdValid: Signal;
+    writeBank: (mem: Memory, j: number) => void;
+  }
+  const elementWrites = (): QWrites => {
+    const addrW = log2P + kW; // q_wr_addr as (word, lane); maxCols <= P * maxChunks so it always fits
+    const addr = qWrAddr.width < addrW ? qWrAddr.zext(addrW) : qWrAddr;
+    const pairIn = m.let('wr_pair_in', bitsOr0(qWrAddr, qWrAddr.width - 1, 1)); // q_wr_addr >> 1
+    const wr1Valid = m.reg('wr1_valid', Bool, { reset: 0 });
+    const wr1Pair = m.reg('wr1_pair', pairIn.type);
+    const wr1Word = m.reg('wr1_word', UInt(kW));
+    const wr1Bank = m.reg('wr1_bank', UInt(log2P - 1));
+    const wr1Byte = m.reg('wr1_byte', Bool);
+    const wr1Data = m.reg('wr1_data', UInt(QACT.bits));
+    // Stage 3: the previous cycle's write-back, forwarded to a write of the same pair right behind it,
+    // and written into its bank from these registers (EBR data in straight from flip-flops).
+    const fwdValid = m.reg('fwd_valid', Bool, { reset: 0 });
+    const fwdWord = m.reg('fwd_word', UInt(kW));
+    const fwdValue = m.reg('fwd_value', UInt(16));
+
+    // The shadow copy: pair a >> 1 at address a >> 1, one EBR per 512 elements. It spares the
+    // read-modify-write a (P / 2):1 multiplexer over the banks' read data, which costs about 200 LUTs
+    // at P = 32 and sets fmax (EBR data out -> 5 LUT levels -> EBR data in: 40 MHz on an UP5K).
+    // Its read is skipped on a collision with the write-back, which forwarding covers instead; yosys
+    // proves the two never collide and adds no read-old-data emulation (see the banks below).
+    const pairs = m.memory('q_pairs', UInt(16), Math.max(MIN_EBR_DEPTH, Math.ceil(p.maxCols / 2)));
+    const pairCollides = m.let('wr_pair_collides', wr1Valid.and(pairIn.eq(wr1Pair)));
+    const pairOld = pairs.read(pairIn, { name: 'q_pair_rd', enable: qWrEn.and(pairCollides.not()) });
+    // Stage 2 forwards when the write-back of the previous cycle went to the same pair, which is the
+    // collision stage 1 saw: a register instead of a comparator on the merge path.
+    const hit = m.reg('wr_fwd', Bool);
+    const old = m.let('wr_old', mux(hit, fwdValue, pairOld));
+    const merged = m.let('wr_merged', mux(wr1Byte, cat(wr1Data, old.slice(7, 0)), cat(old.slice(15, 8), wr1Data)));
+    pairs.write(wr1Pair, merged, wr1Valid);
+
+    m.sync(() => {
+      wr1Valid.set(qWrEn);
+      wr1Pair.set(pairIn);
+      wr1Word.set(addr.slice(addrW - 1, log2P));
+      wr1Bank.set(addr.slice(log2P - 1, 1));
+      wr1Byte.set(addr.bit(0));
+      wr1Data.set(qWrData.asUnsigned());
+      fwdValid.set(wr1Valid);
+      hit.set(pairCollides);
+      fwdWord.set(wr1Word);
+      fwdValue.set(merged);
+    });
+    return {
+      wr1Valid,
+      fwdValid,
+      writeBank: (mem, j) => {
+        // Decoded a cycle early; ANDed with fwd_valid so yosys can see it exclude the read enable.
+        const sel = m.reg(`q_we${j}`, Bool);
+        m.sync(() => sel.set(wr1Bank.eq(j)));
+        mem.write(fwdWord, fwdValue, fwdValid.and(sel));
+      },
+    };
+  };
+  const groupWrites = (): QWrites => {
+    const log2Q = clog2(Q);
+    const gW = log2P - log2Q; // bits of the group's place in its word
+    const addrW = kW + gW;
+    const addr = qWrAddr.width < addrW ? qWrAddr.zext(addrW) : qWrAddr;
+    const wr1Valid = m.reg('wr1_valid', Bool, { reset: 0 });
+    const wr1Word = m.reg('wr1_word', UInt(kW));
+    const wr1Group = gW > 0 ? m.reg('wr1_group', UInt(gW)) : undefined;
+    const wr1Data = m.reg('wr1_data', UInt(QACT.bits * Q));
+    const fwdValid = m.reg('fwd_valid', Bool, { reset: 0 });
+    const fwdWord = m.reg('fwd_word', UInt(kW));
+    const fwdData = m.reg('fwd_data', UInt(QACT.bits * Q));
+    m.sync(() => {
+      wr1Valid.set(qWrEn);
+      wr1Word.set(addr.slice(addrW - 1, gW));
+      if (wr1Group) wr1Group.set(addr.slice(gW - 1, 0));
+      wr1Data.set(qWrData);
+      fwdValid.set(wr1Valid);
+      fwdWord.set(wr1Word);
+      fwdData.set(wr1Data);
+    });
+    const pairsPerGroup = Q / 2;
+    return {
+      wr1Valid,
+      fwdValid,
+      writeBank: (mem, j) => {
+        const at = j % pairsPerGroup;
+        const value = fwdData.slice(16 * at + 15, 16 * at);
+        if (!wr1Group) return mem.write(fwdWord, value, fwdValid);
+        const sel = m.reg(`q_we${j}`, Bool);
+        m.sync(() => sel.set(wr1Group.eq(Math.floor(j / pairsPerGroup))));
+        mem.write(fwdWord, value, fwdValid.and(sel));
+      },
+    };
+  };
+  const qw = Q === 1 ? elementWrites() : groupWrites();
+  const fwdValid = qw.fwdValid;
   // 1 in the three cycles after a q write (the cycles w_ready must be 0, see below), as one register.
   const qSettling = m.reg('q_settling', Bool, { reset: 0 });
-
-  // The shadow copy: pair a >> 1 at address a >> 1, one EBR per 512 elements. It spares the
-  // read-modify-write a (P / 2):1 multiplexer over the banks' read data, which costs about 200 LUTs
-  // at P = 32 and sets fmax (EBR data out -> 5 LUT levels -> EBR data in: 40 MHz on an UP5K).
-  // Its read is skipped on a collision with the write-back, which forwarding covers instead; yosys
-  // proves the two never collide and adds no read-old-data emulation (see the banks below).
-  const pairs = m.memory('q_pairs', UInt(16), Math.max(MIN_EBR_DEPTH, Math.ceil(p.maxCols / 2)));
-  const pairCollides = m.let('wr_pair_collides', wr1Valid.and(pairIn.eq(wr1Pair)));
-  const pairOld = pairs.read(pairIn, { name: 'q_pair_rd', enable: qWrEn.and(pairCollides.not()) });
-  // Stage 2 forwards when the write-back of the previous cycle went to the same pair, which is the
-  // collision stage 1 saw: a register instead of a comparator on the merge path.
-  const hit = m.reg('wr_fwd', Bool);
-  const old = m.let('wr_old', mux(hit, fwdValue, pairOld));
-  const merged = m.let('wr_merged', mux(wr1Byte, cat(wr1Data, old.slice(7, 0)), cat(old.slice(15, 8), wr1Data)));
-  pairs.write(wr1Pair, merged, wr1Valid);
-
-  m.sync(() => {
-    wr1Valid.set(qWrEn);
-    wr1Pair.set(pairIn);
-    wr1Word.set(addr.slice(addrW - 1, log2P));
-    wr1Bank.set(addr.slice(log2P - 1, 1));
-    wr1Byte.set(addr.bit(0));
-    wr1Data.set(qWrData.asUnsigned());
-    fwdValid.set(wr1Valid);
-    hit.set(pairCollides);
-    fwdWord.set(wr1Word);
-    fwdValue.set(merged);
-    qSettling.set(qWrEn.or(wr1Valid).or(fwdValid));
-  });
+  m.sync(() => qSettling.set(qWrEn.or(qw.wr1Valid).or(fwdValid)));
 
   // w_ready waits until the banks' read register holds chunk k with every earlier q write in it: a
   // write at cycle t reaches its bank on the edge ending cycle t + 2 (the banks skip their read on
@@ -247,23 +316,19 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   // read-old-data on a collision (a multiplexer on every read bit: about 250 LUTs at P = 32).
   const bankMems = Array.from({ length: banks }, (_, j) => m.memory(`q_bank${j}`, UInt(16), Math.max(MIN_EBR_DEPTH, maxChunks)));
   const bankData: Signal[] = bankMems.map((mem, j) => mem.read(raddr, { name: `q_rd${j}`, enable: fwdValid.not() }));
-  bankMems.forEach((mem, j) => {
-    // Decoded a cycle early; ANDed with fwd_valid so yosys can see it exclude the read enable.
-    const sel = m.reg(`q_we${j}`, Bool);
-    m.sync(() => sel.set(wr1Bank.eq(j)));
-    mem.write(fwdWord, fwdValue, fwdValid.and(sel));
-  });
+  bankMems.forEach((mem, j) => qw.writeBank(mem, j));
 
   // ---- the weight side: count chunks and rows of the accepted words -----------------------------
   // A start is taken into a command register first (with the sizes already turned into what the
   // counters compare against), so no adder or size check sits on the counters' enable paths. Zero
   // sizes are seen as the borrow of size - 1.
+  const colW = log2P + kW; // a column index as (chunk, lane)
   const colsM1 = m.let('cols_m1', cols.sub(1));
   const rowsM1 = m.let('rows_m1', rows.sub(1));
-  const colsM1x = colsM1.width < addrW ? colsM1.zext(addrW) : colsM1;
-  const lastKIn = m.let('last_chunk_in', colsM1x.slice(addrW - 1, log2P)); // ceil(cols / P) - 1
+  const colsM1x = colsM1.width < colW ? colsM1.zext(colW) : colsM1;
+  const lastKIn = m.let('last_chunk_in', colsM1x.slice(colW - 1, log2P)); // ceil(cols / P) - 1
   m.sink(colsM1x.slice(log2P - 1, 0));
-  if (colsM1x.width > addrW) m.sink(colsM1x.slice(colsM1x.width - 1, addrW)); // cols <= maxCols: zero
+  if (colsM1x.width > colW) m.sink(colsM1x.slice(colsM1x.width - 1, colW)); // cols <= maxCols: zero
   const cmdValid = m.reg('cmd_valid', Bool, { reset: 0 });
   const cmdLastKM1 = m.reg('cmd_last_chunk_m1', UInt(kW));
   const cmdLastKZero = m.reg('cmd_last_chunk_zero', Bool);
