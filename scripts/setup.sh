@@ -2,6 +2,8 @@
 # Installs what this project needs and is missing; safe to run again. Used by `make demo`, `make test`
 # and CI. npm packages always; the FPGA tools through apt when we are root (or have passwordless sudo).
 #   --with-wasm  also install the WebAssembly yosys/nextpnr (CI does, to keep that path tested)
+#   --with-ecp5  also make .venv-ecp5 (ECP5 tools, LiteX/LiteDRAM; scripts/setup-ecp5.sh), which the ECP5
+#                commands otherwise make on first use
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The WebAssembly builds of yosys and nextpnr-ice40, pinned to the versions flow/ is tested with.
@@ -43,4 +45,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     install_wasm_tools
   fi
 fi
-if [ "${1:-}" = "--with-wasm" ]; then install_wasm_tools; fi
+for arg in "$@"; do
+  case "$arg" in
+    --with-wasm) install_wasm_tools ;;
+    --with-ecp5) bash scripts/setup-ecp5.sh ;;
+  esac
+done

@@ -1,0 +1,38 @@
+// The LambdaConcept ECPIX-5 as the ECP5 flow sees it. Every figure comes from litex-boards
+// (platforms/lambdaconcept_ecpix5.py: device, package, pins; targets/lambdaconcept_ecpix5.py: the 75 MHz
+// system clock, the DDR3 part and its PHY), which fpga/ecp5/board_pins.py reads at build time for the pins.
+export interface Ecp5Board {
+  name: string;
+  /** litex-boards' platform module (litex_boards.platforms.<module>) and its constructor's device argument. */
+  litexPlatform: string;
+  litexDevice: string;
+  /** The part as LiteX names it, and nextpnr-ecp5's device flag, package and speed grade for it. */
+  device: string;
+  nextpnrDevice: string;
+  package: string;
+  speed: number;
+  /** The board's oscillator and the system clock LiteX's target makes of it (the DRAM runs at twice it). */
+  clockResource: string;
+  inputClockMHz: number;
+  sysClockMHz: number;
+  /** The DDR3 part, litedram.modules' name, and how many bytes wide the bus is (x16: 2). */
+  sdramModule: string;
+  sdramBytes: number;
+  serialResource: string;
+}
+
+export const ECPIX5: Ecp5Board = {
+  name: 'ecpix5',
+  litexPlatform: 'lambdaconcept_ecpix5',
+  litexDevice: '85F',
+  device: 'LFE5UM5G-85F-8BG554I',
+  nextpnrDevice: '--um5g-85k',
+  package: 'CABGA554',
+  speed: 8,
+  clockResource: 'clk100',
+  inputClockMHz: 100,
+  sysClockMHz: 75,
+  sdramModule: 'MT41K256M16',
+  sdramBytes: 2,
+  serialResource: 'serial',
+};
