@@ -3,6 +3,7 @@
 import { type ModelShape, type TensorSpec, fffNodeCount, modelTensors } from '../config.ts';
 import { FFF_DEPTH_MAX } from '../checkpoint/config.ts';
 import { TERNARY_2BIT } from '../../numerics/formats.ts';
+import { TRIT5, TRIT5_DECODE, encode5trit, trit5Bytes } from '../../numerics/ternary-5trit.ts';
 import { RMS_NORM_EPS_MAX } from '../../numerics/ranges.ts';
 
 /** 0x89 'M' 'M' 'F' 'P' 'A' 'C' 'K': the high first byte catches 7-bit and text-mode mangling. */
@@ -112,7 +113,7 @@ export class CodeError extends Error {
 
 /** Bytes the codes of n weights take. */
 export function ternaryPayloadBytes(packing: Packing, n: number): number {
-  return packing === '2bit' ? Math.ceil(n / 4) : Math.ceil(n / 5);
+  return packing === '2bit' ? Math.ceil(n / 4) : trit5Bytes(n);
 }
 
 /** Weight value -> its 2-bit code (numerics/formats.ts TERNARY_2BIT, the accelerator's encoding). */
@@ -166,28 +167,12 @@ function reserved2bit(b: number, j: number, fields: number): CodeError {
   return new CodeError(j, `reserved 2-bit code 10 for weight ${4 * j + k} (byte 0x${hex(b)})`);
 }
 
-/** Five weights per byte, base 3: trit t = code + 1, byte = t0 + 3 t1 + 9 t2 + 27 t3 + 81 t4 (weight 5j + k is t_k); padding trits are 1. */
+/** Five weights per byte (numerics/ternary-5trit.ts): trit t = code + 1, byte = t0 + 3 t1 + 9 t2 + 27 t3 + 81 t4 (weight 5j + k is t_k); padding trits are 1. */
 export function pack5trit(codes: Int8Array): Uint8Array {
   const out = new Uint8Array(ternaryPayloadBytes('5trit', codes.length));
-  for (let j = 0; j < out.length; j++) {
-    let v = 0;
-    for (let k = 4; k >= 0; k--) {
-      const i = 5 * j + k;
-      const c = i < codes.length ? codes[i]! : 0;
-      if (c !== 0 && c !== 1 && c !== -1) throw new RangeError(`code ${c} at weight ${i} is not in {-1, 0, +1}`);
-      v = 3 * v + (c + 1);
-    }
-    out[j] = v;
-  }
+  encode5trit(codes, 0, codes.length, out, 0);
   return out;
 }
-
-/** Per byte value 0..242: its five codes. */
-const UNPACK_5TRIT: Int8Array[] = Array.from({ length: 243 }, (_, b) => {
-  const codes = new Int8Array(5);
-  for (let k = 0; k < 5; k++, b = Math.floor(b / 3)) codes[k] = (b % 3) - 1;
-  return codes;
-});
 
 export function unpack5trit(bytes: Uint8Array, n: number): Int8Array {
   if (bytes.length !== ternaryPayloadBytes('5trit', n)) throw new CodeError(0, `${bytes.length} bytes cannot hold exactly ${n} 5-trit groups`);
@@ -195,8 +180,8 @@ export function unpack5trit(bytes: Uint8Array, n: number): Int8Array {
   const full = Math.floor(n / 5);
   for (let j = 0; j < bytes.length; j++) {
     const b = bytes[j]!;
-    if (b > 242) throw new CodeError(j, `5-trit byte ${b} is above 242`);
-    const c = UNPACK_5TRIT[b]!;
+    if (b > TRIT5.maxByte) throw new CodeError(j, `5-trit byte ${b} is above ${TRIT5.maxByte}`);
+    const c = TRIT5_DECODE[b]!;
     if (j < full) {
       codes.set(c, 5 * j);
     } else {

@@ -1,0 +1,91 @@
+// The 5-trit DRAM layout of a matrix: sizes, the round trip, that its chunks decode (through the
+// numerics byte table, independently of the packer) to exactly the matvec unit's words, and the
+// errors for bad input. Sweeps lanes 4 .. 1024 and port words of 8, 16, 24 and 64 bytes.
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../util/prng.ts';
+import { TRIT5, TRIT5_DECODE } from '../../numerics/ternary-5trit.ts';
+import { TERNARY_2BIT } from '../../numerics/formats.ts';
+import { packWeightWords } from '../units/matvec-unit.ts';
+import { packTrit5Matrix, trit5ChunkBytes, trit5MatrixChunks, trit5MatrixWords, unpackTrit5Matrix } from './trit5-matrix.ts';
+
+const LANES = [4, 8, 16, 32, 64, 128, 256, 1024];
+const WORD_BYTES = [8, 16, 24, 64];
+
+function randomCodes(r: () => number, n: number): Int8Array {
+  return Int8Array.from({ length: n }, () => Math.floor(r() * 3) - 1);
+}
+
+/** The matvec words the run's chunks decode to: C bytes a chunk, five 2-bit codes a byte, the first P kept. */
+function decodeToMatvecWords(bytes: Uint8Array, chunks: number, lanes: number): bigint[] {
+  const C = trit5ChunkBytes(lanes);
+  const two = { [-1]: TERNARY_2BIT.minus, [0]: TERNARY_2BIT.zero, [1]: TERNARY_2BIT.plus } as Record<number, number>;
+  return Array.from({ length: chunks }, (_, k) => {
+    const codes = [...bytes.subarray(k * C, (k + 1) * C)].flatMap((b) => [...TRIT5_DECODE[b]!]).slice(0, lanes);
+    return codes.reduce((w, c, i) => w | (BigInt(two[c]!) << BigInt(2 * i)), 0n);
+  });
+}
+
+describe('trit5 matrix layout', () => {
+  it('sizes: ceil(P / 5) bytes a chunk, rows x ceil(cols / P) chunks, whole port words', () => {
+    for (const lanes of LANES) {
+      expect(trit5ChunkBytes(lanes)).toBe(Math.ceil(lanes / 5));
+      for (const wordBytes of WORD_BYTES) {
+        for (const [rows, cols] of [[1, 1], [3, lanes], [7, lanes + 1], [2, 5 * lanes - 1]] as const) {
+          const chunks = rows * Math.ceil(cols / lanes);
+          expect(trit5MatrixChunks(rows, cols, lanes)).toBe(chunks);
+          expect(trit5MatrixWords(rows, cols, lanes, wordBytes)).toBe(Math.ceil((chunks * Math.ceil(lanes / 5)) / wordBytes));
+        }
+      }
+    }
+    // 64 lanes: 13 bytes, 1.625 bits a weight; a 1024 x 1024 matrix at 64-bit words is 26,624 words against 32,768 at 2 bits.
+    expect(trit5MatrixWords(1024, 1024, 64, 8)).toBe(26_624);
+  });
+
+  it('round trip, and every chunk decodes to the matvec unit\'s word for it', () => {
+    const r = seededRandom(5);
+    for (const lanes of LANES) {
+      for (const wordBytes of WORD_BYTES) {
+        const rows = 1 + Math.floor(r() * 5);
+        const cols = 1 + Math.floor(r() * 3 * lanes);
+        const codes = randomCodes(r, rows * cols);
+        const run = packTrit5Matrix(codes, rows, cols, lanes, wordBytes);
+        expect(run.words).toBe(trit5MatrixWords(rows, cols, lanes, wordBytes));
+        expect(run.bytes.length).toBe(run.words * wordBytes);
+        expect(run.chunks).toBe(trit5MatrixChunks(rows, cols, lanes));
+        expect(unpackTrit5Matrix(run.bytes, rows, cols, lanes, wordBytes)).toEqual(codes);
+        expect(decodeToMatvecWords(run.bytes, run.chunks, lanes)).toEqual(packWeightWords(codes, rows, cols, lanes));
+        // The tail after the last chunk is zero-weight bytes up to the word boundary.
+        const used = run.chunks * trit5ChunkBytes(lanes);
+        expect(run.bytes.length - used).toBeLessThan(wordBytes);
+        expect(run.bytes.subarray(used).every((b) => b === TRIT5.zeroByte)).toBe(true);
+      }
+    }
+  });
+
+  it('chunks follow one another across rows and straddle words (13-byte chunks in 8-byte words)', () => {
+    const codes = Int8Array.from({ length: 2 * 64 }, (_, i) => (i === 64 ? 1 : 0));
+    const run = packTrit5Matrix(codes, 2, 64, 64, 8);
+    expect(run.words).toBe(4); // 26 bytes in 32
+    // Row 1's first weight is +1: byte 13 (word 1, byte 5) has trit 2 in its lowest place.
+    expect(run.bytes[13]).toBe(TRIT5.zeroByte + 1);
+    expect([...run.bytes].filter((_, i) => i !== 13).every((b) => b === TRIT5.zeroByte)).toBe(true);
+  });
+
+  it('refuses bad input with one line naming what is wrong', () => {
+    const ok = new Int8Array(6);
+    expect(() => packTrit5Matrix(ok, 2, 4, 16, 8)).toThrow('trit5 matrix: a 2 x 4 matrix needs 8 codes, got 6');
+    expect(() => packTrit5Matrix(Int8Array.of(0, 0, 0, 0, 3, 0), 2, 3, 16, 8)).toThrow('trit5 matrix: weight 3 at (1, 1) is not in {-1, 0, +1}');
+    expect(() => packTrit5Matrix(ok, 2, 3, 48, 8)).toThrow('trit5 matrix: lanes must be a power of two from 4 to 1024, got 48');
+    expect(() => packTrit5Matrix(ok, 0, 3, 16, 8)).toThrow('trit5 matrix: rows must be a positive integer, got 0');
+    expect(() => packTrit5Matrix(ok, 2, 3, 16, 0)).toThrow('trit5 matrix: wordBytes must be a positive integer, got 0');
+    // Sizes are refused before anything is allocated.
+    expect(() => trit5MatrixWords(1.5, 3, 16, 8)).toThrow('trit5 matrix: rows must be a positive integer, got 1.5');
+    expect(() => packTrit5Matrix(ok, 2 ** 30, 2 ** 30, 16, 8)).toThrow('trit5 matrix: 1073741824 x 1073741824 is more than 2^40 weights');
+    const run = packTrit5Matrix(Int8Array.of(1, -1, 0), 1, 3, 16, 8);
+    expect(() => unpackTrit5Matrix(run.bytes.subarray(1), 1, 3, 16, 8)).toThrow('trit5 matrix: a 1 x 3 matrix at 16 lanes takes 8 bytes, got 7');
+    const bad = (at: number, v: number) => Uint8Array.from(run.bytes, (b, i) => (i === at ? v : b));
+    expect(() => unpackTrit5Matrix(bad(5, 243), 1, 3, 16, 8)).toThrow('trit5 matrix: byte 5 is 243, above 242');
+    expect(() => unpackTrit5Matrix(bad(5, 0), 1, 3, 16, 8)).toThrow('trit5 matrix: padding byte 5 is 0, not 121');
+    expect(() => unpackTrit5Matrix(bad(0, 0), 1, 3, 16, 8)).toThrow('trit5 matrix: byte 0 has a non-zero padding weight');
+  });
+});
