@@ -32,6 +32,7 @@ module ecp5_dram_bench (
   output reg  [31:0] rd_cmd_wait,
   output reg  [31:0] max_outstanding,
   output wire        done,
+  // where a run stands (state, writes commanded, written, reads commanded), for a run that hangs
   output wire [2:0]  dbg_state,
   output wire [31:0] dbg_wi,
   output wire [31:0] dbg_wd,

@@ -3,7 +3,7 @@
 //
 // The core: ECP5DDRPHY (or, for simulation, LiteDRAM's SDRAM PHY model with that PHY's settings), no CPU
 // (DDR3 initialisation and read levelling are driven through its `wb_ctrl` Wishbone port: docs/ecp5.md),
-// and two 64-bit native user ports: `accel`, the accelerator's weight reads, and `host`, the host's upload.
+// and two native user ports (128 bits unless asked otherwise): `accel`, the accelerator's weight reads, and `host`, the host's upload.
 // The generator stamps its output with the date and the git revision of the directory LiteX sits in; both
 // are removed here, so the same configuration gives the same bytes.
 import { execFile } from 'node:child_process';
@@ -17,7 +17,10 @@ const run = promisify(execFile);
 const GLUE = path.join(REPO_ROOT, 'fpga', 'ecp5', 'litedram_gen_ecp5.py');
 
 export interface LitedramOptions {
-  /** Bits of each native user port (LiteDRAM converts to its own 128-bit port). */
+  /**
+   * Bits of each native user port: 128 by default, ECP5DDRPHY's own width (one BL8 burst of the x16 part).
+   * A narrower port goes through LiteDRAM's converter, which keeps one command in flight (docs/ecp5.md).
+   */
   portBits?: number;
   /** The SDRAM PHY model in place of ECP5DDRPHY, for Verilator. */
   sim?: boolean;
@@ -43,7 +46,7 @@ export const USER_PORTS = ['accel', 'host'] as const;
 
 /** The litedram_gen configuration for `board` (JSON is YAML). */
 export function litedramConfig(board: Ecp5Board, opts: LitedramOptions = {}): string {
-  const bits = opts.portBits ?? 64;
+  const bits = opts.portBits ?? 128;
   if (!Number.isInteger(bits) || bits < 8 || bits > 128 || (bits & (bits - 1)) !== 0) {
     throw new Error(`litedram: portBits ${bits}: a power of two from 8 to 128 (the controller's port is 128 bits)`);
   }
@@ -110,7 +113,7 @@ export async function generateLitedram(board: Ecp5Board, outDir: string, opts: L
   const text = fs.readFileSync(verilog, 'utf8');
   const m = /input\s+wire\s+\[(\d+):0\]\s+user_port_accel_cmd_addr/.exec(text);
   if (!m) throw new Error(`litedram: ${verilog}: no user_port_accel_cmd_addr port`);
-  return { dir: outDir, verilog, portAddressBits: Number(m[1]) + 1, portBits: opts.portBits ?? 64, csr, config };
+  return { dir: outDir, verilog, portAddressBits: Number(m[1]) + 1, portBits: opts.portBits ?? 128, csr, config };
 }
 
 /** csr.csv's registers, by name, as Wishbone word addresses (the CSR bus is 32 bits wide). */
