@@ -1,0 +1,158 @@
+// The 5-trit gearbox: turns a matrix stored at 1.6 bits a weight (accel/external/trit5-matrix.ts: chunks
+// of P weights in C = ceil(P / 5) bytes of the 5-trit byte code, back to back across W-bit port words)
+// into the matvec unit's weight words (P two-bit codes, accel/units/matvec-unit.ts), at the port's rate.
+//
+// Interface:
+//   start, chunks        a start pulse takes a matrix of `chunks` chunks (rows x ceil(cols / P)) when
+//                        busy is 0 (ignored while busy, and when chunks is 0).
+//   busy                 1 from the cycle after an accepted start until the cycle after its last chunk
+//                        went into the output register.
+//   in_valid/ready/data  W-bit port words (the prefetch FIFO's output). The unit pulls exactly the
+//                        matrix's ceil(chunks C / (W / 8)) words and never one more: in_ready is 0
+//                        outside a matrix, so the words that follow it are left for the next reader.
+//   out_valid/ready/data the chunks in the matvec unit's format (w_valid / w_ready / w_data), from a
+//                        register; the padding bytes after the last chunk are dropped.
+// in_ready and out_valid come from flip-flops only (no path from out_ready to in_ready).
+//
+// How. The words wait in D = S + 1 word slots, slot 0 the oldest, where S = ceil((B - 1 + C) / B) is
+// the most words a chunk's C bytes can touch at a byte offset o in [0, B) (B = W / 8). A chunk goes to
+// the output register when its bytes [o, o + C) of the slots are all there and the register is free:
+// the window is the slots shifted right by 8 o bits (a barrel shifter of log2(B) levels), each of its
+// C bytes goes through a 256-entry table to five 2-bit codes (the table is logic: an 8-input function
+// per output bit), and o + C gives the new offset and the words dropped, floor((o + C) / B), by which
+// the slots shift down. A word is taken whenever a slot is free (count < D) and bytes of the matrix are
+// still to come; it lands in the first free slot after this cycle's drop.
+//
+// Timing with in_valid and out_ready held at 1, start at cycle s: word j is taken at cycle s + 1 + j
+// (the slots never fill: with S words a chunk is always complete), chunk k goes into the register at
+// cycle e_k = s + 2 + max(k, w_k), w_k = floor(((k + 1) C - 1) / B) being the last word it touches, and
+// is on out_valid from e_k + 1. So the first chunk is out at s + 3 + floor((C - 1) / B), then one chunk
+// a cycle when the port is at least as fast as the lanes (B >= C: e_k = s + 2 + k), or one whenever a
+// new word completes one (B < C: e_k = s + 2 + w_k, B / C chunks a cycle); the last is on out_valid at
+// s + 2 + max(chunks, words) (trit5GearboxCycles), busy is 0 from that cycle, and the next start may
+// come then: back to back a matrix costs max(chunks, words) + 2 cycles.
+import { defineModule } from '../../hdl/core/generator.ts';
+import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
+import { Bool, UInt, clog2 } from '../../hdl/core/types.ts';
+import { streamIn, streamOut } from '../../hdl/lib/stream.ts';
+import { TERNARY_2BIT } from '../../numerics/formats.ts';
+import { TRIT5, TRIT5_DECODE, trit5Bytes } from '../../numerics/ternary-5trit.ts';
+
+export interface Trit5GearboxParams {
+  [k: string]: number;
+  /** W: port word bits, a multiple of 64 from 64 to 512. */
+  wordBits: number;
+  /** P: the matvec unit's lanes, a power of two from 4 to 256 (out_data is 2P bits). */
+  lanes: number;
+  /** Width of `chunks`. */
+  chunkBits: number;
+}
+
+/** Largest P: C = 52 bytes a chunk, 52 byte tables (about 60 LUT4 each) and a 52-byte window. */
+export const TRIT5_GEARBOX_MAX_LANES = 256;
+
+export function checkTrit5GearboxParams(p: Trit5GearboxParams): void {
+  const bad = (field: string, want: string) => new RangeError(`trit5 gearbox: ${field} must be ${want}, got ${p[field]}`);
+  if (!Number.isInteger(p.wordBits) || p.wordBits < 64 || p.wordBits > 512 || p.wordBits % 64 !== 0) throw bad('wordBits', 'a multiple of 64 from 64 to 512');
+  if (!Number.isInteger(p.lanes) || p.lanes < 4 || p.lanes > TRIT5_GEARBOX_MAX_LANES || (p.lanes & (p.lanes - 1)) !== 0) {
+    throw bad('lanes', `a power of two from 4 to ${TRIT5_GEARBOX_MAX_LANES}`);
+  }
+  if (!Number.isInteger(p.chunkBits) || p.chunkBits < 1 || p.chunkBits > 32) throw bad('chunkBits', 'an integer from 1 to 32');
+}
+
+/** The geometry the module is built from: B bytes a word, C bytes a chunk, S window slots, D slots. */
+export function trit5GearboxGeometry(p: Trit5GearboxParams) {
+  checkTrit5GearboxParams(p);
+  const B = p.wordBits / 8;
+  const C = trit5Bytes(p.lanes);
+  const S = Math.ceil((B - 1 + C) / B);
+  return { B, C, S, D: S + 1, maxDrop: Math.floor((B - 1 + C) / B) };
+}
+
+/**
+ * Cycles from the start pulse (cycle 0) to the first cycle the last chunk is on out_valid, with
+ * in_valid and out_ready held at 1: 2 + max(chunks, words), words = ceil(chunks C / B).
+ */
+export function trit5GearboxCycles(p: Trit5GearboxParams, chunks: number): number {
+  const { B, C } = trit5GearboxGeometry(p);
+  return 2 + Math.max(chunks, Math.ceil((chunks * C) / B));
+}
+
+/** Cycles from start (cycle 0) to the first chunk on out_valid, at full rate: 3 + floor((C - 1) / B). */
+export function trit5GearboxFirstOut(p: Trit5GearboxParams): number {
+  const { B, C } = trit5GearboxGeometry(p);
+  return 3 + Math.floor((C - 1) / B);
+}
+
+/** The table: byte -> its five weights as 2-bit codes, weight k in bits [2k+1 : 2k]; bytes above 242 give zeros. */
+export function trit5CodeTable(): number[] {
+  const two = { [-1]: TERNARY_2BIT.minus, [0]: TERNARY_2BIT.zero, [1]: TERNARY_2BIT.plus } as Record<number, number>;
+  return Array.from({ length: 256 }, (_, b) => (b > TRIT5.maxByte ? 0 : TRIT5_DECODE[b]!.reduce((v, t, k) => v | (two[t]! << (2 * k)), 0)));
+}
+
+export const trit5Gearbox = defineModule('trit5_gearbox', (m, p: Trit5GearboxParams) => {
+  const { B, C, S, D, maxDrop } = trit5GearboxGeometry(p);
+  const W = p.wordBits;
+  const P = p.lanes;
+  const oW = clog2(B); // the byte offset o in [0, B)
+  const sumW = clog2(B + C); // o + C < B + C
+  const cntW = clog2(D + 1);
+  const dropW = clog2(maxDrop + 1);
+  const needW = p.chunkBits + clog2(C + 1); // bytes of the matrix not yet pulled, up to chunks x C
+
+  const start = m.input('start', Bool);
+  const chunks = m.input('chunks', UInt(p.chunkBits));
+  const busy = m.output('busy', Bool);
+  const input = streamIn(m, 'in', UInt(W));
+  const out = streamOut(m, 'out', UInt(2 * P), { reg: true });
+
+  const left = m.reg('left', UInt(p.chunkBits), { reset: 0 }); // chunks not yet in the output register
+  const need = m.reg('need', UInt(needW), { reset: 0 });
+  const off = m.reg('off', UInt(oW), { reset: 0 });
+  const count = m.reg('count', UInt(cntW), { reset: 0 });
+  const slots = Array.from({ length: D }, (_, i) => m.reg(`slot${i}`, UInt(W)));
+
+  m.assign(busy, left.ne(0));
+  m.assign(input.ready, need.ne(0).and(count.lt(D)));
+  const take = m.let('take', input.valid.and(input.ready));
+
+  // ---- the next chunk: its window, whether it is complete, the offset and drop after it ------------
+  const sum = m.let('sum', off.zext(sumW).add(lit(C, UInt(sumW))).trunc(sumW));
+  const complete = m.let('complete', sum.le(count.mul(lit(B))));
+  const emit = m.let('emit', left.ne(0).and(complete).and(out.valid.not().or(out.ready)));
+  const last = m.let('last', emit.and(left.eq(1)));
+  let dropE: Expr = lit(0, UInt(dropW));
+  for (let k = 1; k <= maxDrop; k++) dropE = dropE.zext(dropW).add(sum.ge(k * B).zext(dropW)).trunc(dropW);
+  const drop = m.let('drop', dropE);
+  const nextOff = m.let('next_off', sum.sub(drop.mul(lit(B))).trunc(oW));
+  // What leaves the slots this cycle: the chunk's whole words, or every word after the last chunk.
+  const gone = m.let('gone', mux(last, count, mux(emit, drop.zext(cntW), lit(0, UInt(cntW)))));
+
+  const window = cat(...slots.slice(0, S).reverse()).shr(cat(off, lit(0, UInt(3)))).slice(8 * C - 1, 0);
+  const table = m.memory('code_table', UInt(2 * TRIT5.tritsPerByte), 256, { init: trit5CodeTable() });
+  const codes: Expr[] = [];
+  for (let j = C - 1; j >= 0; j--) codes.push(table.readAsync(window.slice(8 * j + 7, 8 * j)));
+  const decoded = m.let('decoded', cat(...codes).slice(2 * P - 1, 0));
+
+  // ---- the slots: drop `gone` words, put the taken word in the first free slot after them ----------
+  const kept = m.let('kept', count.sub(gone).trunc(cntW));
+  m.sync(() => {
+    slots.forEach((slot, i) => {
+      let shifted: Expr = slot;
+      for (let d = 1; d <= maxDrop && i + d < D; d++) shifted = mux(gone.eq(d), slots[i + d]!, shifted);
+      slot.set(mux(take.and(kept.eq(i)), input.data, shifted));
+    });
+    count.set(kept.zext(cntW + 1).add(take.zext(cntW + 1)).trunc(cntW));
+    m.if(emit, () => {
+      off.set(mux(last, lit(0, UInt(oW)), nextOff));
+      left.set(left.sub(1).trunc(p.chunkBits));
+      out.valid.set(1);
+      out.data.set(decoded);
+    }).elif(out.ready, () => out.valid.set(0));
+    m.if(take, () => need.set(mux(need.gt(B), need.sub(B).trunc(needW), lit(0, UInt(needW)))));
+    m.if(start.and(left.eq(0)).and(chunks.ne(0)), () => {
+      left.set(chunks);
+      need.set(chunks.zext(needW).mul(lit(C, UInt(clog2(C + 1)))).trunc(needW));
+    });
+  });
+});
