@@ -23,14 +23,18 @@
 // the slots shift down. A word is taken whenever a slot is free (count < D) and bytes of the matrix are
 // still to come; it lands in the first free slot after this cycle's drop.
 //
-// Timing with in_valid and out_ready held at 1, start at cycle s: word j is taken at cycle s + 1 + j
-// (the slots never fill: with S words a chunk is always complete), chunk k goes into the register at
-// cycle e_k = s + 2 + max(k, w_k), w_k = floor(((k + 1) C - 1) / B) being the last word it touches, and
-// is on out_valid from e_k + 1. So the first chunk is out at s + 3 + floor((C - 1) / B), then one chunk
-// a cycle when the port is at least as fast as the lanes (B >= C: e_k = s + 2 + k), or one whenever a
-// new word completes one (B < C: e_k = s + 2 + w_k, B / C chunks a cycle); the last is on out_valid at
-// s + 2 + max(chunks, words) (trit5GearboxCycles), busy is 0 from that cycle, and the next start may
-// come then: back to back a matrix costs max(chunks, words) + 2 cycles.
+// Timing with in_valid and out_ready held at 1, start at cycle s: word 0 is taken at s + 1, chunk k
+// goes into the register at cycle e_k = s + 2 + max(k, w_k), w_k = floor(((k + 1) C - 1) / B) being the
+// last word it touches, and is on out_valid from e_k + 1. So the first chunk is out at
+// s + 3 + floor((C - 1) / B), then
+//   - when the port is at least as fast as the lanes (B >= C): one chunk a cycle, e_k = s + 2 + k; the
+//     slots fill and in_ready drops, C / B words a cycle on average;
+//   - when the port is the bottleneck (B < C): word j is taken at s + 1 + j, one a cycle (S words
+//     always hold a whole chunk, so the slots never fill), and a chunk goes out whenever a word
+//     completes one, e_k = s + 2 + w_k: B / C chunks a cycle.
+// The last chunk is on out_valid at s + 2 + max(chunks, words) (trit5GearboxCycles), busy is 0 from
+// that cycle, and a start held high meanwhile is taken in it: back to back a matrix costs
+// max(chunks, words) + 2 cycles.
 import { defineModule } from '../../hdl/core/generator.ts';
 import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
 import { Bool, UInt, clog2 } from '../../hdl/core/types.ts';
@@ -115,16 +119,28 @@ export const trit5Gearbox = defineModule('trit5_gearbox', (m, p: Trit5GearboxPar
   m.assign(busy, left.ne(0));
   m.assign(input.ready, need.ne(0).and(count.lt(D)));
   const take = m.let('take', input.valid.and(input.ready));
+  // The matrix's bytes, chunks x C, by shift and add (a constant: no multiplier).
+  let bytesE: Expr = lit(0, UInt(needW));
+  for (let i = 0; C >> i > 0; i++) if ((C >> i) & 1) bytesE = bytesE.add(chunks.zext(needW).shl(i).trunc(needW)).trunc(needW);
+  const chunkBytes = m.let('chunk_bytes', bytesE);
 
   // ---- the next chunk: its window, whether it is complete, the offset and drop after it ------------
   const sum = m.let('sum', off.zext(sumW).add(lit(C, UInt(sumW))).trunc(sumW));
-  const complete = m.let('complete', sum.le(count.mul(lit(B))));
+  // ceil((o + C) / B) words touched, floor((o + C) / B) used up, and the offset after the chunk, all
+  // from comparisons of o + C with multiples of B (constants: no multiplier, whatever B is).
+  let touched: Expr = lit(1, UInt(cntW)); // o + C >= 1
+  for (let k = 1; k < S; k++) touched = touched.add(sum.gt(k * B).zext(cntW)).trunc(cntW);
+  const complete = m.let('complete', count.ge(touched));
   const emit = m.let('emit', left.ne(0).and(complete).and(out.valid.not().or(out.ready)));
   const last = m.let('last', emit.and(left.eq(1)));
   let dropE: Expr = lit(0, UInt(dropW));
-  for (let k = 1; k <= maxDrop; k++) dropE = dropE.zext(dropW).add(sum.ge(k * B).zext(dropW)).trunc(dropW);
+  let offE: Expr = sum;
+  for (let k = 1; k <= maxDrop; k++) {
+    dropE = dropE.add(sum.ge(k * B).zext(dropW)).trunc(dropW);
+    offE = mux(sum.ge(k * B), sum.sub(lit(k * B, UInt(sumW))).trunc(sumW), offE);
+  }
   const drop = m.let('drop', dropE);
-  const nextOff = m.let('next_off', sum.sub(drop.mul(lit(B))).trunc(oW));
+  const nextOff = m.let('next_off', offE.trunc(oW));
   // What leaves the slots this cycle: the chunk's whole words, or every word after the last chunk.
   const gone = m.let('gone', mux(last, count, mux(emit, drop.zext(cntW), lit(0, UInt(cntW)))));
 
@@ -152,7 +168,7 @@ export const trit5Gearbox = defineModule('trit5_gearbox', (m, p: Trit5GearboxPar
     m.if(take, () => need.set(mux(need.gt(B), need.sub(B).trunc(needW), lit(0, UInt(needW)))));
     m.if(start.and(left.eq(0)).and(chunks.ne(0)), () => {
       left.set(chunks);
-      need.set(chunks.zext(needW).mul(lit(C, UInt(clog2(C + 1)))).trunc(needW));
+      need.set(chunkBytes);
     });
   });
 });
