@@ -17,6 +17,13 @@ export interface AccelConfig {
   target: Target;
   /** P: ternary weights per cycle; the weight memory is P / 8 banks of 16 bits (2-bit codes). */
   lanes: number;
+  /**
+   * R: elements the row side takes per cycle (R row units side by side, the vector memories in R banks);
+   * a power of two, at most P / 8 (a stream word holds P / 8 parameter words), dividing the model's d and
+   * I. Only the external target has R > 1 (the on-chip targets read one parameter word a cycle). Default:
+   * defaultRowLanes.
+   */
+  rowLanes?: number;
 }
 
 export const DEFAULT_CONFIG: Record<Target, AccelConfig> = {
@@ -55,6 +62,8 @@ export interface AccelGeometry {
   L: number;
   V: number;
   lanes: number;
+  /** R: elements the row side takes per cycle (AccelConfig.rowLanes). */
+  rowLanes: number;
   /** Weight-memory banks of 16 bits: a wide word is 16 B bits = P codes. */
   banks: number;
   /** Wide words per embedding row (2 B int8 codes each). */
@@ -91,6 +100,25 @@ export function checkConfig(config: AccelConfig): void {
   if (config.target === 'up5k' && !UP5K_LANES.includes(P)) {
     throw new RangeError(`the up5k target reads its four SPRAMs as 1, 2 or 4 banks of 16 bits: lanes must be ${UP5K_LANES.join(', ')}, got ${P}`);
   }
+  const R = config.rowLanes;
+  if (R !== undefined) {
+    if (!Number.isInteger(R) || R < 1 || (R & (R - 1)) !== 0) throw new RangeError(`row lanes must be a power of two, got ${R}`);
+    if (R > 1 && config.target !== 'external') throw new RangeError(`row lanes above 1 need the external target (the ${config.target} target reads one parameter word a cycle), got ${R}`);
+    if (R > P / 8) throw new RangeError(`row lanes must be at most lanes / 8 = ${P / 8} (the parameter words a stream word holds), got ${R}`);
+  }
+}
+
+/**
+ * R by default: the external target gives the row side as many lanes as a stream word holds parameter
+ * words (P / 8), so a parameter pass runs at the port's rate and the per-token row work (18 d + 3 I
+ * elements a layer, plus fixed costs per pass) shrinks with the lanes like the matrices' cycles do;
+ * the largest power of two up to that which divides both d and I. The on-chip targets have one.
+ */
+export function defaultRowLanes(cfg: ModelShape, config: AccelConfig): number {
+  if (config.target !== 'external') return 1;
+  let R = 1;
+  while (2 * R <= config.lanes / 8 && cfg.hiddenSize % (2 * R) === 0 && cfg.intermediateSize % (2 * R) === 0) R *= 2;
+  return R;
 }
 
 /** The weight memory's size in wide words: what the model's image takes, and what the target has (undefined: as deep as needed). */
@@ -140,6 +168,8 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
     throw new RangeError(`the model needs ${imageWideWords * banks} words of weight memory (weights, embeddings, parameters); an UP5K's SPRAMs hold ${UP5K_SPRAM_WORDS * UP5K_SPRAMS} (use the generic target for larger models)`);
   }
   const weightWords = targetWideWords ?? imageWideWords;
+  const rowLanes = config.rowLanes ?? defaultRowLanes(cfg, config);
+  if (d % rowLanes !== 0 || I % rowLanes !== 0) throw new RangeError(`row lanes ${rowLanes} must divide the hidden size ${d} and the intermediate size ${I}`);
   const maxCols = Math.max(d, I);
   const maxRows = Math.max(d, 2 * I, V);
   const keepLogits = config.target !== 'external' || V <= LOGITS_KEPT_MAX_VOCAB;
@@ -149,6 +179,7 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
     L,
     V,
     lanes: P,
+    rowLanes,
     banks,
     embedRowWords,
     weightWords,

@@ -32,18 +32,21 @@ export interface CyclePrediction {
  */
 export function bitlinearPhases(prog: AccelProgram, ins: Instruction): { pass1: number; stats: number; pass2: number; matvecWords: number; matvecTail: number; tail: number } {
   const P = prog.geometry.lanes;
+  const R = prog.geometry.rowLanes;
   const n = ins.n ?? 0;
+  const steps = n / R;
   // pass 1 and its last operand read (1); S (the later of m and S) seen (1); normalize16 and 127 / m,
   // then rsqrt, in the serial scalar unit (each started in the cycle the last one is done); pass 2
   // and its last read (1); the
   // last q -> q_done (1) -> matvec start; the matvec; the output scale (the row unit's SCALE); its last
   // row counted (1) and seen by the controller (1).
-  const stats = 1 + rowUnitStatsLatency().s + 1 + 2 * scalarSerialCycles();
+  // (with R lanes m and S are combined in one more register)
+  const stats = 1 + rowUnitStatsLatency().s + (R > 1 ? 1 : 0) + 1 + 2 * scalarSerialCycles();
   // the matvec starts when q is complete and the output scale is ready, whichever is later
-  const qReady = n + 1 + rowLatency('quant') + 1;
+  const qReady = steps + 1 + rowLatency('quant') + 1;
   const scaleReady = scalarSerialCycles('scale'); // from pass 2's first cycle: started a cycle before, taken a cycle after done
   return {
-    pass1: n,
+    pass1: steps,
     stats,
     pass2: Math.max(qReady, scaleReady),
     matvecWords: (ins.rows ?? 0) * matvecChunks(n, P),
@@ -55,8 +58,9 @@ export function bitlinearPhases(prog: AccelProgram, ins: Instruction): { pass1: 
 export function predictCycles(prog: AccelProgram): CyclePrediction {
   const byOp: CyclePrediction['byOp'] = {};
   let total = 0;
+  const R = prog.geometry.rowLanes;
   for (const ins of prog.instructions) {
-    const n = ins.n ?? 0;
+    const n = (ins.n ?? 0) / R; // a pass's steps (n / R words of R elements)
     let c = instructionOverhead(prog);
     switch (ins.op) {
       case 'embed':
@@ -83,15 +87,16 @@ export function predictCycles(prog: AccelProgram): CyclePrediction {
 }
 
 /**
- * Cycles the row unit is busy per token: one per element of every pass it makes (the element ops, the
- * embedding's PRESCALE, both passes of each BitLinear over its n inputs, one SCALE per output row). With
- * one row unit taking one element a cycle this is a floor on cycles per token, however well the passes
- * were overlapped with each other and with the matrices (docs/architecture.md, "Where the floor is").
+ * Cycles the row side is busy per token: one per step of every pass it makes (the element ops, the
+ * embedding's PRESCALE, both passes of each BitLinear over its n inputs: n / R steps each with R lanes),
+ * and one per output row's SCALE. This is a floor on cycles per token, however well the passes were
+ * overlapped with each other and with the matrices (docs/architecture.md, "Where the floor is").
  */
 export function rowUnitFloor(prog: AccelProgram): number {
+  const R = prog.geometry.rowLanes;
   let busy = 0;
   for (const ins of prog.instructions) {
-    const n = ins.n ?? 0;
+    const n = (ins.n ?? 0) / R;
     if (ins.op === 'element' || ins.op === 'embed') busy += n;
     else if (ins.op === 'bitlinear') busy += 2 * n + (ins.rows ?? 0);
   }

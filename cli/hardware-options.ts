@@ -6,18 +6,20 @@ import { DEFAULT_CONFIG, TARGETS, checkConfig, type AccelConfig, type Target } f
 export function addHardwareOptions(cmd: Command, defaultTarget: Target = 'up5k'): Command {
   return cmd
     .option(`--target <${TARGETS.join('|')}>`, `hardware target: ${TARGETS.join(', ')}`, defaultTarget)
-    .option('--lanes <P>', 'ternary weights per cycle (default 32; up5k needs 32)');
+    .option('--lanes <P>', 'ternary weights per cycle (default 32; up5k needs 32)')
+    .option('--row-lanes <R>', 'elements the row side takes per cycle (external target; default: lanes / 8, or the largest power of two below that dividing the model\'s widths)');
 }
 
-export function hardwareConfig(o: { target: string; lanes?: string }): AccelConfig {
+export function hardwareConfig(o: { target: string; lanes?: string; rowLanes?: string }): AccelConfig {
   if (!(TARGETS as readonly string[]).includes(o.target)) throw new Error(`--target must be one of ${TARGETS.join(', ')}, got '${o.target}'`);
   const target = o.target as Target;
   const lanes = o.lanes === undefined ? DEFAULT_CONFIG[target].lanes : intOption(o.lanes, '--lanes', { min: 1 });
-  const config = { target, lanes };
+  const rowLanes = o.rowLanes === undefined ? undefined : intOption(o.rowLanes, '--row-lanes', { min: 1 });
+  const config: AccelConfig = rowLanes === undefined ? { target, lanes } : { target, lanes, rowLanes };
   try {
     checkConfig(config);
   } catch (e) {
-    throw new Error(`--lanes: ${(e as Error).message}`);
+    throw new Error(`${rowLanes !== undefined && /row lanes/.test((e as Error).message) ? '--row-lanes' : '--lanes'}: ${(e as Error).message}`);
   }
   return config;
 }

@@ -3,7 +3,13 @@
 // q into the matvec unit, the results back into the vector memories, the argmax, the debug read-out.
 // The tops differ in where weights, parameter words and embedding codes come from (on-chip memory or a
 // DRAM stream) and in their controllers; they hand those in here.
-import { lit, mux, type Expr } from '../../hdl/core/expr.ts';
+//
+// R lanes (AccelGeometry.rowLanes): R row units side by side, lane r taking element R idx + r of each
+// word the vector memories read (vector-memories.ts), with its own parameter word and embedding code.
+// A STATS pass leaves a partial m and S in each lane: m is their maximum, S their sum (registered, one
+// cycle later than a single lane's). A QUANT pass writes R q's a cycle into the matvec unit (qLanes). A
+// BitLinear's output rows come one at a time, so their SCALE runs in lane 0 alone.
+import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
 import type { Instance } from '../../hdl/core/instance.ts';
 import type { Module } from '../../hdl/core/module.ts';
 import type { Signal } from '../../hdl/core/signal.ts';
@@ -53,9 +59,9 @@ export function placeScalarUnit(m: Module, c: Expr, tableData: Expr): ScalarWiri
 
 export interface RowSideInputs {
   phase: { is(s: DatapathPhase): Expr };
-  /** The parameter word of the element at the row unit's operand stage (early or late, as the op takes w). */
+  /** The R parameter words (lane r in bits [16 r + 15 : 16 r]) at the row units' operand stage (early or late, as the op takes w). */
   paramWord: Expr;
-  /** The embedding code of the element at the operand stage. */
+  /** The R embedding codes (lane r in bits [8 r + 7 : 8 r]) at the operand stage. */
   embByte: Expr;
   scalar: ScalarWiring;
   /** The matvec unit's start (driven here) and its weight words: valid and data from the top, ready back. */
@@ -81,8 +87,13 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   const { phase, paramWord, embByte, scalar } = i;
   const nW = f.n.width;
   const act = SInt(ACT.bits);
+  const R = g.rowLanes;
+  const log2R = clog2(R);
+  const lanes = Array.from({ length: R }, (_, k) => k);
+  const sfx = (k: number) => (R === 1 ? '' : `_l${k}`);
+  const part = (e: Expr, bits: number, k: number): Expr => (R === 1 ? e : e.slice(bits * k + bits - 1, bits * k));
 
-  // ---- the row unit -------------------------------------------------------------------------------------
+  // ---- the row units --------------------------------------------------------------------------------------
   const inP1 = phase.is('bl_p1');
   const inP2 = phase.is('bl_p2');
   const inEl = phase.is('el_stream');
@@ -98,21 +109,6 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   const rowOp = regOf(m, 'row_op', rowOpNow);
   const rowIn = regOf(m, 'row_in', inP1.or(inP2).or(inEl), 0);
   const embScale = m.reg('emb_scale', UInt(NORM_WEIGHT.bits));
-  const xOperand = m.wire('row_x', act);
-  const yOperand = m.wire('row_y', act);
-  const wOperand = m.wire('row_w', UInt(NORM_WEIGHT.bits));
-  m.comb(() => {
-    xOperand.set(vm.m1Rd);
-    m.if(eq(f.xsel, XSEL.m2), () => xOperand.set(vm.m2Rd));
-    m.if(eq(f.xsel, XSEL.m3), () => xOperand.set(vm.m3Rd));
-    m.if(eq(f.xsel, XSEL.emb), () => xOperand.set(embByte.asSigned().ext(ACT.bits)));
-    yOperand.set(vm.m1Rd);
-    m.if(eq(f.ysel, YSEL.m2), () => yOperand.set(vm.m2Rd));
-    m.if(eq(f.ysel, YSEL.m3), () => yOperand.set(vm.m3Rd));
-    wOperand.set(paramWord);
-    m.if(eq(f.wsel, WSEL.m1), () => wOperand.set(vm.m1Rd.asUnsigned().trunc(NORM_WEIGHT.bits)));
-    m.if(eq(f.wsel, WSEL.emb), () => wOperand.set(embScale));
-  });
   const mmMant = m.reg('mm_mant', UInt(16));
   const mmExp = m.reg('mm_exp', SInt(QUANT_MM_EXP_BITS));
   const mmZero = m.reg('mm_zero', Bool);
@@ -124,35 +120,78 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   const accValid = m.wire('acc_valid', Bool);
   const accData = m.wire('acc_data', SInt(matvecAccWidth(g.maxCols)));
   const rowLate = m.let('row_late', vm.isLateOp(rowOp));
-  const row = m.instance('u_row', rowUnit({ maxCols: g.maxCols, rings: g.lanes <= ROW_RINGS_MAX_LANES ? 1 : 0 }), {
-    op: rowOp,
-    in_valid: s.rdValid.and(rowIn).and(rowLate.not()),
-    first: s.rdFirst,
-    last: s.rdLast,
-    x: xOperand,
-    w: paramWord,
-    in_valid_late: mux(inMv, accValid, s.rdValid.and(rowIn).and(rowLate)),
-    op_late: rowOp,
-    x_late: mux(inMv, accData.ext(ACT.bits), xOperand),
-    y_late: yOperand,
-    w_late: wOperand,
-    shift: mux(inMv, scaleShift, f.shift.ext(ROW_SHIFT_BITS)),
-    qshift: mmExp.add(15).trunc(6).asUnsigned(),
-    recip,
-    has_lb: f.haslb.bit(0),
-    mult: mux(scaleZero, lit(0, UInt(16)), scaleM),
+  const xOperands: Signal[] = [];
+  const rows = lanes.map((k) => {
+    const xOperand = m.wire(`row_x${sfx(k)}`, act);
+    const yOperand = m.wire(`row_y${sfx(k)}`, act);
+    const wOperand = m.wire(`row_w${sfx(k)}`, UInt(NORM_WEIGHT.bits));
+    const wParam = part(paramWord, 16, k);
+    m.comb(() => {
+      xOperand.set(vm.m1Rd[k]!);
+      m.if(eq(f.xsel, XSEL.m2), () => xOperand.set(vm.m2Rd[k]!));
+      m.if(eq(f.xsel, XSEL.m3), () => xOperand.set(vm.m3Rd[k]!));
+      m.if(eq(f.xsel, XSEL.emb), () => xOperand.set(part(embByte, 8, k).asSigned().ext(ACT.bits)));
+      yOperand.set(vm.m1Rd[k]!);
+      m.if(eq(f.ysel, YSEL.m2), () => yOperand.set(vm.m2Rd[k]!));
+      m.if(eq(f.ysel, YSEL.m3), () => yOperand.set(vm.m3Rd[k]!));
+      wOperand.set(wParam);
+      m.if(eq(f.wsel, WSEL.m1), () => wOperand.set(vm.m1Rd[k]!.asUnsigned().trunc(NORM_WEIGHT.bits)));
+      m.if(eq(f.wsel, WSEL.emb), () => wOperand.set(embScale));
+    });
+    xOperands.push(xOperand);
+    // Lane 0 also takes the matvec unit's rows for their SCALE (the other lanes are idle then: no pass runs).
+    const lateIn = s.rdValid.and(rowIn).and(rowLate);
+    return m.instance(`u_row${sfx(k)}`, rowUnit({ maxCols: g.maxCols, rings: g.lanes <= ROW_RINGS_MAX_LANES ? 1 : 0 }), {
+      op: rowOp,
+      in_valid: s.rdValid.and(rowIn).and(rowLate.not()),
+      first: s.rdFirst,
+      last: s.rdLast,
+      x: xOperand,
+      w: wParam,
+      in_valid_late: k === 0 ? mux(inMv, accValid, lateIn) : lateIn,
+      op_late: rowOp,
+      x_late: k === 0 ? mux(inMv, accData.ext(ACT.bits), xOperand) : xOperand,
+      y_late: yOperand,
+      w_late: wOperand,
+      shift: mux(inMv, scaleShift, f.shift.ext(ROW_SHIFT_BITS)),
+      qshift: mmExp.add(15).trunc(6).asUnsigned(),
+      recip,
+      has_lb: f.haslb.bit(0),
+      mult: mux(scaleZero, lit(0, UInt(16)), scaleM),
+    });
   });
-  const rowOut = row.out('out');
-  const rowValid = row.out('out_valid');
+  const rowOuts = rows.map((row) => row.out('out'));
+  const rowOut = rowOuts[0]!;
+  const rowValid = rows[0]!.out('out_valid'); // every lane's results come in the same cycles
+  rows.slice(1).forEach((row) => m.sink(row.out('out_valid')));
 
   // ---- the BitLinear's scalars: m -> normalize16 and 127 / m, S -> rsqrt, then the output scale's setup
+  // With R lanes, m is the lanes' maximum and S their sum, registered (the units hold theirs until the
+  // next STATS pass), so they are seen a cycle after the lanes' m_valid and s_valid.
+  const combined = (name: string, out: string, join: (a: Expr, b: Expr) => Expr): Expr => {
+    if (R === 1) return rows[0]!.out(out);
+    // a balanced tree, each node named (a max uses its operands twice: unnamed, the expression doubles a level)
+    let level: Expr[] = rows.map((row) => row.out(out));
+    for (let depth = 0; level.length > 1; depth++) {
+      level = Array.from({ length: Math.ceil(level.length / 2) }, (_, k) => (2 * k + 1 < level.length ? m.let(`${name}_t${depth}_${k}`, join(level[2 * k]!, level[2 * k + 1]!)) : level[2 * k]!));
+    }
+    return regOf(m, name, level[0]!);
+  };
+  const statM = combined('stat_m', 'm', (a, b) => mux(a.gt(b), a, b));
+  const statS = combined('stat_s', 's', (a, b) => a.add(b).trunc(a.width));
+  const statValid = (out: string) => {
+    rows.slice(1).forEach((row) => m.sink(row.out(out)));
+    return R === 1 ? rows[0]!.out(out) : regOf(m, `stat_${out}`, rows[0]!.out(out), 0);
+  };
+  const mValid = statValid('m_valid');
+  const sValid = statValid('s_valid');
   const scalarDone = scalar.inst.out('done');
   const mSeen = m.reg('m_seen', Bool, { reset: 0 });
   const sSeen = m.reg('s_seen', Bool, { reset: 0 });
   const normGo = m.let('norm_go', phase.is('bl_stats').and(mSeen).and(sSeen));
   const rsqrtGo = m.let('rsqrt_go', phase.is('bl_norm').and(scalarDone));
   // m, then S, as the row unit holds them from m_valid and s_valid on
-  m.assign(scalar.value, mux(rsqrtGo, fit(row.out('s'), MAX_SCALAR_WIDTH), fit(row.out('m'), MAX_SCALAR_WIDTH)));
+  m.assign(scalar.value, mux(rsqrtGo, fit(statS, MAX_SCALAR_WIDTH), fit(statM, MAX_SCALAR_WIDTH)));
   const qDone = m.reg('q_done', Bool, { reset: 0 });
   const scaleReady = m.reg('scale_ready', Bool, { reset: 0 });
   // With rsqrt done, the same unit computes the output scale (M, E) from mm, t and C while pass 2 runs.
@@ -166,8 +205,8 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   const eW = SCALAR_SERIAL_EXP_BITS + 2;
   m.assign(scalar.expIn, mmExp.ext(eW).add(scalar.inst.out('exp').ext(eW)).add(f.cexp.ext(eW)).add(f.nexp.ext(eW)).add(SCALE_EXP_CONST).trunc(SCALAR_SERIAL_EXP_BITS));
   m.sync(() => {
-    m.if(row.out('m_valid'), () => mSeen.set(1));
-    m.if(row.out('s_valid'), () => sSeen.set(1));
+    m.if(mValid, () => mSeen.set(1));
+    m.if(sValid, () => sSeen.set(1));
     m.if(rsqrtGo, () => {
       mmMant.set(scalar.inst.out('mant'));
       mmExp.set(scalar.inst.out('exp').trunc(QUANT_MM_EXP_BITS));
@@ -191,24 +230,26 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
     });
   });
 
-  // q into the matvec unit: the QUANT pass's outputs, in order.
+  // q into the matvec unit: the QUANT pass's outputs, in order, R a cycle (one word of the q store's groups).
   const qIdx = m.reg('q_idx', UInt(nW), { reset: 0 });
   const qWrite = m.let('q_write', rowValid.and(phase.is('bl_p2').or(phase.is('bl_qwait'))));
+  const qWords = R === 1 ? f.n : f.n.shr(log2R).zext(nW);
   m.sync(() => {
     m.if(qWrite, () => {
       qIdx.set(qIdx.add(1).trunc(nW));
-      m.if(qIdx.eq(f.n.sub(1).trunc(nW)), () => qDone.set(1));
+      m.if(qIdx.eq(qWords.sub(1).trunc(nW)), () => qDone.set(1));
     });
     m.if(phase.is('decode'), () => {
       qIdx.set(0);
       qDone.set(0);
     });
   });
-  const qAw = Math.max(1, clog2(g.maxCols));
-  const matvec = m.instance('u_matvec', matvecUnit({ lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: MATVEC_STAGES }), {
+  const qAw = Math.max(1, clog2(Math.ceil(g.maxCols / R)));
+  const qData = R === 1 ? rowOut.trunc(QACT.bits) : cat(...rowOuts.map((o) => o.trunc(QACT.bits)).reverse());
+  const matvec = m.instance('u_matvec', matvecUnit({ lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: MATVEC_STAGES, qLanes: R }), {
     q_wr_en: qWrite,
     q_wr_addr: qIdx.zext(qAw + nW).trunc(qAw),
-    q_wr_data: rowOut.trunc(QACT.bits),
+    q_wr_data: qData,
     start: i.mvStart,
     rows: f.rows.zext(clog2(g.maxRows + 1) + f.rows.width).trunc(clog2(g.maxRows + 1)),
     cols: f.n.zext(clog2(g.maxCols + 1) + nW).trunc(clog2(g.maxCols + 1)),
@@ -231,7 +272,7 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
     m.if(phase.is('decode'), () => outIdx.set(0));
   });
   const blOut = m.let('bl_out', rowValid.and(inMv));
-  vectorWrites(m, g, dec, vm, { rowOut, anyWrite, outIdx, idxW });
+  vectorWrites(m, g, dec, vm, { rowOut: rowOuts, anyWrite, wide: inMv.not(), outIdx, idxW });
 
   // Argmax over the logits, first maximum wins (as model/engine.ts argmax).
   const best = m.reg('best', act);
@@ -243,9 +284,22 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   });
 
   // ---- debug read-out --------------------------------------------------------------------------------------
+  // The x operands' multiplexers already pick the memory a DUMP names; with R lanes a DUMP's index counts
+  // elements, and the element is lane idx mod R of the word read (registered with the read).
+  const dumpX = R === 1 ? xOperands[0]! : (() => {
+    const lane = regOf(m, 'dump_lane', s.idx.slice(log2R - 1, 0));
+    const x = m.wire('dump_x', act);
+    m.comb(() => {
+      x.set(xOperands[0]!);
+      const sw = m.switch(lane);
+      for (let k = 1; k < R; k++) sw.case(k, () => x.set(xOperands[k]!));
+      sw.default(() => {});
+    });
+    return x;
+  })();
   m.sync(() => {
     i.ports.dbgValid.set(s.rdValid.and(phase.is('dump')));
-    i.ports.dbgData.set(xOperand); // the x operand's multiplexer already picks the memory a DUMP names
+    i.ports.dbgData.set(dumpX);
   });
   return { embScale, normGo, scaleSetup, scalarDone, outIdx, anyWrite };
 }

@@ -64,6 +64,8 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
     const B = g.banks;
     const layout = prog.layout;
     const nW = layout.fields.n.width;
+    const R = g.rowLanes;
+    const log2R = clog2(R);
 
     // ---- ports ------------------------------------------------------------------------------------
     const cyclesBits = externalStepCyclesBits(prog);
@@ -87,7 +89,9 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
     ] as const);
 
     // ---- the element stream and the vector memories -------------------------------------------------
-    const stream = elementStream(m, f.n, nW);
+    // A pass streams n / R words of R elements; a DUMP streams its n elements one by one (vector-memories.ts).
+    const steps = R === 1 ? f.n : m.let('pass_steps', f.n.shr(log2R).zext(nW));
+    const stream = elementStream(m, R === 1 ? f.n : m.let('stream_n', mux(isOp('dump'), f.n, steps)), nW);
     const { streaming, startStream } = stream;
     const vm = vectorMemories(m, g, dec, stream);
 
@@ -138,8 +142,8 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
 
     // The stream's readers: parameter words, embedding codes; the matvec unit takes the matrix's words
     // straight from the FIFO; fetch and the embedding's scale take one word each.
-    const params = paramReader(m, { banks: B, word: wData, n: f.n, start: startStream.and(consumesParams), late: vm.lateOperands, s: stream });
-    const emb = embeddingReader(m, { banks: B, word: wData, active: fsm.is('el_stream').and(isOp('embed')).and(streaming), s: stream });
+    const params = paramReader(m, { banks: B, lanes: R, word: wData, steps, start: startStream.and(consumesParams), late: vm.lateOperands, s: stream });
+    const emb = embeddingReader(m, { banks: B, lanes: R, word: wData, active: fsm.is('el_stream').and(isOp('embed')).and(streaming), s: stream });
     const mvStart = m.wire('mv_start', Bool);
     const wReady = m.wire('mv_w_ready', Bool);
     const mvValid = m.let('mv_w_valid', fsm.is('bl_mv').and(wValid));
@@ -162,7 +166,7 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
     m.assign(tokOut.valid, fsm.is('out'));
     const cycles = m.reg('cycles', UInt(cyclesBits), { reset: 0 });
     const rowsDone = m.let('rows_done', outIdx.eq(f.rows).and(anyWrite.not()));
-    const elDone = m.let('el_done', outIdx.eq(f.n).and(anyWrite.not()));
+    const elDone = m.let('el_done', outIdx.eq(steps).and(anyWrite.not()));
     m.comb(() => {
       startStream.set(0);
       m.if(fsm.is('decode').and(isOp('element').or(isOp('bitlinear')).or(isOp('dump').and(debugEn))).and(wordsReady), () => startStream.set(1));
