@@ -1,12 +1,12 @@
-// The 5-trit DRAM layout of a matrix: sizes, the round trip, that its chunks decode (through the
-// numerics byte table, independently of the packer) to exactly the matvec unit's words, and the
-// errors for bad input. Sweeps lanes 4 .. 1024 and port words of 8, 16, 24 and 64 bytes.
+// The 5-trit DRAM layout of a matrix: sizes, the round trip, that the run decodes (through the
+// numerics byte table, independently of the packer) to exactly the matvec unit's words, chunk after
+// chunk, and the errors for bad input. Sweeps lanes 4 .. 1024 and port words of 8, 16, 24 and 64 bytes.
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../util/prng.ts';
 import { TRIT5, TRIT5_DECODE } from '../../numerics/ternary-5trit.ts';
 import { TERNARY_2BIT } from '../../numerics/formats.ts';
 import { packWeightWords } from '../units/matvec-unit.ts';
-import { packTrit5Matrix, trit5ChunkBytes, trit5MatrixChunks, trit5MatrixWords, unpackTrit5Matrix } from './trit5-matrix.ts';
+import { packTrit5Matrix, trit5MatrixChunks, trit5MatrixWords, trit5RunBytes, trit5RunWords, unpackTrit5Matrix } from './trit5-matrix.ts';
 
 const LANES = [4, 8, 16, 32, 64, 128, 256, 1024];
 const WORD_BYTES = [8, 16, 24, 64];
@@ -15,30 +15,28 @@ function randomCodes(r: () => number, n: number): Int8Array {
   return Int8Array.from({ length: n }, () => Math.floor(r() * 3) - 1);
 }
 
-/** The matvec words the run's chunks decode to: C bytes a chunk, five 2-bit codes a byte, the first P kept. */
+/** The matvec words the run decodes to: five 2-bit codes a byte, P codes a word. */
 function decodeToMatvecWords(bytes: Uint8Array, chunks: number, lanes: number): bigint[] {
-  const C = trit5ChunkBytes(lanes);
   const two = { [-1]: TERNARY_2BIT.minus, [0]: TERNARY_2BIT.zero, [1]: TERNARY_2BIT.plus } as Record<number, number>;
-  return Array.from({ length: chunks }, (_, k) => {
-    const codes = [...bytes.subarray(k * C, (k + 1) * C)].flatMap((b) => [...TRIT5_DECODE[b]!]).slice(0, lanes);
-    return codes.reduce((w, c, i) => w | (BigInt(two[c]!) << BigInt(2 * i)), 0n);
-  });
+  const codes = [...bytes].flatMap((b) => [...TRIT5_DECODE[b]!]);
+  return Array.from({ length: chunks }, (_, k) => codes.slice(k * lanes, (k + 1) * lanes).reduce((w, c, i) => w | (BigInt(two[c]!) << BigInt(2 * i)), 0n));
 }
 
 describe('trit5 matrix layout', () => {
-  it('sizes: ceil(P / 5) bytes a chunk, rows x ceil(cols / P) chunks, whole port words', () => {
+  it('sizes: ceil(chunks x P / 5) bytes, rows x ceil(cols / P) chunks, whole port words', () => {
     for (const lanes of LANES) {
-      expect(trit5ChunkBytes(lanes)).toBe(Math.ceil(lanes / 5));
       for (const wordBytes of WORD_BYTES) {
         for (const [rows, cols] of [[1, 1], [3, lanes], [7, lanes + 1], [2, 5 * lanes - 1]] as const) {
           const chunks = rows * Math.ceil(cols / lanes);
           expect(trit5MatrixChunks(rows, cols, lanes)).toBe(chunks);
-          expect(trit5MatrixWords(rows, cols, lanes, wordBytes)).toBe(Math.ceil((chunks * Math.ceil(lanes / 5)) / wordBytes));
+          expect(trit5RunBytes(chunks, lanes)).toBe(Math.ceil((chunks * lanes) / 5));
+          expect(trit5RunWords(chunks, lanes, wordBytes)).toBe(Math.ceil(Math.ceil((chunks * lanes) / 5) / wordBytes));
+          expect(trit5MatrixWords(rows, cols, lanes, wordBytes)).toBe(trit5RunWords(chunks, lanes, wordBytes));
         }
       }
     }
-    // 64 lanes: 13 bytes, 1.625 bits a weight; a 1024 x 1024 matrix at 64-bit words is 26,624 words against 32,768 at 2 bits.
-    expect(trit5MatrixWords(1024, 1024, 64, 8)).toBe(26_624);
+    // 1.6 bits a weight at any P: a 1024 x 1024 matrix at 64-bit words is 26,215 words against 32,768 at 2 bits.
+    for (const lanes of [16, 32, 64, 256]) expect(trit5MatrixWords(1024, 1024, lanes, 8)).toBe(26_215);
   });
 
   it('round trip, and every chunk decodes to the matvec unit\'s word for it', () => {
@@ -55,20 +53,22 @@ describe('trit5 matrix layout', () => {
         expect(unpackTrit5Matrix(run.bytes, rows, cols, lanes, wordBytes)).toEqual(codes);
         expect(decodeToMatvecWords(run.bytes, run.chunks, lanes)).toEqual(packWeightWords(codes, rows, cols, lanes));
         // The tail after the last chunk is zero-weight bytes up to the word boundary.
-        const used = run.chunks * trit5ChunkBytes(lanes);
+        const used = trit5RunBytes(run.chunks, lanes);
         expect(run.bytes.length - used).toBeLessThan(wordBytes);
         expect(run.bytes.subarray(used).every((b) => b === TRIT5.zeroByte)).toBe(true);
       }
     }
   });
 
-  it('chunks follow one another across rows and straddle words (13-byte chunks in 8-byte words)', () => {
-    const codes = Int8Array.from({ length: 2 * 64 }, (_, i) => (i === 64 ? 1 : 0));
-    const run = packTrit5Matrix(codes, 2, 64, 64, 8);
-    expect(run.words).toBe(4); // 26 bytes in 32
-    // Row 1's first weight is +1: byte 13 (word 1, byte 5) has trit 2 in its lowest place.
-    expect(run.bytes[13]).toBe(TRIT5.zeroByte + 1);
-    expect([...run.bytes].filter((_, i) => i !== 13).every((b) => b === TRIT5.zeroByte)).toBe(true);
+  it('chunks follow one another across bytes, rows and words (32 codes: 6.4 bytes, in 8-byte words)', () => {
+    // Row 1's first weight (code 32 of the run) is +1: trit 2 of byte 6, in word 0; row 1's last weight
+    // (code 63) is -1: trit 3 of byte 12, in word 1.
+    const codes = Int8Array.from({ length: 2 * 32 }, (_, i) => (i === 32 ? 1 : i === 63 ? -1 : 0));
+    const run = packTrit5Matrix(codes, 2, 32, 32, 8);
+    expect(run.words).toBe(2); // 13 bytes in 16
+    expect(run.bytes[6]).toBe(TRIT5.zeroByte + 9);
+    expect(run.bytes[12]).toBe(TRIT5.zeroByte - 27);
+    expect([...run.bytes].filter((_, i) => i !== 6 && i !== 12).every((b) => b === TRIT5.zeroByte)).toBe(true);
   });
 
   it('refuses bad input with one line naming what is wrong', () => {

@@ -1,7 +1,7 @@
 // The 5-trit gearbox in Verilator, against the matvec unit's own packing of the same matrices
 // (packWeightWords) and the DRAM layout of accel/external/trit5-matrix.ts, for port widths 64, 128 and
-// 512 and lanes 16 .. 256, where the port is faster than the lanes (B >= C bytes), slower (B < C, a
-// chunk over up to 8 words) and equal-ish (C = 7 of B = 8). Each session is one run over a list of
+// 512 and lanes 16 .. 256, where a word brings more codes than the lanes take (5 B > P), fewer (a
+// chunk over up to 7 words) and nearly as many (40 codes a word for 32 lanes). Each session is one run over a list of
 // matrices of corner and random shapes (one weight; cols = P; cols not a multiple of P; runs that fill
 // their last word exactly), each preceded in the input stream by 0 to 2 foreign words that the unit
 // must leave alone (a word of the next matrix offered before its start, too):
@@ -111,10 +111,10 @@ function makeMatrix(r: () => number, rows: number, cols: number, p: Trit5Gearbox
 function matrices(seed: number, p: Trit5GearboxParams): Matrix[] {
   const r = seededRandom(seed);
   const P = p.lanes;
-  const { B, C } = trit5GearboxGeometry(p);
-  // rows x P columns is rows chunks; B / gcd(B, C) of them fill whole words exactly (no padding).
+  const { B } = trit5GearboxGeometry(p);
+  // rows x P columns is rows chunks, rows x P codes; 5 B / gcd(5 B, P) of them fill whole words exactly (no padding).
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  const exact = B / gcd(B, C);
+  const exact = (5 * B) / gcd(5 * B, P);
   const shapes: [number, number][] = [
     [1, 1],
     [1, P],
@@ -202,8 +202,10 @@ function expectStreams(got: Session, mats: Matrix[]): void {
   expect(got.outputs.findIndex((x, i) => x.value !== outWords[i])).toBe(-1);
 }
 
-// [W, P]: B > C, B = C + 1, B < C with a drop of up to 2 and of 7 words, and the widest port.
+// [W, P]: 5 B > P, 5 B < P (a chunk over up to 3 and up to 8 words), 5 B near P, and the widest port.
+// P = 4: ten chunks a word, a chunk within one byte or across two.
 const CONFIGS: [number, number][] = [
+  [64, 4],
   [64, 16],
   [64, 32],
   [64, 64],
@@ -217,8 +219,8 @@ const CONFIGS: [number, number][] = [
 
 for (const [wordBits, lanes] of CONFIGS) {
   const p: Trit5GearboxParams = { wordBits, lanes, chunkBits: CHUNK_BITS };
-  const { B, C } = trit5GearboxGeometry(p);
-  describe(`trit5 gearbox W = ${wordBits}, P = ${lanes} (${B} bytes a word, ${C} a chunk; Verilator)`, () => {
+  const { B } = trit5GearboxGeometry(p);
+  describe(`trit5 gearbox W = ${wordBits}, P = ${lanes} (${5 * B} codes a word; Verilator)`, () => {
     let model: VerilatorModel;
     beforeAll(async () => {
       model = (await buildRtlModel(bench(p))).model;
@@ -234,7 +236,7 @@ for (const [wordBits, lanes] of CONFIGS) {
       mats.forEach((mat, i) => {
         const s = got.starts[i]!;
         const outCycles = got.outputs.slice(ci, ci + mat.chunks).map((x) => x.cycle - s);
-        const want = Array.from({ length: mat.chunks }, (_, k) => 3 + Math.max(k, Math.floor(((k + 1) * C - 1) / B)));
+        const want = Array.from({ length: mat.chunks }, (_, k) => 3 + Math.max(k, Math.floor(((k + 1) * lanes - 1) / (5 * B))));
         expect(outCycles).toEqual(want);
         expect(outCycles[0]).toBe(trit5GearboxFirstOut(p));
         expect(outCycles[mat.chunks - 1]).toBe(trit5GearboxCycles(p, mat.chunks));
@@ -243,7 +245,7 @@ for (const [wordBits, lanes] of CONFIGS) {
           b2b++;
         }
         // The port is the bottleneck: a word a cycle from start + 1.
-        if (B < C) expect(got.inputs.slice(wi, wi + mat.inWords.length).map((x) => x.cycle - s)).toEqual(mat.inWords.map((_, j) => 1 + j));
+        if (5 * B < lanes) expect(got.inputs.slice(wi, wi + mat.inWords.length).map((x) => x.cycle - s)).toEqual(mat.inWords.map((_, j) => 1 + j));
         wi += mat.inWords.length;
         ci += mat.chunks;
       });
@@ -284,11 +286,14 @@ describe('trit5 gearbox: lint, synthesis and parameters', () => {
     expect(await lintYosys({ top: m.name, sources: files })).toEqual([]);
   });
 
-  it('geometry: slots cover a chunk at any offset, plus one for the next word', () => {
+  it('geometry: the window covers a chunk at any byte offset and phase, the slots the window plus one word', () => {
     for (const wordBits of [64, 128, 192, 256, 512]) {
       for (const lanes of [4, 8, 16, 32, 64, 128, 256]) {
         const g = trit5GearboxGeometry({ wordBits, lanes, chunkBits: 8 });
-        expect(g.C).toBe(Math.ceil(lanes / 5));
+        // bytes a chunk touches, over the five phases
+        const touched = [0, 1, 2, 3, 4].map((phi) => Math.ceil((phi + lanes) / 5));
+        expect(g.C).toBe(Math.max(...touched));
+        expect(g.q * 5 + g.r).toBe(lanes);
         expect(g.S * g.B).toBeGreaterThanOrEqual(g.B - 1 + g.C);
         expect((g.S - 1) * g.B).toBeLessThan(g.B - 1 + g.C);
         expect(g.D).toBe(g.S + 1);
