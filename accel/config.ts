@@ -2,7 +2,7 @@
 import type { ModelShape } from '../model/config.ts';
 import { clog2 } from '../hdl/core/types.ts';
 import { matvecChunks } from './units/matvec-unit.ts';
-import { scalarTable } from './units/scalar-unit.ts';
+import { scalarTable } from './units/scalar-tables.ts';
 import type { IsaGeometry } from './isa.ts';
 
 export const TARGETS = ['up5k', 'generic', 'external'] as const;

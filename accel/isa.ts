@@ -10,7 +10,7 @@
 // Every element op reads each memory at most once per element, so one port each suffices.
 import { bitsFor, clog2 } from '../hdl/core/types.ts';
 import { ROW_OP, ROW_OP_BITS, ROW_SHIFT_BITS, type RowOp } from './units/row-unit.ts';
-import { SCALE_EXP_BITS } from './units/bitlinear-scale.ts';
+import { SCALE_EXP_BITS } from './units/scalar-widths.ts';
 import { MANTISSA } from '../numerics/formats.ts';
 
 export const OP = {

@@ -7,7 +7,7 @@ import type { FixedBitLinearParams, FixedVector } from '../numerics/bitlinear.ts
 import { ACT } from '../numerics/formats.ts';
 import { packWeightHalfwords } from './units/matvec-unit.ts';
 import { isaLayout, encodeInstruction, DST, XSEL, YSEL, WSEL, M1REG, M2REG, type Instruction, type IsaLayout } from './isa.ts';
-import { scalarTable } from './units/scalar-unit.ts';
+import { scalarTable } from './units/scalar-tables.ts';
 import { ROW_ZERO_SHIFT } from './units/row-unit.ts';
 import { accelGeometry, MAX_INSTRUCTION_BITS, PROGRAM_OPS_FIXED, PROGRAM_OPS_PER_LAYER, type AccelConfig, type AccelGeometry } from './config.ts';
 

@@ -19,7 +19,7 @@ import { buildModule, type Module } from '../../hdl/index.ts';
 import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
 import { Fsm } from '../../hdl/core/fsm.ts';
 import { Bool, UInt, clog2 } from '../../hdl/core/types.ts';
-import { scalarTable } from '../units/scalar-unit.ts';
+import { scalarTable } from '../units/scalar-tables.ts';
 import { OP, WSEL } from '../isa.ts';
 import type { AccelProgram } from '../program.ts';
 import { predictCycles } from '../timing.ts';

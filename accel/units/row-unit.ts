@@ -59,11 +59,10 @@ import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt, bitsFor } from '../../hdl/core/types.ts';
 import { ACT, GATE, NORM_WEIGHT, QACT, RECIP, SUMSQ_SHIFT } from '../../numerics/formats.ts';
 import { sigmoidUnit, sigmoidUnitLatency, sigmoidUnitProductLatency, type SigmoidUnitParams } from './sigmoid-unit.ts';
-import { leadingOne } from './scalar-unit.ts';
-import { RECIP_BITS } from './scalar-unit.ts';
-import { QUANT_M_BITS, quantSumSqWidth, absOf } from './bitlinear-quant.ts';
-import { ELEMENTWISE_SHIFT_BITS } from './elementwise-unit.ts';
-import { SCALE_E_BITS } from './bitlinear-scale.ts';
+import { leadingOne } from './leading-one.ts';
+import { RECIP_BITS } from './scalar-tables.ts';
+import { QUANT_M_BITS, quantSumSqWidth, ELEMENTWISE_SHIFT_BITS, SCALE_E_BITS } from './scalar-widths.ts';
+import { absOf } from './magnitude.ts';
 import { regOf, delay, delayGroup, stagedShiftRight } from './pipeline.ts';
 
 export const ROW_OP = { prescale: 0, residual: 1, stats: 2, quant: 3, gate: 4, state: 5, gated: 6, scale: 7 } as const;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { scalarSerial, scalarSerialCycles, SCALAR_SERIAL_EXP_BITS } from './scalar-serial.ts';
 import { highBit, shiftRound } from '../../numerics/integer.ts';
-import { scalarTable } from './scalar-unit.ts';
+import { scalarTable } from './scalar-tables.ts';
 import { normalize16, recip127, rsqrtFixed } from '../../numerics/scalars.ts';
 import { buildModule } from '../../hdl/core/generator.ts';
 import { mux } from '../../hdl/core/expr.ts';

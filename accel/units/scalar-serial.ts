@@ -32,8 +32,8 @@ import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt } from '../../hdl/core/types.ts';
 import { Fsm } from '../../hdl/core/fsm.ts';
 import { RECIP, RSQRT } from '../../numerics/formats.ts';
-import { RECIP_BITS, RSQRT_MANT_BITS, MAX_SCALAR_WIDTH } from './scalar-unit.ts';
-import { SCALE_E_BITS } from './bitlinear-scale.ts';
+import { RECIP_BITS, RSQRT_MANT_BITS } from './scalar-tables.ts';
+import { MAX_SCALAR_WIDTH, SCALE_E_BITS } from './scalar-widths.ts';
 
 /** Width of the value register: numerics' integers are below 2^53. */
 const W = MAX_SCALAR_WIDTH;
