@@ -46,15 +46,21 @@ export const DRAM_PRESETS: Readonly<Record<DramPresetName, DramPreset>> = {
     summary: "an ECP5 board's 16-bit DDR3 (4 Gb, MT41K256M16) through LiteDRAM's ECP5DDRPHY at a 75 MHz system clock (300 MT/s)",
     clockMHz: 75,
     peakGBps: 0.6,
-    // ECP5DDRPHY read_latency = ceil(CL 6 / 2 phases) + 10 = 13, plus about 6 for the crossbar,
-    // the bank machine's command buffer and the multiplexer (an estimate).
-    latencyCycles: 19,
+    // The figures are the part's as one LiteDRAM native port sees them, measured through LiteDRAM in
+    // Verilator (fpga/ecp5/litedram-sim.long.test.ts, docs/ecp5.md): 93.1% of the peak on a sequential
+    // stream. A read to an open row: 16 cycles from command to data (ECP5DDRPHY's read_latency 13 + 3).
+    latencyCycles: 16,
     rowBytes: 2048,
-    banks: 8,
-    tRPns: 13.75,
-    tRCDns: 13.75,
+    // LiteDRAM's crossbar holds a port on one bank until that bank's queued commands are done, so a single
+    // stream never opens the next bank behind the current one: for it the part has one bank.
+    banks: 1,
+    // tRP + tRCD as that stream pays them at each bank change: 6 cycles (the part's 13.75 ns each would be
+    // 2 + 2; the lock's drain and the activate's way through the bank machine add 2).
+    tRPns: 40,
+    tRCDns: 40,
     tREFIns: 7812.5,
-    tRFCns: 260,
+    // 260 ns (4 Gb) plus the 26.7 ns (2 cycles) LiteDRAM's refresher waits between its precharge-all and the refresh.
+    tRFCns: 286.7,
     queueDepth: 32,
   },
   'ddr4-x64': {

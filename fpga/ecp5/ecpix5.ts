@@ -18,6 +18,11 @@ export interface Ecp5Board {
   /** The DDR3 part, litedram.modules' name, and how many bytes wide the bus is (x16: 2). */
   sdramModule: string;
   sdramBytes: number;
+  /**
+   * The part's refresh time in ns, from its datasheet (JEDEC DDR3: 260 ns at 4 Gb). LiteDRAM's table has it
+   * in clocks of the fastest speed grade, which at a slower clock overstates it (litedram_gen_ecp5.py).
+   */
+  sdramTrfcNs: number;
   serialResource: string;
 }
 
@@ -34,5 +39,6 @@ export const ECPIX5: Ecp5Board = {
   sysClockMHz: 75,
   sdramModule: 'MT41K256M16',
   sdramBytes: 2,
+  sdramTrfcNs: 260, // MT41K256M16: 4 Gb
   serialResource: 'serial',
 };

@@ -66,9 +66,10 @@ describe.skipIf(!haveVerilator)('LiteDRAM for the ECPIX-5 in simulation', () => 
           `first read ${res[0]!.firstReadLatency} cycles after writes, ${res[6]!.firstReadLatency} alone; ` +
           `at most ${long.maxOutstanding} reads in flight`,
       );
-      // The controller cannot beat its PHY (one BL8 burst every two cycles), and sustains most of it.
+      // The controller cannot beat its PHY (one BL8 burst every two cycles); with the part's own tRFC
+      // (litedram_gen_ecp5.py) it loses refresh and one activate per bank change, which the preset models.
       expect(bytesPerCycle).toBeLessThanOrEqual(8);
-      expect(efficiency).toBeGreaterThan(0.7);
+      expect(Math.abs(efficiency - preset)).toBeLessThan(0.005);
       expect(res[6]!.firstReadLatency).toBeGreaterThanOrEqual(13); // the PHY's own read latency
       expect(res[6]!.firstReadLatency).toBeLessThan(40);
     },

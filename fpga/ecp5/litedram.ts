@@ -28,6 +28,10 @@ export interface LitedramOptions {
   simRows?: number;
   /** Commands each bank machine buffers (LiteDRAM's default is 8). */
   cmdBufferDepth?: number;
+  /** Refreshes issued back to back, one precharge and reopening of the rows for all (DDR3 allows 8; LiteDRAM's default 1). */
+  refreshPostponing?: number;
+  /** tRFC in ns (default: the board's datasheet figure; docs/ecp5.md says why not LiteDRAM's). */
+  trfcNs?: number;
 }
 
 export interface LitedramCore {
@@ -62,6 +66,7 @@ export function litedramConfig(board: Ecp5Board, opts: LitedramOptions = {}): st
     init_clk_freq: 25e6,
     cpu: 'None',
     cmd_buffer_depth: opts.cmdBufferDepth ?? 16,
+    refresh_postponing: opts.refreshPostponing ?? 1,
     user_ports: Object.fromEntries(USER_PORTS.map((p) => [p, { type: 'native', data_width: bits }])),
   };
   return `${JSON.stringify(cfg, null, 2)}\n`;
@@ -80,7 +85,7 @@ export function stripStamps(text: string): string {
 /** Generates the core into `outDir` (replaced), unless it already holds this configuration's output. */
 export async function generateLitedram(board: Ecp5Board, outDir: string, opts: LitedramOptions = {}): Promise<LitedramCore> {
   const config = litedramConfig(board, opts);
-  const args = ['--no-compile-software', '--no-compile-gateware'];
+  const args = ['--no-compile-software', '--no-compile-gateware', '--trfc-ns', String(opts.trfcNs ?? board.sdramTrfcNs)];
   if (opts.sim) args.push('--sim');
   if (opts.sim && opts.simRows !== undefined) args.push('--sim-rows', String(opts.simRows));
   const key = `${config}${args.join(' ')}\n${fs.readFileSync(GLUE, 'utf8')}`;

@@ -7,8 +7,13 @@
 #   - the module runs at that 1:2 rate (litedram_gen --sim picks 1:4 for DDR3), and may have fewer rows
 #     (--sim-rows): the model holds every row in simulator memory, and rows only add address bits, not
 #     timing (the row size, the banks and the timings stay those of the real part).
+# and one change for every core (--trfc-ns): the part's refresh time in nanoseconds, as its datasheet gives
+# it. LiteDRAM's table gives the MT41J/K256M16's tRFC as 208 clocks, the DDR3-1600 figure (260 ns at
+# 1.25 ns), and counts clocks at the clock it runs the part at: at the ECPIX-5's 150 MHz that is 1,387 ns,
+# 104 system cycles of every 585, a fifth of the bandwidth (docs/ecp5.md). tRFC is a time (JEDEC: 260 ns
+# for a 4 Gb part), so it is given as one.
 # Everything else is litedram_gen itself. Called by fpga/ecp5/litedram.ts, never by hand:
-#   python litedram_gen_ecp5.py CONFIG.yml --output-dir DIR [--sim [--sim-rows N]]
+#   python litedram_gen_ecp5.py CONFIG.yml --output-dir DIR [--trfc-ns T] [--sim [--sim-rows N]]
 import sys
 
 import litedram.gen as gen
@@ -21,6 +26,10 @@ from litex.build.lattice import LatticePlatform
 def main() -> None:
     argv = sys.argv[1:]
     sim_rows = None
+    if "--trfc-ns" in argv:
+        i = argv.index("--trfc-ns")
+        set_trfc_ns(config_path(argv), float(argv[i + 1]))
+        del argv[i : i + 2]
     if "--sim-rows" in argv:
         i = argv.index("--sim-rows")
         sim_rows = int(argv[i + 1])
@@ -36,6 +45,25 @@ def config_path(argv: list) -> str:
         if a.endswith(".yml") or a.endswith(".yaml"):
             return a
     raise SystemExit("litedram_gen_ecp5: no .yml config among the arguments")
+
+
+def set_trfc_ns(path: str, trfc_ns: float) -> None:
+    import yaml
+
+    name = yaml.safe_load(open(path))["sdram_module"]
+    base = getattr(modules, name)
+    if not 50 <= trfc_ns <= 1000:
+        raise SystemExit(f"litedram_gen_ecp5: --trfc-ns {trfc_ns}: a DDR3 tRFC is 90 to 350 ns")
+
+    class DatasheetRefresh(base):
+        # Every speed grade's tRFC as a time; the other timings stay the table's.
+        speedgrade_timings = {
+            k: type(v)(**{**{f: getattr(v, f) for f in ("tRP", "tRCD", "tWR", "tFAW", "tRAS")}, "tRFC": (None, trfc_ns)})
+            for k, v in base.speedgrade_timings.items()
+        }
+
+    DatasheetRefresh.__name__ = name
+    setattr(modules, name, DatasheetRefresh)
 
 
 def patch_for_sim(path: str, sim_rows) -> None:
