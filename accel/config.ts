@@ -24,6 +24,26 @@ export interface AccelConfig {
    * defaultRowLanes.
    */
   rowLanes?: number;
+  /**
+   * How the external target's DRAM image stores the matrices: 2-bit codes (P a port word, the port 2 P
+   * bits) or five weights a byte (1.6 bits: accel/external/trit5-matrix.ts, decoded by
+   * accel/units/trit5-gearbox.ts; the port is portBits). The on-chip targets store 2-bit codes.
+   */
+  packing?: Packing;
+}
+
+export const PACKINGS = ['2bit', '5trit'] as const;
+export type Packing = (typeof PACKINGS)[number];
+
+/**
+ * W, the external port's width in bits: 2 P at 2 bits; at 5 trits the widest power of two, at least 64,
+ * whose 1.6-bit weights the P lanes can keep up with (W <= 1.6 P): 64 bits bring 40 weights to 64 lanes.
+ */
+export function portBits(config: AccelConfig): number {
+  if ((config.packing ?? '2bit') === '2bit') return 2 * config.lanes;
+  let W = 64;
+  while (2 * W <= 1.6 * config.lanes) W *= 2;
+  return W;
 }
 
 export const DEFAULT_CONFIG: Record<Target, AccelConfig> = {
@@ -64,7 +84,11 @@ export interface AccelGeometry {
   lanes: number;
   /** R: elements the row side takes per cycle (AccelConfig.rowLanes). */
   rowLanes: number;
-  /** Weight-memory banks of 16 bits: a wide word is 16 B bits = P codes. */
+  packing: Packing;
+  /**
+   * Weight-memory banks of 16 bits: a wide word is 16 B bits, P codes on the on-chip targets; on the
+   * external target the port word (portBits), which holds B parameter words and 2 B embedding codes.
+   */
   banks: number;
   /** Wide words per embedding row (2 B int8 codes each). */
   embedRowWords: number;
@@ -100,24 +124,28 @@ export function checkConfig(config: AccelConfig): void {
   if (config.target === 'up5k' && !UP5K_LANES.includes(P)) {
     throw new RangeError(`the up5k target reads its four SPRAMs as 1, 2 or 4 banks of 16 bits: lanes must be ${UP5K_LANES.join(', ')}, got ${P}`);
   }
+  const packing = config.packing ?? '2bit';
+  if (!(PACKINGS as readonly string[]).includes(packing)) throw new RangeError(`packing must be one of ${PACKINGS.join(', ')}, got '${packing}'`);
+  if (packing !== '2bit' && config.target !== 'external') throw new RangeError(`${packing} packing needs the external target (the ${config.target} target's weight memory holds 2-bit codes)`);
   const R = config.rowLanes;
   if (R !== undefined) {
     if (!Number.isInteger(R) || R < 1 || (R & (R - 1)) !== 0) throw new RangeError(`row lanes must be a power of two, got ${R}`);
     if (R > 1 && config.target !== 'external') throw new RangeError(`row lanes above 1 need the external target (the ${config.target} target reads one parameter word a cycle), got ${R}`);
-    if (R > P / 8) throw new RangeError(`row lanes must be at most lanes / 8 = ${P / 8} (the parameter words a stream word holds), got ${R}`);
+    const B = portBits(config) / 16;
+    if (R > B) throw new RangeError(`row lanes must be at most ${B} (the parameter words a ${16 * B}-bit stream word holds), got ${R}`);
   }
 }
 
 /**
  * R by default: the external target gives the row side as many lanes as a stream word holds parameter
- * words (P / 8), so a parameter pass runs at the port's rate and the per-token row work (18 d + 3 I
+ * words (portBits / 16: P / 8 at 2 bits), so a parameter pass runs at the port's rate and the per-token row work (18 d + 3 I
  * elements a layer, plus fixed costs per pass) shrinks with the lanes like the matrices' cycles do;
  * the largest power of two up to that which divides both d and I. The on-chip targets have one.
  */
 export function defaultRowLanes(cfg: ModelShape, config: AccelConfig): number {
   if (config.target !== 'external') return 1;
   let R = 1;
-  while (2 * R <= config.lanes / 8 && cfg.hiddenSize % (2 * R) === 0 && cfg.intermediateSize % (2 * R) === 0) R *= 2;
+  while (2 * R <= portBits(config) / 16 && cfg.hiddenSize % (2 * R) === 0 && cfg.intermediateSize % (2 * R) === 0) R *= 2;
   return R;
 }
 
@@ -128,11 +156,12 @@ function weightMemory(cfg: ModelShape, config: AccelConfig): { banks: number; pa
   const L = cfg.numLayers;
   const V = cfg.vocabSize;
   const P = config.lanes;
-  const banks = P / 8;
+  const banks = portBits(config) / 16;
   // final and lm_head norms, embedding row scales, the scalar units' tables (scalar-unit.ts)
   let paramWords = 2 * d + V + scalarTable('recip').length + scalarTable('rsqrt').length;
   for (let n = 0; n < L; n++) paramWords += 8 * d + I + (hasLowerBound(cfg, n) ? d : 0);
-  const mat = (rows: number, cols: number) => rows * matvecChunks(cols, P);
+  // wide words of a matrix's 2-bit codes (P / 8 halfwords a chunk)
+  const mat = (rows: number, cols: number) => Math.ceil((rows * matvecChunks(cols, P) * (P / 8)) / banks);
   const embedRowWords = Math.ceil(d / (2 * banks));
   // The program sits at the end of the image: at most PROGRAM_OPS_PER_LAYER L + PROGRAM_OPS_FIXED
   // instructions of at most MAX_INSTRUCTION_BITS each (accel/isa.ts), each from a wide-word boundary.
@@ -180,6 +209,7 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
     V,
     lanes: P,
     rowLanes,
+    packing: config.packing ?? '2bit',
     banks,
     embedRowWords,
     weightWords,

@@ -53,7 +53,7 @@ export function generateAccel(weights: WeightSource, config: AccelConfig, dir: s
     model: { source: modelLabel, hiddenSize: g.d, intermediateSize: g.I, numLayers: g.L, vocabSize: g.V },
     // the on-chip targets' weight memory, or the external target's port (its image is `dramMap`)
     hardware: img
-      ? { ...config, portBits: img.wordBits, prefetchWords: prefetchDepth(img), instructionBits: prog.layout.width }
+      ? { ...config, rowLanes: g.rowLanes, packing: g.packing, portBits: img.wordBits, prefetchWords: prefetchDepth(img), instructionBits: prog.layout.width }
       : { ...config, weightBanks: g.banks, bankWords: g.weightWords, instructionBits: prog.layout.width },
     top: top.name,
     files: {

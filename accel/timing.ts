@@ -4,6 +4,7 @@
 import { matvecChunks, matvecOverhead } from './units/matvec-unit.ts';
 import { rowUnitLatency, rowUnitLateOffset, rowUnitStatsLatency, ROW_LATE_OPS, type RowOp } from './units/row-unit.ts';
 import { scalarSerialCycles } from './units/scalar-serial.ts';
+import { trit5GearboxCycles } from './units/trit5-gearbox.ts';
 import type { AccelProgram } from './program.ts';
 import { MATVEC_STAGES } from './config.ts';
 import type { Instruction, OpName } from './isa.ts';
@@ -49,10 +50,22 @@ export function bitlinearPhases(prog: AccelProgram, ins: Instruction): { pass1: 
     pass1: steps,
     stats,
     pass2: Math.max(qReady, scaleReady),
-    matvecWords: (ins.rows ?? 0) * matvecChunks(n, P),
+    matvecWords: matvecWordCycles(prog, ins),
     matvecTail: matvecOverhead({ lanes: P, maxRows: 1, maxCols: 1, stages: Math.min(MATVEC_STAGES, Math.log2(P)) }),
     tail: rowLatency('scale') + 2,
   };
+}
+
+/**
+ * Cycles the matvec unit takes a matrix's words in, with every word there: one a chunk at 2 bits; at 5
+ * trits the gearbox's pace (accel/units/trit5-gearbox.ts: a chunk a cycle, or a port word a cycle when
+ * the port brings fewer than P weights), a cycle later.
+ */
+export function matvecWordCycles(prog: AccelProgram, ins: Instruction): number {
+  const g = prog.geometry;
+  const chunks = (ins.rows ?? 0) * matvecChunks(ins.n ?? 0, g.lanes);
+  if (g.packing !== '5trit') return chunks;
+  return trit5GearboxCycles({ wordBits: 16 * g.banks, lanes: g.lanes, chunkBits: 32 }, chunks) - 1;
 }
 
 export function predictCycles(prog: AccelProgram): CyclePrediction {

@@ -14,7 +14,7 @@
 // token is not known before the argmax), so the latency is paid once per token at least.
 import type { AccelProgram } from '../program.ts';
 import { bitlinearPhases, instructionOverhead, predictCycles } from '../timing.ts';
-import { externalImage, inlineWords, type ExternalImage } from './stream-image.ts';
+import { externalImage, inlineWords, matrixWords, type ExternalImage } from './stream-image.ts';
 import { prefetchDepth } from './top.ts';
 import { STREAMER_FALL_THROUGH } from './weight-streamer.ts';
 
@@ -111,14 +111,17 @@ export function projectExternalCycles(prog: AccelProgram, rate: StreamRate, img:
         pass(g.embedRowWords, work - 1);
         break;
       case 'element':
-        pass(inlineWords(ins, B, g.lanes), work);
+        pass(inlineWords(ins, g), work);
         break;
       case 'bitlinear': {
         const b = bitlinearPhases(prog, ins);
         const paramWords = Math.ceil(n / B);
         pass(paramWords, b.pass1 + b.stats);
         pass(paramWords, b.pass2);
-        for (let k = 0; k < b.matvecWords; k++) popNow();
+        // the matrix's words as they come, one a cycle; at 5 trits the gearbox may also hold them to the lanes' pace
+        const from = t;
+        for (let k = 0; k < matrixWords(ins, g); k++) popNow();
+        t = Math.max(t, from + b.matvecWords);
         t += b.matvecTail + b.tail;
         break;
       }

@@ -6,6 +6,8 @@ import { fixedParams } from '../../model/fixed/fixed-model.ts';
 import { randomModel } from '../../sim/random-model.ts';
 import { WSEL } from '../isa.ts';
 import { externalImage, inlineWords } from './stream-image.ts';
+import { trit5MatrixWords, unpackTrit5Matrix } from './trit5-matrix.ts';
+import { portBits } from '../config.ts';
 
 const SHAPES = [
   { hiddenSize: 40, intermediateSize: 72, numLayers: 2, vocabSize: 100, useLowerBound: false },
@@ -15,13 +17,14 @@ const SHAPES = [
 
 describe('the external DRAM image', () => {
   for (const shape of SHAPES) {
-    for (const lanes of [8, 32, 256]) {
-      it(`holds each instruction's words after it, d=${shape.hiddenSize} I=${shape.intermediateSize} L=${shape.numLayers} V=${shape.vocabSize}, ${lanes} lanes`, () => {
-        const prog = compileProgram(fixedParams(randomModel(shape, 3)), { target: 'external', lanes });
+    for (const [lanes, packing] of [[8, '2bit'], [32, '2bit'], [256, '2bit'], [32, '5trit'], [64, '5trit'], [256, '5trit']] as const) {
+      it(`holds each instruction's words after it, d=${shape.hiddenSize} I=${shape.intermediateSize} L=${shape.numLayers} V=${shape.vocabSize}, ${lanes} lanes, ${packing}`, () => {
+        const config = { target: 'external', lanes, packing } as const;
+        const prog = compileProgram(fixedParams(randomModel(shape, 3)), config);
         const img = externalImage(prog);
         const B = prog.geometry.banks;
         const wb = img.wordBytes;
-        expect(wb * 8).toBe(2 * lanes);
+        expect(wb * 8).toBe(portBits(config));
         const word = (a: number) => img.bytes.subarray(a * wb, (a + 1) * wb);
         const u16 = (a: number, k: number) => img.bytes[a * wb + 2 * k]! | (img.bytes[a * wb + 2 * k + 1]! << 8);
         // Walk the token routine: instruction words, then what the instruction consumes.
@@ -46,16 +49,32 @@ describe('the external DRAM image', () => {
           if (ins.op === 'bitlinear') {
             expect(params()).toEqual(expected);
             expect(params()).toEqual(expected);
-            const words = (ins.rows ?? 0) * Math.ceil(n / lanes);
-            for (let j = 0; j < words; j++) {
-              const g = (ins.wbase! + j) * wb;
-              expect(word(at + j)).toEqual(new Uint8Array(prog.image.buffer, prog.image.byteOffset + g, wb));
+            const rows = ins.rows ?? 0;
+            if (packing === '2bit') {
+              const words = rows * Math.ceil(n / lanes);
+              for (let j = 0; j < words; j++) {
+                const g = (ins.wbase! + j) * wb;
+                expect(word(at + j)).toEqual(new Uint8Array(prog.image.buffer, prog.image.byteOffset + g, wb));
+              }
+              at += words;
+            } else {
+              // the 5-trit run decodes to the 2-bit image's codes, row by row
+              const words = trit5MatrixWords(rows, n, lanes, wb);
+              const codes = unpackTrit5Matrix(img.bytes.subarray(at * wb, (at + words) * wb), rows, n, lanes, wb);
+              const chunkHalves = lanes / 8;
+              const perRow = Math.ceil(n / lanes);
+              const two = (r: number, c: number) => {
+                const i = (r * perRow + Math.floor(c / lanes)) * chunkHalves * 8 + (c % lanes);
+                const v = (prog.image[ins.wbase! * B + (i >> 3)]! >> (2 * (i & 7))) & 3;
+                return v === 1 ? 1 : v === 3 ? -1 : 0;
+              };
+              for (let r = 0; r < rows; r += Math.max(1, Math.floor(rows / 7))) for (let c = 0; c < n; c++) expect(codes[r * n + c]).toBe(two(r, c));
+              at += words;
             }
-            at += words;
           }
         }
         expect(at).toBe(img.body.start + img.body.words);
-        expect(img.body.words).toBe(prog.instructions.slice(1).reduce((s, ins) => s + iw + inlineWords(ins, B, lanes), 0));
+        expect(img.body.words).toBe(prog.instructions.slice(1).reduce((s, ins) => s + iw + inlineWords(ins, prog.geometry), 0));
         // Each embedding row: its scale word, then the int8 codes.
         const emb = prog.instructions[0]!;
         const fixed = fixedParams(randomModel(shape, 3));

@@ -6,16 +6,22 @@
 //   routine body   every later instruction, each followed by the words it consumes:
 //                    element op with wsel = param    its n parameter words (16 bits each)
 //                    BITLINEAR                        its n norm words for pass 1, again for pass 2, then
-//                                                     the matrix (rows x ceil(n / P) words of P codes)
+//                                                     the matrix: at 2 bits rows x ceil(n / P) words of P
+//                                                     codes; at 5 trits the same chunks of P codes five to
+//                                                     a byte, back to back (trit5-matrix.ts)
 //   CLEAR routine  its instructions (they consume nothing)
 //   embeddings     V rows of 1 + ceil(d / (W / 8)) words
 //
-// W = 16 B bits is the port width, the generic layout's wide word (B banks of 16 bits): matrices and
-// embedding codes are copied word for word from that image (accel/program.ts), parameter vectors are
-// packed B to a word from a word boundary. The norm vector is stored twice rather than buffered on chip:
+// W = 16 B bits is the port width, the generic layout's wide word (B banks of 16 bits): 2-bit matrices
+// and embedding codes are copied word for word from that image (accel/program.ts), 5-trit matrices are
+// that image's codes repacked, parameter vectors are packed B to a word from a word boundary. The norm vector is stored twice rather than buffered on chip:
 // 32 bits per column against 2 bits per weight of the matrix that follows (1.6% more bytes at d = 1024).
 import { WSEL, type Instruction } from '../isa.ts';
 import type { AccelProgram } from '../program.ts';
+import type { AccelGeometry } from '../config.ts';
+import { matvecChunks } from '../units/matvec-unit.ts';
+import { TERNARY_2BIT } from '../../numerics/formats.ts';
+import { packTrit5Matrix, trit5MatrixWords } from './trit5-matrix.ts';
 
 /** A run of W-bit words in the image. */
 export interface Segment {
@@ -40,7 +46,7 @@ export interface ExternalImage {
   /** Words read per token: head, one embedding row, body. */
   wordsPerToken: number;
   /**
-   * The bytes of the model a token needs, however it is stored: its ternary weights at 2 bits, each
+   * The bytes of the model a token needs, however it is stored: its ternary weights at 2 bits (1.6 at 5 trits), each
    * parameter vector once at 16 bits, the embedding row (d int8 codes and the 16-bit scale). What the
    * image adds (instructions, the norm vectors' second copy, padding to whole words) is the design's
    * overhead, so the memory-roofline bound is taken on this figure.
@@ -58,11 +64,29 @@ function paramVector(ins: Instruction): number {
   return reads ? (ins.n ?? 0) : 0;
 }
 
+/** Port words of a BITLINEAR's matrix in the image. */
+export function matrixWords(ins: Instruction, g: AccelGeometry): number {
+  const rows = ins.rows ?? 0;
+  const cols = ins.n ?? 0;
+  return g.packing === '5trit' ? trit5MatrixWords(rows, cols, g.lanes, 2 * g.banks) : rows * matvecChunks(cols, g.lanes);
+}
+
 /** Words an instruction consumes after its own words (the embedding row is not inline). */
-export function inlineWords(ins: Instruction, banks: number, lanes: number): number {
-  const paramWords = Math.ceil(paramVector(ins) / banks);
-  if (ins.op === 'bitlinear') return 2 * paramWords + (ins.rows ?? 0) * Math.ceil((ins.n ?? 0) / lanes);
+export function inlineWords(ins: Instruction, g: AccelGeometry): number {
+  const paramWords = Math.ceil(paramVector(ins) / g.banks);
+  if (ins.op === 'bitlinear') return 2 * paramWords + matrixWords(ins, g);
   return paramWords;
+}
+
+/** The padded 2-bit matrix of the generic image from halfword `from` (rows x chunks x P codes) as codes -1, 0, +1. */
+function codesOf(src: Uint16Array, from: number, rows: number, cols: number, lanes: number): Int8Array {
+  const n = rows * matvecChunks(cols, lanes) * lanes;
+  const codes = new Int8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = (src[from + (i >> 3)]! >> (2 * (i & 7))) & 3;
+    codes[i] = c === TERNARY_2BIT.plus ? 1 : c === TERNARY_2BIT.minus ? -1 : 0;
+  }
+  return codes;
 }
 
 export function externalImage(prog: AccelProgram): ExternalImage {
@@ -73,7 +97,7 @@ export function externalImage(prog: AccelProgram): ExternalImage {
   const [first, ...rest] = prog.instructions;
   if (first?.op !== 'embed') throw new Error('external image: the token routine must start with EMBED');
   const rowWords = 1 + g.embedRowWords;
-  const consumed = (ins: Instruction) => iw + inlineWords(ins, B, g.lanes);
+  const consumed = (ins: Instruction) => iw + inlineWords(ins, g);
   const bodyWords = rest.reduce((n, ins) => n + consumed(ins), 0);
   const clearWords = prog.clearInstructions.reduce((n, ins) => n + consumed(ins), 0);
   const head: Segment = { start: 0, words: iw };
@@ -103,9 +127,16 @@ export function externalImage(prog: AccelProgram): ExternalImage {
     if (ins.op === 'bitlinear') {
       params(ins.param ?? 0, n);
       params(ins.param ?? 0, n);
-      const matWords = (ins.rows ?? 0) * Math.ceil(n / g.lanes);
-      const from = (ins.wbase ?? 0) * wordBytes;
-      bytes.set(src.subarray(from, from + matWords * wordBytes), at * wordBytes);
+      const matWords = matrixWords(ins, g);
+      if (g.packing === '5trit') {
+        const rows = ins.rows ?? 0;
+        const padded = matvecChunks(n, g.lanes) * g.lanes;
+        const run = packTrit5Matrix(codesOf(prog.image, (ins.wbase ?? 0) * B, rows, n, g.lanes), rows, padded, g.lanes, wordBytes);
+        bytes.set(run.bytes, at * wordBytes);
+      } else {
+        const from = (ins.wbase ?? 0) * wordBytes;
+        bytes.set(src.subarray(from, from + matWords * wordBytes), at * wordBytes);
+      }
       at += matWords;
     }
     listing.push({ note: ins.note, word: begin, words: at - begin });
@@ -124,7 +155,7 @@ export function externalImage(prog: AccelProgram): ExternalImage {
     bytes.set(src.subarray(from, from + g.embedRowWords * wordBytes), (row + 1) * wordBytes);
   }
   const paramBytes = prog.instructions.reduce((n, ins) => n + 2 * paramVector(ins), 0);
-  const modelBytesPerToken = prog.weightsPerToken / 4 + paramBytes + g.d + 2;
+  const modelBytesPerToken = prog.weightsPerToken * (g.packing === '5trit' ? 1.6 / 8 : 2 / 8) + paramBytes + g.d + 2;
   return {
     wordBits: 8 * wordBytes,
     wordBytes,

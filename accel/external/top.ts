@@ -32,6 +32,10 @@ import { placeScalarUnit, rowSide } from '../datapath/row-side.ts';
 import { externalImage, type ExternalImage } from './stream-image.ts';
 import { weightStreamer } from './weight-streamer.ts';
 import { embeddingReader, paramReader } from './stream-readers.ts';
+import { trit5Gearbox } from '../units/trit5-gearbox.ts';
+import { stream } from '../../hdl/core/signature.ts';
+import { fit } from '../datapath/row-side.ts';
+import type { AccelGeometry } from '../config.ts';
 
 /**
  * Width of the step_cycles counter. How long a token takes depends on the memory, which the design does
@@ -146,10 +150,13 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
     const emb = embeddingReader(m, { banks: B, lanes: R, word: wData, active: fsm.is('el_stream').and(isOp('embed')).and(streaming), s: stream });
     const mvStart = m.wire('mv_start', Bool);
     const wReady = m.wire('mv_w_ready', Bool);
-    const mvValid = m.let('mv_w_valid', fsm.is('bl_mv').and(wValid));
+    const mvWords = m.let('mv_in_valid', fsm.is('bl_mv').and(wValid));
+    // The matrix: at 2 bits its words are the matvec unit's; at 5 trits the gearbox decodes them, taking
+    // exactly the matrix's words (rows x ceil(n / P) chunks, counted at decode) as it needs them.
+    const matrix = g.packing === '5trit' ? trit5Matrix(m, { words: { valid: mvWords, data: wData }, start: mvStart, rows: f.rows, n: f.n, decode: fsm.is('decode'), g, wordBits: W }) : { chunk: { valid: mvWords, data: wData }, taken: (ready: Expr) => mvWords.and(ready) };
     const fetchPop = m.let('fetch_pop', fsm.is('fetch').and(wValid));
     const embScalePop = m.let('emb_scale_pop', fsm.is('emb_scale').and(wValid));
-    m.assign(pop, fetchPop.or(embScalePop).or(params.pop).or(emb.pop).or(mvValid.and(wReady)));
+    m.assign(pop, fetchPop.or(embScalePop).or(params.pop).or(emb.pop).or(matrix.taken(wReady)));
 
     const { embScale, normGo, scaleSetup, scalarDone, outIdx, anyWrite } = rowSide(m, g, dec, stream, vm, {
       phase: fsm,
@@ -157,7 +164,7 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
       embByte: emb.embByte,
       scalar,
       mvStart,
-      matrix: { valid: mvValid, data: wData, ready: wReady },
+      matrix: { valid: matrix.chunk.valid, data: matrix.chunk.data, ready: wReady },
       ports: { tokOutData, dbgValid: host.dbg.valid, dbgData: host.dbg.data },
     });
 
@@ -219,4 +226,30 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
       });
     });
   });
+}
+
+/**
+ * The 5-trit gearbox between the FIFO's words and the matvec unit: its chunk stream, and the pop of a
+ * matrix word (the gearbox takes one when it has room, whatever the matvec unit's ready).
+ */
+function trit5Matrix(m: Module, o: { words: { valid: Expr; data: Expr }; start: Expr; rows: Expr; n: Expr; decode: Expr; g: AccelGeometry; wordBits: number }) {
+  const P = o.g.lanes;
+  const chunkBits = clog2(o.g.maxRows * Math.ceil(o.g.maxCols / P) + 1);
+  // rows x ceil(n / P), a small product formed once per instruction
+  const perRow = o.n.zext(o.n.width + 1).add(P - 1).shr(clog2(P));
+  const chunks = m.reg('mv_chunks', UInt(chunkBits));
+  m.sync(() => m.if(o.decode, () => chunks.set(fit(o.rows.mul(perRow), chunkBits))));
+  const words = m.wires(stream(UInt(o.wordBits)), 'mv_words');
+  const chunk = m.wires(stream(UInt(2 * P)), 'mv_chunk');
+  m.assign(words.valid, o.words.valid);
+  m.assign(words.data, o.words.data);
+  const gear = m.instance('u_trit5', trit5Gearbox({ wordBits: o.wordBits, lanes: P, chunkBits }), { start: o.start, chunks, in: words, out: chunk });
+  m.sink(gear.out('busy'));
+  return {
+    chunk,
+    taken: (ready: Expr): Expr => {
+      m.assign(chunk.ready, ready);
+      return m.let('mv_word_taken', words.valid.and(words.ready));
+    },
+  };
 }

@@ -407,6 +407,7 @@ for (const o of [
   { lanes: 16, maxRows: 9, maxCols: 72, stages: 2, qLanes: 4 },
   { lanes: 32, maxRows: 6, maxCols: 100, qLanes: 2 },
   { lanes: 8, maxRows: 5, maxCols: 30, qLanes: 8 },
+  { lanes: 64, maxRows: 6, maxCols: 256, qLanes: 4 },
 ] satisfies MatvecUnitOptions[]) {
   describe(`matvec unit P=${o.lanes}, maxRows=${o.maxRows}, maxCols=${o.maxCols}, qLanes=${o.qLanes ?? 1} (Verilator)`, () => {
     it('every shape class, full rate and with gaps, exact', { timeout: 600_000 }, async () => {

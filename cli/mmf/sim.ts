@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { openModel } from '../../model/open.ts';
 import { simulateAccel } from '../../sim/accel-sim.ts';
 import { addHardwareOptions, hardwareConfig } from '../hardware-options.ts';
+import { accelGeometry, portBits } from '../../accel/config.ts';
 import { positiveInt } from './generate.ts';
 import { outputFile, intOption, numberOption } from '../options.ts';
 import { PROMPT_IDS_HELP, promptTokens } from './prompt.ts';
@@ -33,6 +34,8 @@ interface SimOptions {
   json?: boolean;
   target: string;
   lanes?: string;
+  rowLanes?: string;
+  packing?: string;
 }
 
 export function registerSim(program: Command): void {
@@ -55,7 +58,7 @@ export function registerSim(program: Command): void {
     const tokens = positiveInt(o.tokens, '--tokens');
     const config = hardwareConfig(o);
     if (o.trace !== undefined) outputFile(o.trace, '--trace'); // an unwritable waveform fails now, not silently after the run
-    const dram = config.target === 'external' ? dramOptions(o, 2 * config.lanes) : undefined;
+    const dram = config.target === 'external' ? dramOptions(o, portBits(config)) : undefined;
     if (!dram && o.dram !== 'ideal') throw new Error('--dram is for the external target (--target external)');
     const m = openModel(o.model);
     const promptText = o.promptIds === undefined ? (o.prompt ?? 'ROMEO:') : o.prompt;
@@ -76,6 +79,7 @@ export function registerSim(program: Command): void {
       model: m.label,
       target: config.target,
       lanes: config.lanes,
+      ...(config.target === 'external' ? (({ rowLanes, packing }) => ({ rowLanes, packing, portBits: portBits(config) }))(accelGeometry(m.weights.config, config)) : {}),
       netlist: o.gates ? 'gates (yosys synth_ice40)' : 'rtl',
       prompt: promptText ?? null,
       promptTokens: prompt,
