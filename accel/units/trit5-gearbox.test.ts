@@ -6,10 +6,10 @@
 // their last word exactly), each preceded in the input stream by 0 to 2 foreign words that the unit
 // must leave alone (a word of the next matrix offered before its start, too):
 //   - full rate: the input offers the next word on every cycle and the output is always ready; every
-//     chunk must come out exactly at start + 3 + max(k, w_k) (trit5-gearbox.ts), and when the port is
+//     chunk must come out exactly at start + 4 + max(k, w_k) (trit5-gearbox.ts), and when the port is
 //     the bottleneck (B < C) every word must be taken at start + 1 + j, one a cycle; a matrix with no
 //     foreign words before it has its start held high from the previous one's last word, and must
-//     start exactly trit5GearboxCycles after it (back to back);
+//     start exactly trit5GearboxPeriod after it (back to back);
 //   - gaps: random holes in the input (with junk on in_data), an output ready half the cycles, and
 //     start pulses with junk sizes while a matrix runs (ignored);
 // in both, the words taken are exactly the matrices' words in order, the chunks out are exactly their
@@ -33,7 +33,7 @@ import { writeVerilog } from '../../hdl/verilog/emit.ts';
 import { seededRandom } from '../../util/prng.ts';
 import { packTrit5Matrix } from '../external/trit5-matrix.ts';
 import { packWeightWords } from './matvec-unit.ts';
-import { trit5Gearbox, trit5GearboxCycles, trit5GearboxFirstOut, trit5GearboxGeometry, type Trit5GearboxParams } from './trit5-gearbox.ts';
+import { trit5Gearbox, trit5GearboxCycles, trit5GearboxFirstOut, trit5GearboxPeriod, trit5GearboxGeometry, type Trit5GearboxParams } from './trit5-gearbox.ts';
 
 const CHUNK_BITS = 16;
 const STAMP = 32;
@@ -226,7 +226,7 @@ for (const [wordBits, lanes] of CONFIGS) {
       model = (await buildRtlModel(bench(p))).model;
     }, 600_000);
 
-    it('full rate: every chunk at start + 3 + max(k, w_k), the words exactly and only the matrix\'s', { timeout: 120_000 }, async () => {
+    it('full rate: every chunk at start + 4 + max(k, w_k), the words exactly and only the matrix\'s', { timeout: 120_000 }, async () => {
       const mats = matrices(wordBits * 1000 + lanes, p);
       const got = await run(model, p, mats, false, 1);
       expectStreams(got, mats);
@@ -236,12 +236,12 @@ for (const [wordBits, lanes] of CONFIGS) {
       mats.forEach((mat, i) => {
         const s = got.starts[i]!;
         const outCycles = got.outputs.slice(ci, ci + mat.chunks).map((x) => x.cycle - s);
-        const want = Array.from({ length: mat.chunks }, (_, k) => 3 + Math.max(k, Math.floor(((k + 1) * lanes - 1) / (5 * B))));
+        const want = Array.from({ length: mat.chunks }, (_, k) => 4 + Math.max(k, Math.floor(((k + 1) * lanes - 1) / (5 * B))));
         expect(outCycles).toEqual(want);
         expect(outCycles[0]).toBe(trit5GearboxFirstOut(p));
         expect(outCycles[mat.chunks - 1]).toBe(trit5GearboxCycles(p, mat.chunks));
         if (backToBack(mat, i, false)) {
-          expect(s - got.starts[i - 1]!).toBe(trit5GearboxCycles(p, mats[i - 1]!.chunks));
+          expect(s - got.starts[i - 1]!).toBe(trit5GearboxPeriod(p, mats[i - 1]!.chunks));
           b2b++;
         }
         // The port is the bottleneck: a word a cycle from start + 1.
