@@ -3,7 +3,7 @@
 // chunk, and the errors for bad input. Sweeps lanes 4 .. 1024 and port words of 8, 16, 24 and 64 bytes.
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../util/prng.ts';
-import { TRIT5, TRIT5_DECODE } from '../../numerics/ternary-5trit.ts';
+import { TRIT5, TRIT5_DECODE, encode5trit } from '../../numerics/ternary-5trit.ts';
 import { TERNARY_2BIT } from '../../numerics/formats.ts';
 import { packWeightWords } from '../units/matvec-unit.ts';
 import { packTrit5Matrix, trit5MatrixChunks, trit5MatrixWords, trit5RunBytes, trit5RunWords, unpackTrit5Matrix } from './trit5-matrix.ts';
@@ -57,6 +57,19 @@ describe('trit5 matrix layout', () => {
         expect(run.bytes.length - used).toBeLessThan(wordBytes);
         expect(run.bytes.subarray(used).every((b) => b === TRIT5.zeroByte)).toBe(true);
       }
+    }
+  });
+
+  it('with cols a multiple of P the run is the packed file\'s 5-trit payload of the matrix (encode5trit, what pack5trit does) padded to whole words', () => {
+    const r = seededRandom(9);
+    for (const lanes of [16, 32, 64, 256]) {
+      const rows = 3;
+      const cols = 2 * lanes;
+      const codes = randomCodes(r, rows * cols);
+      const payload = new Uint8Array(Math.ceil((rows * cols) / 5));
+      encode5trit(codes, 0, codes.length, payload, 0);
+      const run = packTrit5Matrix(codes, rows, cols, lanes, 8);
+      expect(run.bytes.subarray(0, payload.length)).toEqual(payload);
     }
   });
 

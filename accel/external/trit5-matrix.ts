@@ -9,7 +9,9 @@
 // chunk or row boundaries: chunk k is codes [kP, (k + 1) P) of the run, so it starts at trit kP mod 5
 // of byte floor(kP / 5) and may straddle bytes and port words. That is pack5trit of the padded stream,
 // the packed file's own encoding (model/packed/format.ts), and exactly 1.6 bits a weight: storing each
-// chunk in whole bytes instead would take ceil(P / 5) bytes, 1.75 bits at P = 32 and 2 at P = 16. The
+// chunk in whole bytes instead would take ceil(P / 5) bytes, 1.75 bits at P = 32 and 2 at P = 16.
+// When cols is a multiple of P (every projection of the real shapes) the stream is the matrix in row-
+// major order, so the run's bytes are the packed file's 5-trit payload of the tensor as they stand. The
 // run starts on a port word; after its last code, the last byte's trits are code 0 and the bytes up to
 // the word boundary are TRIT5.zeroByte, so every byte of the run is a 5-trit byte (a reader can refuse
 // anything above 242 anywhere). Byte i of the run is byte i mod B of word floor(i / B), words little
