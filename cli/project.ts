@@ -27,10 +27,12 @@ const program = new Command('project')
     for (const dir of models) {
       const m = openModel(dir);
       const params = fixedParams(m.weights);
-      const progs = new Map<number, AccelProgram>();
+      const progs = new Map<string, AccelProgram>();
       for (const b of boards) {
-        if (!progs.has(b.lanes)) progs.set(b.lanes, compileProgram(params, { target: 'external', lanes: b.lanes }));
-        const r: BoardProjection = projectBoard(progs.get(b.lanes)!, b);
+        const packing = b.packing ?? '2bit';
+        const key = `${b.lanes} ${packing}`;
+        if (!progs.has(key)) progs.set(key, compileProgram(params, { target: 'external', lanes: b.lanes, packing }));
+        const r: BoardProjection = projectBoard(progs.get(key)!, b);
         if (o.json) {
           process.stdout.write(JSON.stringify({ model: m.label, ...r }) + '\n');
           continue;
@@ -40,7 +42,7 @@ const program = new Command('project')
           [
             m.label,
             r.board,
-            r.lanes,
+            `${r.lanes}${b.packing === '5trit' ? ' (1.6 b)' : ''}`,
             r.clockMHz,
             r.channelsUsed,
             gbps.toFixed(gbps < 10 ? 2 : 1),

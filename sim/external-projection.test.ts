@@ -12,14 +12,15 @@ import { fixedParams } from '../model/fixed/fixed-model.ts';
 import { projectExternalCycles } from '../accel/external/projection.ts';
 import { externalImage } from '../accel/external/stream-image.ts';
 import { predictCycles } from '../accel/timing.ts';
+import { portBits, type Packing } from '../accel/config.ts';
 
 const MINUTES = 60_000;
 /** The projection's stated accuracy against co-simulation: 2% of the cycles per token. */
 const PROJECTION_TOLERANCE = 0.02;
 
-function external(shape: { hiddenSize: number; intermediateSize: number; numLayers: number; vocabSize: number }, lanes: number) {
+function external(shape: { hiddenSize: number; intermediateSize: number; numLayers: number; vocabSize: number }, lanes: number, packing: Packing = '2bit') {
   const weights = randomModel(shape, 3);
-  return { weights, prog: compileProgram(fixedParams(weights), { target: 'external', lanes }) };
+  return { weights, prog: compileProgram(fixedParams(weights), { target: 'external', lanes, packing }) };
 }
 
 describe('projected cycles per token of the external target', () => {
@@ -29,14 +30,18 @@ describe('projected cycles per token of the external target', () => {
     { what: 'd=72 I=200 L=2 V=300, 64 lanes, DDR3 (the stream as long as the row side)', shape: { hiddenSize: 72, intermediateSize: 200, numLayers: 2, vocabSize: 300 }, lanes: 64, dram: 'ddr3-x16' },
     { what: 'd=512 I=1024 L=1 V=64, 32 lanes, 7 bytes a cycle on a 64-bit port (memory-bound, refresh and rows)', shape: { hiddenSize: 512, intermediateSize: 1024, numLayers: 1, vocabSize: 64 }, lanes: 32, dram: 'ddr3-x16', bytesPerCycle: 7 },
     { what: 'd=72 I=200 L=2 V=300, 64 lanes, 3 bytes a cycle (memory-bound)', shape: { hiddenSize: 72, intermediateSize: 200, numLayers: 2, vocabSize: 300 }, lanes: 64, dram: 'ddr3-x16', bytesPerCycle: 3 },
-  ];
+    { what: 'd=512 I=1024 L=1 V=64, 64 lanes at 5 trits on a 64-bit DDR3 port (the port slower than the lanes)', shape: { hiddenSize: 512, intermediateSize: 1024, numLayers: 1, vocabSize: 64 }, lanes: 64, packing: '5trit', dram: 'ddr3-x16' },
+    { what: 'd=72 I=200 L=2 V=300, 32 lanes at 5 trits on a 64-bit port (the lanes slower than the port)', shape: { hiddenSize: 72, intermediateSize: 200, numLayers: 2, vocabSize: 300 }, lanes: 32, packing: '5trit', dram: 'ideal' },
+  ] as const;
   for (const c of cases) {
     it(`matches the co-simulation within ${PROJECTION_TOLERANCE * 100}%: ${c.what}`, async () => {
-      const { weights, prog } = external(c.shape, c.lanes);
-      const dram = dramSetup(c.dram, 2 * c.lanes, c.bytesPerCycle !== undefined ? { bytesPerCycle: c.bytesPerCycle } : {});
-      const efficiency = expectedSequentialEfficiency(dram.timing, 2 * c.lanes);
-      const p = projectExternalCycles(prog, { wordsPerCycle: Math.min(1, (dram.timing.bytesPerCycle * efficiency) / (c.lanes / 4)), latency: dram.timing.latency });
-      const r = await simulateAccel({ weights, config: { target: 'external', lanes: c.lanes }, prompt: [3, 14], tokens: 2, debug: false, dram });
+      const packing = 'packing' in c ? c.packing : '2bit';
+      const { weights, prog } = external(c.shape, c.lanes, packing);
+      const W = portBits(prog.config);
+      const dram = dramSetup(c.dram, W, 'bytesPerCycle' in c ? { bytesPerCycle: c.bytesPerCycle } : {});
+      const efficiency = expectedSequentialEfficiency(dram.timing, W);
+      const p = projectExternalCycles(prog, { wordsPerCycle: Math.min(1, (dram.timing.bytesPerCycle * efficiency) / (W / 8)), latency: dram.timing.latency });
+      const r = await simulateAccel({ weights, config: prog.config, prompt: [3, 14], tokens: 2, debug: false, dram });
       expect(r.bitExact).toBe(true);
       expect(Math.abs(p.cycles / r.cyclesPerToken - 1)).toBeLessThan(PROJECTION_TOLERANCE);
     }, 10 * MINUTES);

@@ -6,6 +6,7 @@ import type { AccelProgram } from '../accel/program.ts';
 import { externalImage } from '../accel/external/stream-image.ts';
 import { projectExternalCycles, type ExternalProjection } from '../accel/external/projection.ts';
 import { dramSetup, expectedSequentialEfficiency, type DramPresetName } from './dram-presets.ts';
+import { portBits as portBitsOf, type Packing } from '../accel/config.ts';
 
 export interface Board {
   name: string;
@@ -13,6 +14,8 @@ export interface Board {
   summary: string;
   preset: DramPresetName;
   lanes: number;
+  /** How the image stores the matrices (accel/config.ts); 2 bits unless given. */
+  packing?: Packing;
   clockMHz: number;
   /**
    * Memory channels (of the preset) one accelerator reads, word-interleaved behind its one port
@@ -33,6 +36,18 @@ export const BOARDS: readonly Board[] = [
     summary: 'ECP5 board, 16-bit DDR3 through LiteDRAM (600 MB/s, 512 MB), 75 MHz, 64-bit port',
     preset: 'ddr3-x16',
     lanes: 32,
+    clockMHz: 75,
+    channelsPerAccel: 1,
+    channels: 1,
+    channelBytes: 512 * 2 ** 20,
+    spread: false,
+  },
+  {
+    name: 'ddr3-x16-5trit',
+    summary: 'the same ECP5 board with the weights at 1.6 bits: 64 lanes behind the 64-bit port (40 weights a word)',
+    preset: 'ddr3-x16',
+    lanes: 64,
+    packing: '5trit',
     clockMHz: 75,
     channelsPerAccel: 1,
     channels: 1,
@@ -101,10 +116,11 @@ export interface BoardProjection extends ExternalProjection {
 }
 
 export function projectBoard(prog: AccelProgram, board: Board): BoardProjection {
-  if (prog.config.target !== 'external' || prog.config.lanes !== board.lanes) {
-    throw new Error(`projection: board ${board.name} needs a program for the external target at ${board.lanes} lanes, got ${prog.config.target} at ${prog.config.lanes}`);
+  const packing = board.packing ?? '2bit';
+  if (prog.config.target !== 'external' || prog.config.lanes !== board.lanes || (prog.config.packing ?? '2bit') !== packing) {
+    throw new Error(`projection: board ${board.name} needs a program for the external target at ${board.lanes} lanes, ${packing}, got ${prog.config.target} at ${prog.config.lanes}, ${prog.config.packing ?? '2bit'}`);
   }
-  const portBits = 2 * board.lanes;
+  const portBits = portBitsOf(prog.config);
   const portBytes = portBits / 8;
   const one = dramSetup(board.preset, portBits, { clockMHz: board.clockMHz });
   const efficiency = expectedSequentialEfficiency(one.timing, portBits);
