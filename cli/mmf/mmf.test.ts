@@ -109,5 +109,12 @@ describe('mmf', { timeout: 240_000 }, () => {
     expect(mmf('sim', '--lanes', '24', '--tokens', '2').stderr).toMatch(/^mmf: --lanes: lanes must be a power of two/);
     expect(mmf('sim', '--target', 'ecp5', '--tokens', '2').stderr).toMatch(/^mmf: --target must be one of up5k, generic, external, got 'ecp5'$/);
     expect(mmf('sim', '--tokens', '0').stderr).toMatch(/^mmf: --tokens must be a positive integer/);
+    expect(mmf('sim', '--target', 'external', '--row-lanes', '3', '--tokens', '2').stderr).toMatch(/^mmf: --row-lanes: row lanes must be a power of two, got 3$/);
+    expect(mmf('sim', '--target', 'external', '--lanes', '32', '--row-lanes', '8', '--tokens', '2').stderr).toMatch(/^mmf: --row-lanes: row lanes must be at most 4 \(the parameter words a 64-bit stream word holds\), got 8$/);
+    expect(mmf('sim', '--row-lanes', '2', '--tokens', '2').stderr).toMatch(/^mmf: --row-lanes: row lanes above 1 need the external target/);
+    expect(mmf('sim', '--packing', '5trit', '--tokens', '2').stderr).toMatch(/^mmf: --packing 5trit is for the external target/);
+    expect(mmf('sim', '--target', 'external', '--packing', '3bit', '--tokens', '2').stderr).toMatch(/^mmf: --packing must be one of 2bit, 5trit, got '3bit'$/);
+    // the tiny model's d = 64 and I = 256: 128 lanes at 16 row lanes fit the word, and 16 divides both; 64 lanes of 5 trits take a 64-bit port
+    expect(mmf('sim', '--model', path.join(repo, 'models', 'tiny'), '--target', 'external', '--lanes', '128', '--row-lanes', '32', '--tokens', '2').stderr).toMatch(/^mmf: --row-lanes: row lanes must be at most 16/);
   });
 });
