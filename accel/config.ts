@@ -137,15 +137,23 @@ export function checkConfig(config: AccelConfig): void {
 }
 
 /**
- * R by default: the external target gives the row side as many lanes as a stream word holds parameter
- * words (portBits / 16: P / 8 at 2 bits), so a parameter pass runs at the port's rate and the per-token row work (18 d + 3 I
- * elements a layer, plus fixed costs per pass) shrinks with the lanes like the matrices' cycles do;
- * the largest power of two up to that which divides both d and I. The on-chip targets have one.
+ * R by default, from the lanes and the model's shape. A layer's row work is 18 d + 3 I elements (the
+ * element ops and both passes of each BitLinear); its matrices take (4 d^2 + 3 d I) / w cycles, w the
+ * weights a cycle (P; at 5 trits at most the 64-bit-per-40-weights port's). While the row work is under
+ * a tenth of that, one row lane hides behind the prefetch FIFO entirely (the memory keeps streaming while
+ * it runs: 370M at 32 lanes takes the same 11,573,393 cycles a token with 1 row lane as with 4), and
+ * the simulation runs faster. Otherwise the row side gets as many lanes as a port word holds parameter
+ * words (portBits / 16: P / 8 at 2 bits), the largest power of two up to that dividing d and I. The
+ * on-chip targets have one.
  */
 export function defaultRowLanes(cfg: ModelShape, config: AccelConfig): number {
   if (config.target !== 'external') return 1;
+  const d = cfg.hiddenSize;
+  const I = cfg.intermediateSize;
+  const weightsPerCycle = (config.packing ?? '2bit') === '5trit' ? Math.min(config.lanes, (portBits(config) / 8) * 5) : config.lanes;
+  if (10 * (18 * d + 3 * I) <= (4 * d * d + 3 * d * I) / weightsPerCycle) return 1;
   let R = 1;
-  while (2 * R <= portBits(config) / 16 && cfg.hiddenSize % (2 * R) === 0 && cfg.intermediateSize % (2 * R) === 0) R *= 2;
+  while (2 * R <= portBits(config) / 16 && d % (2 * R) === 0 && I % (2 * R) === 0) R *= 2;
   return R;
 }
 

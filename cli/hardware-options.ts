@@ -8,7 +8,7 @@ export function addHardwareOptions(cmd: Command, defaultTarget: Target = 'up5k')
     .option(`--target <${TARGETS.join('|')}>`, `hardware target: ${TARGETS.join(', ')}`, defaultTarget)
     .option('--lanes <P>', 'ternary weights per cycle (default 32; up5k needs 32)')
     .option('--packing <2bit|5trit>', 'external target: weights in DRAM at 2 bits, or five to a byte (1.6 bits), decoded in logic', '2bit')
-    .option('--row-lanes <R>', 'elements the row side takes per cycle (external target; default: lanes / 8, or the largest power of two below that dividing the model\'s widths)');
+    .option('--row-lanes <R>', 'elements the row side takes per cycle (external target; default: 1 where the row work hides behind the weight stream, else the parameter words a port word holds (lanes / 8 at 2 bits) dividing the model\'s widths)');
 }
 
 export function hardwareConfig(o: { target: string; lanes?: string; rowLanes?: string; packing?: string }): AccelConfig {
