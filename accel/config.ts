@@ -165,7 +165,7 @@ function weightMemory(cfg: ModelShape, config: AccelConfig): { banks: number; pa
   const V = cfg.vocabSize;
   const P = config.lanes;
   const banks = portBits(config) / 16;
-  // final and lm_head norms, embedding row scales, the scalar units' tables (scalar-unit.ts)
+  // final and lm_head norms, embedding row scales, the scalar unit's tables (scalar-tables.ts)
   let paramWords = 2 * d + V + scalarTable('recip').length + scalarTable('rsqrt').length;
   for (let n = 0; n < L; n++) paramWords += 8 * d + I + (hasLowerBound(cfg, n) ? d : 0);
   // wide words of a matrix's 2-bit codes (P / 8 halfwords a chunk)

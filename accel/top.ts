@@ -16,8 +16,8 @@
 //                                         one 24-bit word per cycle, no back-pressure
 //   step_cycles                            cycles of the last step from token in to token out, DUMPs excluded
 //
-// Units: the matvec unit (P lanes), the row unit (every per-element op, and the BitLinear quantiser's two
-// passes), the output scale unit, and the two scalar units whose tables live in the weight memory.
+// Units: the matvec unit (P lanes), the row unit (every per-element op, the BitLinear quantiser's two
+// passes and the output scale), and the serial scalar unit, whose tables live in the weight memory.
 // The controller runs one instruction at a time, and one unit pass at a time (the row unit needs that):
 // fetch, then a phase machine per op class. Each vector memory (isa.ts: M1, M2, M3) has one registered
 // read port addressed by the stream index plus the op's region base, so an element's operands arrive

@@ -39,6 +39,6 @@ export const SIGMOID = { range: 12, stepsPerUnit: 16 } as const;
 /**
  * Embedding rows: int8 values with one UInt(15) scale mantissa per row and one exponent per table. 15 bits,
  * not 16, so the scale is a non-negative SInt(16): the accelerator's embedding lookup is then the
- * elementwise unit's PRESCALE (a vector times a SInt(16) weight), with no multiplier of its own.
+ * row unit's PRESCALE (a vector times a SInt(16) weight), with no multiplier of its own.
  */
 export const EMBED = { bits: 8, scaleBits: 15 } as const;

@@ -1,9 +1,9 @@
 // The per-BitLinear scalars, computed one at a time in a few cycles, bit for bit: numerics'
 // normalize16 + recip127 of m = max |p| and rsqrtFixed of the energy S (numerics/scalars.ts), and the
-// output scale (M, E) of numerics/bitlinear.ts step 6. Each runs once per BitLinear, so this serial
-// unit replaces the two pipelined scalar units (scalar-unit.ts) and the output scale unit's setup
-// (bitlinear-scale.ts) on the UP5K, where logic cells are the scarce resource: one 53-bit register,
-// one adder and one shifter for all three.
+// output scale (M, E) of numerics/bitlinear.ts step 6. Each runs once per BitLinear, so one serial
+// unit does all three (the first datapath had two pipelined scalar units and an output scale unit,
+// docs/architecture.md "Why one row unit"; on the UP5K logic cells are the scarce resource): one 53-bit
+// register, one adder and one shifter.
 //
 //   start (a pulse) with mode and its inputs -> done (a pulse) `scalarSerialCycles(mode)` later, with
 //     mode 0, normalize:  value = m: mant = normalize16(m).mant, exp = normalize16(m).exp,
@@ -12,7 +12,7 @@
 //     mode 2, scale:      a = mm_mant, b = t_mant, c = C's mantissa, exp_in = the sum of the four exponents
 //                         (mm, t, C, norm) + 8: prod = a b c, sh = highBit(prod) - 15,
 //                         mant = M = shiftRound(prod, sh), exp = E = sh + exp_in; M = 2^16 comes out as
-//                         2^15 with E + 1 (the same value; what bitlinear-scale.ts does)
+//                         2^15 with E + 1 (the same value, so M fits UInt(16))
 //   and zero = (value == 0) (numerics never asks for modes 0 and 1 then; their results are unspecified).
 //
 // Mode 2 multiplies on one 16 x 16 multiplier (an SB_MAC16), three products in six cycles:
@@ -23,7 +23,7 @@
 //   normalize16: e = hb - 15, mant = floor(value / 2^e) (or value 2^-e, exact, for e < 0): X[52:37]
 //   rsqrtFixed:  k = floor((hb - 14) / 2), m' = value / 4^k in [2^14, 2^16), index = m' >> 6:
 //                hb - 14 even: m' has its top bit at 14, index = X[52:44]; odd: at 15, index = X[52:43]
-// The table word is read from outside (the tables live in the weight memory, scalar-unit.ts
+// The table word is read from outside (the tables live in the weight memory or a ROM, scalar-tables.ts
 // scalarTable): table_addr is driven in the cycle after the last step, with table_rd, and table_data
 // is taken the cycle after (a registered read), which is the cycle done pulses.
 import { defineModule } from '../../hdl/core/generator.ts';
