@@ -2,13 +2,15 @@
 // reads for a token (instructions, parameter vectors, the embedding row, the matrices) streams in from
 // DRAM through a native read port, in the order it is consumed (stream-image.ts), via the weight
 // streamer's prefetch FIFO (weight-streamer.ts). The datapath and the vector memories are the on-chip
-// targets' (accel/datapath/); what changes is where the controller's words come from (stream-readers.ts):
+// targets' (accel/datapath/), with R row lanes (config.ts rowLanes); what changes is where the
+// controller's words come from (stream-readers.ts):
 //   fetch          the instruction's words are popped from the FIFO
-//   parameters     an element op with wsel = param and both passes of a BITLINEAR pop their n words, one
-//                  element a cycle at the operand stage they feed (early, or LATE later for ops whose w
+//   parameters     an element op with wsel = param and both passes of a BITLINEAR pop their n words, R
+//                  elements a cycle at the operand stage they feed (early, or LATE later for ops whose w
 //                  arrives at the row unit's late ports); the pass starts only when the FIFO holds them all
-//   embedding      the row's scale word, then its codes, 2 B per word
-//   matrix         the matvec unit takes the FIFO's words through its valid/ready input
+//   embedding      the row's scale word, then its codes, 2 B per word, R a cycle
+//   matrix         the matvec unit takes the FIFO's words through its valid/ready input; at 5 trits
+//                  through the gearbox (units/trit5-gearbox.ts), which takes exactly the matrix's words
 //   scalar tables  an on-chip ROM (they are constants, read by address)
 //
 // Ports
