@@ -155,10 +155,12 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
     const mvWords = m.let('mv_in_valid', fsm.is('bl_mv').and(wValid));
     // The matrix: at 2 bits its words are the matvec unit's; at 5 trits the gearbox decodes them, taking
     // exactly the matrix's words (rows x ceil(n / P) chunks, counted at decode) as it needs them.
-    const matrix = g.packing === '5trit' ? trit5Matrix(m, { words: { valid: mvWords, data: wData }, start: mvStart, rows: f.rows, n: f.n, decode: fsm.is('decode'), g, wordBits: W }) : { chunk: { valid: mvWords, data: wData }, taken: (ready: Expr) => mvWords.and(ready) };
+    const matrix = g.packing === '5trit'
+      ? trit5Matrix(m, { words: { valid: mvWords, data: wData }, ready: wReady, start: mvStart, rows: f.rows, n: f.n, decode: fsm.is('decode'), g, wordBits: W })
+      : { chunk: { valid: mvWords, data: wData }, taken: mvWords.and(wReady) };
     const fetchPop = m.let('fetch_pop', fsm.is('fetch').and(wValid));
     const embScalePop = m.let('emb_scale_pop', fsm.is('emb_scale').and(wValid));
-    m.assign(pop, fetchPop.or(embScalePop).or(params.pop).or(emb.pop).or(matrix.taken(wReady)));
+    m.assign(pop, fetchPop.or(embScalePop).or(params.pop).or(emb.pop).or(matrix.taken));
 
     const { embScale, normGo, scaleSetup, scalarDone, outIdx, anyWrite } = rowSide(m, g, dec, stream, vm, {
       phase: fsm,
@@ -231,10 +233,10 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
 }
 
 /**
- * The 5-trit gearbox between the FIFO's words and the matvec unit: its chunk stream, and the pop of a
- * matrix word (the gearbox takes one when it has room, whatever the matvec unit's ready).
+ * The 5-trit gearbox between the FIFO's words and the matvec unit (its `ready`): its chunk stream, and
+ * the pop of a matrix word (the gearbox takes one when it has room, whatever the matvec unit's ready).
  */
-function trit5Matrix(m: Module, o: { words: { valid: Expr; data: Expr }; start: Expr; rows: Expr; n: Expr; decode: Expr; g: AccelGeometry; wordBits: number }) {
+function trit5Matrix(m: Module, o: { words: { valid: Expr; data: Expr }; ready: Expr; start: Expr; rows: Expr; n: Expr; decode: Expr; g: AccelGeometry; wordBits: number }) {
   const P = o.g.lanes;
   const chunkBits = clog2(o.g.maxRows * Math.ceil(o.g.maxCols / P) + 1);
   // rows x ceil(n / P), a small product formed once per instruction
@@ -245,13 +247,8 @@ function trit5Matrix(m: Module, o: { words: { valid: Expr; data: Expr }; start: 
   const chunk = m.wires(stream(UInt(2 * P)), 'mv_chunk');
   m.assign(words.valid, o.words.valid);
   m.assign(words.data, o.words.data);
+  m.assign(chunk.ready, o.ready);
   const gear = m.instance('u_trit5', trit5Gearbox({ wordBits: o.wordBits, lanes: P, chunkBits }), { start: o.start, chunks, in: words, out: chunk });
   m.sink(gear.out('busy'));
-  return {
-    chunk,
-    taken: (ready: Expr): Expr => {
-      m.assign(chunk.ready, ready);
-      return m.let('mv_word_taken', words.valid.and(words.ready));
-    },
-  };
+  return { chunk, taken: m.let('mv_word_taken', words.valid.and(words.ready)) };
 }
