@@ -13,12 +13,11 @@ import { buildModule } from '../hdl/core/generator.ts';
 import type { Module } from '../hdl/core/module.ts';
 import { Bool, UInt } from '../hdl/core/types.ts';
 import { lit, type Expr } from '../hdl/core/expr.ts';
-import { uartRx } from '../hdl/lib/uart-rx.ts';
-import { uartTx } from '../hdl/lib/uart-tx.ts';
 import { accelTop, loadIndexBits } from '../accel/top.ts';
 import type { AccelProgram } from '../accel/program.ts';
 import { modelHash } from '../protocol/model-hash.ts';
 import { protocolEngine } from './protocol-engine.ts';
+import { placeHostInterface } from './host-interface.ts';
 import { SB_PLL40_PAD } from '../hdl/vendor/ice40.ts';
 import { pllParams, type PllSettings } from './pll.ts';
 
@@ -103,31 +102,7 @@ function boardLogic(prog: AccelProgram, o: BoardTopOptions, name: string): Modul
     });
     const rst = m.let('rst_board', porDone.not());
 
-    const rx = m.instance('u_uart_rx', uartRx(uart), { rst, rx: uartRxPin });
-    m.sink(rx.out('frame_error'));
-    const txValid = m.wire('tx_valid', Bool);
-    const txData = m.wire('tx_data', UInt(8));
-    const tx = m.instance('u_uart_tx', uartTx(uart), { rst, in_valid: txValid, in_data: txData });
-    m.assign(uartTxPin, tx.out('tx'));
-
-    const loaded = m.wire('loaded', Bool);
-    const loadIndex = m.wire('load_index', UInt(loadIndexBits(prog)));
-    const tokInReady = m.wire('tok_in_ready', Bool);
-    const tokOutValid = m.wire('tok_out_valid', Bool);
-    const tokOutData = m.wire('tok_out_data', UInt(prog.geometry.tokenBits));
-    const eng = m.instance('u_engine', engine, {
-      rst,
-      rx_valid: rx.out('out_valid'),
-      rx_data: rx.out('out_data'),
-      tx_ready: tx.out('in_ready'),
-      loaded,
-      load_index: loadIndex,
-      tok_in_ready: tokInReady,
-      tok_out_valid: tokOutValid,
-      tok_out_data: tokOutData,
-    });
-    m.assign(txValid, eng.out('tx_valid'));
-    m.assign(txData, eng.out('tx_data'));
+    const { eng, loaded, loadIndex, tokInReady, tokOutValid, tokOutData } = placeHostInterface(m, { engine, uart, rst, rxPin: uartRxPin, txPin: uartTxPin, loadIndexBits: loadIndexBits(prog), tokenBits: prog.geometry.tokenBits });
     const acc = m.instance('u_accel', accel, {
       rst,
       load_valid: eng.out('load_valid'),

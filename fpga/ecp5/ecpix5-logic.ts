@@ -15,13 +15,12 @@ import { buildModule } from '../../hdl/core/generator.ts';
 import type { Module } from '../../hdl/core/module.ts';
 import { Bool, UInt } from '../../hdl/core/types.ts';
 import { lit } from '../../hdl/core/expr.ts';
-import { uartRx } from '../../hdl/lib/uart-rx.ts';
-import { uartTx } from '../../hdl/lib/uart-tx.ts';
 import { externalTop } from '../../accel/external/top.ts';
 import { externalImage } from '../../accel/external/stream-image.ts';
 import type { AccelProgram } from '../../accel/program.ts';
 import { modelHash } from '../../protocol/model-hash.ts';
 import { protocolEngine } from '../../board/protocol-engine.ts';
+import { placeHostInterface } from '../../board/host-interface.ts';
 import { dramInitSequencer, type InitStep } from './dram-init.ts';
 import { dramLoadWriter, loadIndexBitsFor } from './dram-load-writer.ts';
 
@@ -81,34 +80,8 @@ export function ecpix5Logic(prog: AccelProgram, o: Ecpix5LogicOptions, name = 'm
     m.assign(m.output('init_seq_done', Bool), s.out('done'));
     const rst = m.let('rst_board', sysRst.or(initDone.not()));
 
-    // ---- UART and protocol engine -------------------------------------------------------------------
-    const rx = m.instance('u_uart_rx', uartRx(uart), { rst, rx: uartRxPin });
-    m.sink(rx.out('frame_error'));
-    const txValid = m.wire('tx_valid', Bool);
-    const txData = m.wire('tx_data', UInt(8));
-    const tx = m.instance('u_uart_tx', uartTx(uart), { rst, in_valid: txValid, in_data: txData });
-    m.assign(uartTxPin, tx.out('tx'));
-
-    // ---- the load writer: the engine's 16-bit words into DRAM (fpga/ecp5/dram-load-writer.ts) --------
-    const loadIdx = m.wire('load_index', UInt(liW));
-    const loaded = m.wire('loaded', Bool);
-
-    const tokInReady = m.wire('tok_in_ready', Bool);
-    const tokOutValid = m.wire('tok_out_valid', Bool);
-    const tokOutData = m.wire('tok_out_data', UInt(prog.geometry.tokenBits));
-    const eng = m.instance('u_engine', engine, {
-      rst,
-      rx_valid: rx.out('out_valid'),
-      rx_data: rx.out('out_data'),
-      tx_ready: tx.out('in_ready'),
-      loaded,
-      load_index: loadIdx,
-      tok_in_ready: tokInReady,
-      tok_out_valid: tokOutValid,
-      tok_out_data: tokOutData,
-    });
-    m.assign(txValid, eng.out('tx_valid'));
-    m.assign(txData, eng.out('tx_data'));
+    // ---- UART and protocol engine; the load writer takes the engine's 16-bit words into DRAM ---------
+    const { eng, loaded, loadIndex: loadIdx, tokInReady, tokOutValid, tokOutData } = placeHostInterface(m, { engine, uart, rst, rxPin: uartRxPin, txPin: uartTxPin, loadIndexBits: liW, tokenBits: prog.geometry.tokenBits });
 
     const lw = m.instance('u_load', writer, {
       rst,
