@@ -1,14 +1,16 @@
-// npm run flash -- --board icebreaker [--bitstream FILE] [--sram]: writes the board's bitstream to its
-// SPI flash with openFPGALoader when it is installed, else iceprog. Without a board attached, one line
-// says what was looked for.
+// npm run flash -- --board icebreaker|ecpix5 [--bitstream FILE] [--sram]: writes the board's bitstream to
+// its flash (or, with --sram, configures the FPGA until power-off). The iCE40 boards take openFPGALoader
+// when it is installed, else iceprog; the ECPIX-5's ECP5 only openFPGALoader (iceprog speaks to iCE40s).
+// Without a board attached, one line says what was looked for.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Command } from 'commander';
 import { BOARDS, boardSpec } from '../board/boards.ts';
+import { ECPIX5 } from '../fpga/ecp5/ecpix5.ts';
 import { findExecutable } from '../flow/wasm-tools.ts';
 import { inputFile } from './options.ts';
-import { main } from './run-command.ts';
+import { main, runCommand } from './run-command.ts';
 
 interface FlashOptions {
   board: string;
@@ -16,37 +18,93 @@ interface FlashOptions {
   sram?: boolean;
 }
 
-/** The programmer command for a board: openFPGALoader knows boards by name; iceprog talks to the FT2232H. */
-function programmer(board: string, bin: string, sram: boolean): { cmd: string; args: string[]; lookingFor: string } | undefined {
-  const ofl = findExecutable('openFPGALoader');
-  // Every one of our boards is an iCE40 behind an FTDI chip: openFPGALoader's generic iCE40 cable setting.
-  if (ofl) return { cmd: ofl, args: ['-b', 'ice40_generic', ...(sram ? [] : ['-f']), bin], lookingFor: `the ${board}'s FTDI FT2232H/FT232H (USB 0403:6010 or 0403:6014)` };
-  const iceprog = findExecutable('iceprog');
-  if (iceprog) return { cmd: iceprog, args: [...(sram ? ['-S'] : []), bin], lookingFor: `the ${board}'s FTDI FT2232H (USB 0403:6010)` };
-  return undefined;
+/** A programmer run: the executable, its arguments, and the hardware it will look for (for the error). */
+interface ProgrammerRun {
+  cmd: string;
+  args: string[];
+  lookingFor: string;
 }
 
-const program = new Command('flash')
-  .description('write a board\'s bitstream (npm run build first) to its flash, or with --sram to its FPGA until power-off')
-  .option('--board <name>', `one of ${Object.keys(BOARDS).join(', ')}`, 'icebreaker')
-  .option('--bitstream <file>', 'the bitstream (default build-out/<board>/mmf_board.bin)')
-  .option('--sram', 'configure the FPGA directly instead of writing the flash')
-  .action((o: FlashOptions) => {
-    const board = boardSpec(o.board);
-    const bin = path.resolve(o.bitstream ?? path.join('build-out', board.name, 'mmf_board.bin'));
-    if (!fs.existsSync(bin)) throw new Error(`no bitstream at ${bin}: run npm run build -- --board ${board.name} first`);
-    inputFile(bin, '--bitstream');
-    const p = programmer(board.name, bin, !!o.sram);
-    if (!p) throw new Error('neither openFPGALoader nor iceprog is on PATH: install one (apt-get install fpga-icestorm gives iceprog)');
-    const r = spawnSync(p.cmd, p.args, { encoding: 'utf8' });
-    if (r.error) throw new Error(`${p.cmd}: ${r.error.message}`);
-    if (r.status !== 0) {
-      // The tool's own reason: its last line that is more than "ABORT." or "init..".
-      const said = `${r.stdout}\n${r.stderr}`.split('\n').map((l) => l.trim()).filter((l) => l && !/^(ABORT|init)\.*$/i.test(l));
-      const last = said.pop() ?? `exit code ${r.status}`;
-      throw new Error(`no ${board.name} found: ${path.basename(p.cmd)} looked for ${p.lookingFor} and said "${last}"`);
-    }
-    process.stdout.write(`${board.name}: ${path.basename(bin)} written by ${path.basename(p.cmd)}${o.sram ? ' to SRAM' : ' to flash'}\n`);
-  });
+/** What flashing a board needs: the bitstream `npm run build` leaves, and how to write it. */
+interface FlashTarget {
+  name: string;
+  defaultBitstream: string;
+  programmer(bitstream: string, sram: boolean): ProgrammerRun;
+}
 
-await main(program, 'flash');
+/** The iCE40 boards (board/boards.ts): openFPGALoader knows them as generic iCE40s; iceprog talks to the FT2232H. */
+function ice40Target(name: string): FlashTarget {
+  const board = boardSpec(name);
+  return {
+    name: board.name,
+    defaultBitstream: path.join('build-out', board.name, 'mmf_board.bin'),
+    programmer(bin, sram) {
+      // Every one of our iCE40 boards sits behind an FTDI chip: openFPGALoader's generic iCE40 cable setting.
+      const ofl = findExecutable('openFPGALoader');
+      if (ofl) return { cmd: ofl, args: ['-b', 'ice40_generic', ...(sram ? [] : ['-f']), bin], lookingFor: `the ${board.name}'s FTDI FT2232H/FT232H (USB 0403:6010 or 0403:6014)` };
+      const iceprog = findExecutable('iceprog');
+      if (iceprog) return { cmd: iceprog, args: [...(sram ? ['-S'] : []), bin], lookingFor: `the ${board.name}'s FTDI FT2232H (USB 0403:6010)` };
+      throw new Error('neither openFPGALoader nor iceprog is on PATH: install one (apt-get install openfpgaloader, or fpga-icestorm for iceprog)');
+    },
+  };
+}
+
+/**
+ * The ECPIX-5 (fpga/ecp5/ecpix5.ts): openFPGALoader over the board's JTAG. For an ECP5 it loads the SRAM
+ * unless told -f, which writes the SPI flash through the part; the flag follows --sram as on the iCE40s.
+ */
+function ecpix5Target(): FlashTarget {
+  return {
+    name: ECPIX5.name,
+    // fpga/ecp5/build.ts names the bitstream after its top, mmf_ecpix5.
+    defaultBitstream: path.join('build-out', ECPIX5.name, 'mmf_ecpix5.bit'),
+    programmer(bit, sram) {
+      const ofl = findExecutable('openFPGALoader');
+      if (!ofl) throw new Error(`openFPGALoader is not on PATH: the ${ECPIX5.name}'s ECP5 needs it (iceprog programs iCE40s only); install it with apt-get install openfpgaloader`);
+      const p = ECPIX5.programmer;
+      return { cmd: ofl, args: ['-b', p.openFpgaLoaderBoard, ...(sram ? [] : ['-f']), bit], lookingFor: `the ${ECPIX5.name}'s ${p.usbBridge}` };
+    },
+  };
+}
+
+const BOARD_NAMES = [...Object.keys(BOARDS), ECPIX5.name];
+
+/** A tool's own reason for failing: its last line that is more than "ABORT." or "init..". */
+function lastWords(stdout: string, stderr: string, status: number | null): string {
+  const said = `${stdout}\n${stderr}`.split('\n').map((l) => l.trim()).filter((l) => l && !/^(ABORT|init)\.*$/i.test(l));
+  return said.pop() ?? `exit code ${status}`;
+}
+
+/** The command, as a fresh Command each time (tests run it in-process several times). */
+export function flashProgram(): Command {
+  return new Command('flash')
+    .description('write a board\'s bitstream (npm run build first) to its flash, or with --sram to its FPGA until power-off')
+    .option('--board <name>', `one of ${BOARD_NAMES.join(', ')}`, 'icebreaker')
+    .option('--bitstream <file>', 'the bitstream (default build-out/<board>/mmf_board.bin; the ecpix5\'s mmf_ecpix5.bit)')
+    .option('--sram', 'configure the FPGA directly instead of writing the flash')
+    .action((o: FlashOptions) => {
+      if (!BOARD_NAMES.includes(o.board)) throw new Error(`unknown board '${o.board}': one of ${BOARD_NAMES.join(', ')}`);
+      const target = o.board === ECPIX5.name ? ecpix5Target() : ice40Target(o.board);
+      const bin = path.resolve(o.bitstream ?? target.defaultBitstream);
+      if (!fs.existsSync(bin)) throw new Error(`no bitstream at ${bin}: run npm run build -- --board ${target.name} first`);
+      inputFile(bin, '--bitstream');
+      const p = target.programmer(bin, !!o.sram);
+      const r = spawnSync(p.cmd, p.args, { encoding: 'utf8' });
+      if (r.error) throw new Error(`${p.cmd}: ${r.error.message}`);
+      if (r.status !== 0) {
+        const last = lastWords(r.stdout, r.stderr, r.status);
+        // openFPGALoader: "unable to open ftdi device: -3 (device not found)"; iceprog: "Can't find iCE FTDI USB device".
+        const noBoard = /not found|can't find|cannot find|unable to open|no device/i.test(`${r.stdout}\n${r.stderr}`);
+        throw new Error(noBoard
+          ? `no ${target.name} found: ${path.basename(p.cmd)} looked for ${p.lookingFor} and said "${last}"`
+          : `${path.basename(p.cmd)} could not program the ${target.name}: "${last}"`);
+      }
+      process.stdout.write(`${target.name}: ${path.basename(bin)} written by ${path.basename(p.cmd)}${o.sram ? ' to SRAM' : ' to flash'}\n`);
+    });
+}
+
+/** Runs the command on `argv` in-process: the exit code, after one line on stderr when it failed. */
+export const runFlash = (argv: readonly string[]) => runCommand(flashProgram(), 'flash', argv);
+
+const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('flash.ts');
+if (isMain) await main(flashProgram(), 'flash');

@@ -24,6 +24,11 @@ export interface Ecp5Board {
    */
   sdramTrfcNs: number;
   serialResource: string;
+  /**
+   * How the bitstream gets onto the part: openFPGALoader's board name (it knows the ECPIX-5's JTAG wiring)
+   * and the USB bridge it opens, for the message when none is attached.
+   */
+  programmer: { openFpgaLoaderBoard: string; usbBridge: string };
 }
 
 export const ECPIX5: Ecp5Board = {
@@ -41,4 +46,6 @@ export const ECPIX5: Ecp5Board = {
   sdramBytes: 2,
   sdramTrfcNs: 260, // MT41K256M16: 4 Gb
   serialResource: 'serial',
+  // openFPGALoader's board list: ecpix5, cable ecpix5-debug (the FT2232H's channel A drives the ECP5's JTAG).
+  programmer: { openFpgaLoaderBoard: 'ecpix5', usbBridge: 'FTDI FT2232H (USB 0403:6010)' },
 };
