@@ -8,6 +8,7 @@ import { BOARDS, boardSpec } from '../board/boards.ts';
 import { openModel } from '../model/open.ts';
 import { buildBoard } from '../fpga/board-build.ts';
 import { buildEcpix5, ecp5SummaryLines } from '../fpga/ecp5/build.ts';
+import { ecp5ReportPage } from '../fpga/ecp5/report-page.ts';
 import { reportPage, summaryLines } from '../fpga/build-page.ts';
 import { intOption, outputDir } from './options.ts';
 import { main } from './run-command.ts';
@@ -47,7 +48,7 @@ const program = new Command('build')
     if (!report.fits) process.exitCode = 1;
   });
 
-/** The ECP5 board (fpga/ecp5/build.ts): the same report, as lines or one JSON object, in build-out/ecpix5/. */
+/** The ECP5 board (fpga/ecp5/build.ts): the same report, as lines or one JSON object and as the HTML page, in build-out/ecpix5/. */
 async function buildEcp5Cli(o: BuildCliOptions): Promise<void> {
   const seed = intOption(o.seed, '--seed');
   const outDir = path.resolve(outputDir(o.out ?? path.join('build-out', o.board), '--out', { create: false }));
@@ -55,9 +56,11 @@ async function buildEcp5Cli(o: BuildCliOptions): Promise<void> {
   outputDir(outDir, '--out');
   const t0 = performance.now();
   const report = await buildEcpix5({ weights: m.weights, modelLabel: m.label, outDir, seed, ...(o.json ? {} : { log: (s: string) => process.stderr.write(`${s}\n`) }) });
+  const page = path.join(outDir, 'report.html');
+  fs.writeFileSync(page, ecp5ReportPage(report));
   fs.writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
-  else process.stdout.write(`${ecp5SummaryLines(report).join('\n')}\nreport: ${path.join(outDir, 'report.json')} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+  if (o.json) process.stdout.write(JSON.stringify({ ...report, reportPage: page }) + '\n');
+  else process.stdout.write(`${ecp5SummaryLines(report).join('\n')}\nreport: ${page} (${((performance.now() - t0) / 1000).toFixed(0)} s)${report.fits ? '; flash it with npm run flash -- --board ecpix5' : ''}\n`);
   if (!report.fits) process.exitCode = 1;
 }
 

@@ -1,5 +1,6 @@
 // The build report for people: a plain-text table for the terminal and an HTML page with a bar per
-// resource (an inline SVG, no scripts, nothing fetched) to open in a browser.
+// resource (an inline SVG, no scripts, nothing fetched) to open in a browser. The page's skeleton, its
+// resource bars and its facts table serve the ECPIX-5's report too (fpga/ecp5/report-page.ts).
 import type { BuildReport, Use } from './board-build.ts';
 import type { ModuleUse } from './module-utilisation.ts';
 
@@ -14,9 +15,9 @@ const ROWS: [keyof BuildReport['resources'], string][] = [
   ['io', 'IO'],
 ];
 
-const pct = (u: Use) => (u.available ? `${((100 * u.used) / u.available).toFixed(0)}%` : u.used ? 'none on the part' : '-');
-const mhz = (f: number | null) => (f === null ? '-' : `${f.toFixed(2)} MHz`);
-const perS = (t: number | null) => (t === null ? '-' : `${t.toFixed(1)} tokens/s`);
+export const pct = (u: Use) => (u.available ? `${((100 * u.used) / u.available).toFixed(0)}%` : u.used ? 'none on the part' : '-');
+export const mhz = (f: number | null) => (f === null ? '-' : `${f.toFixed(2)} MHz`);
+export const perS = (t: number | null) => (t === null ? '-' : `${t.toFixed(1)} tokens/s`);
 /** The clock the design runs at, and where it comes from. */
 const clockText = (r: BuildReport) =>
   r.pll ? `runs at ${r.clockMHz} MHz from the PLL, oscillator ${r.oscillatorMHz} MHz` : `runs at the board clock, ${r.clockMHz} MHz`;
@@ -65,16 +66,16 @@ export function summaryLines(r: BuildReport): string[] {
   return lines;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function bars(r: BuildReport): string {
-  const rows = ROWS.filter(([k]) => r.resources[k].available > 0 || r.resources[k].used > 0);
+/** One bar per resource the part has or the design uses: blue, orange above 90%, red when over or absent. */
+export function resourceBars(all: readonly { label: string; use: Use }[]): string {
+  const rows = all.filter(({ use }) => use.available > 0 || use.used > 0);
   const h = 26;
   const labelW = 250;
   const barW = 420;
   const body = rows
-    .map(([k, label], i) => {
-      const u = r.resources[k];
+    .map(({ label, use: u }, i) => {
       const frac = u.available ? Math.min(1, u.used / u.available) : 1;
       const colour = !u.available || u.used > u.available ? '#c0392b' : frac > 0.9 ? '#e67e22' : '#2e86c1';
       const y = i * h;
@@ -109,8 +110,41 @@ ${rows.join('\n')}
 </table>`;
 }
 
+/** What a board's report page shows: the verdict, the resource bars, sections of its own, a table of facts. */
+export interface PageParts {
+  board: string;
+  device: string;
+  model: string;
+  fits: boolean;
+  bitstream: string | null;
+  failure?: string;
+  /** How the page words a failure (default "Does not fit"). */
+  failedAs?: string;
+  resources: { label: string; use: Use }[];
+  /** HTML sections between the bars and the facts, already escaped. */
+  sections: string[];
+  facts: [string, string][];
+}
+
+/** The page every board's build writes beside its bitstream: standalone HTML, no scripts, nothing fetched. */
+export function htmlPage(p: PageParts): string {
+  const verdict = p.fits ? `<p class="ok">Fits. Bitstream: <code>${esc(p.bitstream ?? '')}</code></p>` : `<p class="bad">${esc(p.failedAs ?? 'Does not fit')}: ${esc(p.failure ?? '')}</p>`;
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>${esc(p.board)} build: ${esc(p.model)}</title>
+<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td{padding:2px 12px 2px 0}.n{text-align:right}.modules th{text-align:right}.ok{color:#1e8449}.bad{color:#c0392b}</style>
+</head><body>
+<h1>${esc(p.board)}: ${esc(p.device)}</h1>
+${verdict}
+${resourceBars(p.resources)}
+${p.sections.join('\n')}
+<table>
+${p.facts.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('\n')}
+</table>
+</body></html>
+`;
+}
+
 export function reportPage(r: BuildReport): string {
-  const verdict = r.fits ? `<p class="ok">Fits. Bitstream: <code>${esc(r.bitstream ?? '')}</code></p>` : `<p class="bad">Does not fit: ${esc(r.failure ?? '')}</p>`;
   const facts: [string, string][] = [
     ['board', r.board],
     ['part', `${r.device}-${r.package}`],
@@ -122,17 +156,6 @@ export function reportPage(r: BuildReport): string {
     ['nextpnr seed', String(r.seed)],
     ['tools', `${r.tools.yosys}; ${r.tools.nextpnr}`],
   ];
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>${esc(r.board)} build: ${esc(r.model)}</title>
-<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td{padding:2px 12px 2px 0}.modules td.n{text-align:right}.modules th{text-align:right}.ok{color:#1e8449}.bad{color:#c0392b}</style>
-</head><body>
-<h1>${esc(r.board)}: ${esc(r.device)}</h1>
-${verdict}
-${bars(r)}
-${moduleTable(r)}
-<table>
-${facts.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('\n')}
-</table>
-</body></html>
-`;
+  const resources = ROWS.map(([k, label]) => ({ label, use: r.resources[k] }));
+  return htmlPage({ ...r, resources, sections: [moduleTable(r)], facts });
 }
