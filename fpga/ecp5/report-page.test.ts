@@ -27,7 +27,7 @@ function randomReport(seed: number): Ecp5BuildReport {
     device: 'LFE5UM5G-85F-8BG554I',
     package: 'CABGA554',
     model: `/tmp/m<${seed}>&"x"`,
-    accel: { target: 'external', lanes: [32, 64, 128][int(3)]! },
+    accel: { target: 'external', lanes: [32, 64, 128][int(3)]!, ...(rnd() < 0.5 ? { packing: '5trit', portBits: 128 } : rnd() < 0.5 ? { packing: '2bit' } : {}), ...(rnd() < 0.3 ? { rowLanes: 4 } : {}) },
     modelHash: `0x${int(2 ** 32).toString(16).padStart(8, '0')}`,
     imageWords: 1000 + int(1e6),
     dramBaseWord: 4096,
@@ -88,7 +88,10 @@ describe('ECPIX-5 report page', () => {
       expect(page).toContain(`${r.tokensPerSecond.toFixed(2)} at ${r.clockMHz} MHz`);
       expect(page).toContain(`<td>nextpnr seed</td><td>${r.seed}</td>`);
       expect(page).toContain(`${r.tools.yosys}; ${r.tools.nextpnr}`);
-      expect(page).toContain(`${r.accel.lanes} lanes`);
+      const accel = /<td>accelerator<\/td><td>([^<]*)<\/td>/.exec(page)?.[1];
+      expect(accel).toBe(
+        [`external, ${r.accel.lanes} lanes`, r.accel.rowLanes && `${r.accel.rowLanes} row lanes`, r.accel.packing && { '5trit': 'weights 5 trits a byte', '2bit': 'weights 2 bits each' }[r.accel.packing], r.accel.portBits && `${r.accel.portBits}-bit DRAM port`].filter(Boolean).join(', '),
+      );
       expect(page).toContain(`hash ${r.modelHash}, ${r.imageWords} image words`);
       expect(page.match(/<li>/g) ?? []).toHaveLength(r.notes.length);
       for (const n of r.notes) expect(page).toContain(`<li>${escaped(n)}</li>`);

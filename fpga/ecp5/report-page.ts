@@ -4,6 +4,7 @@
 // cycles and tokens/s, and the notes on what the bitstream does not do yet.
 import { esc, htmlPage, mhz } from '../build-page.ts';
 import type { Ecp5BuildReport } from './build.ts';
+import type { AccelConfig } from '../../accel/config.ts';
 
 /** nextpnr's clock net names without its decoration: "$glbnet$u_dram.sys_clk" -> "u_dram.sys_clk". */
 export const clockName = (net: string) => net.replace(/^\$glbnet\$/, '').replace(/\$TRELLIS_IO_IN$/, '') || net;
@@ -47,6 +48,10 @@ function notesList(r: Ecp5BuildReport): string {
   return `<h2>Notes</h2>\n<ul>\n${r.notes.map((n) => `<li>${esc(n)}</li>`).join('\n')}\n</ul>`;
 }
 
+/** The accelerator's configuration as far as it is set: target, lanes, then row lanes, packing, port width. */
+const accelText = (a: AccelConfig) =>
+  [`${a.target}`, `${a.lanes} lanes`, ...(a.rowLanes ? [`${a.rowLanes} row lanes`] : []), ...(a.packing ? [a.packing === '5trit' ? 'weights 5 trits a byte' : 'weights 2 bits each'] : []), ...(a.portBits ? [`${a.portBits}-bit DRAM port`] : [])].join(', ');
+
 export function ecp5ReportPage(r: Ecp5BuildReport): string {
   const s = r.seconds;
   const resources = [
@@ -61,7 +66,7 @@ export function ecp5ReportPage(r: Ecp5BuildReport): string {
     ['board', r.board],
     ['part', `${r.device} (${r.package})`],
     ['model', `${r.model} (hash ${r.modelHash}, ${r.imageWords} image words into DRAM from 16-byte word ${r.dramBaseWord})`],
-    ['accelerator', `${r.accel.target}, ${r.accel.lanes} lanes`],
+    ['accelerator', accelText(r.accel)],
     ['fmax', `${mhz(r.fmaxMHz)} (the slowest clock's; the system clock runs at ${r.clockMHz} MHz)`],
     ['nextpnr seed', String(r.seed)],
     ['tools', `${r.tools.yosys}; ${r.tools.nextpnr}`],
