@@ -15,9 +15,9 @@ const ROWS: [keyof BuildReport['resources'], string][] = [
   ['io', 'IO'],
 ];
 
-export const pct = (u: Use) => (u.available ? `${((100 * u.used) / u.available).toFixed(0)}%` : u.used ? 'none on the part' : '-');
+const pct = (u: Use) => (u.available ? `${((100 * u.used) / u.available).toFixed(0)}%` : u.used ? 'none on the part' : '-');
 export const mhz = (f: number | null) => (f === null ? '-' : `${f.toFixed(2)} MHz`);
-export const perS = (t: number | null) => (t === null ? '-' : `${t.toFixed(1)} tokens/s`);
+const perS = (t: number | null) => (t === null ? '-' : `${t.toFixed(1)} tokens/s`);
 /** The clock the design runs at, and where it comes from. */
 const clockText = (r: BuildReport) =>
   r.pll ? `runs at ${r.clockMHz} MHz from the PLL, oscillator ${r.oscillatorMHz} MHz` : `runs at the board clock, ${r.clockMHz} MHz`;
