@@ -10,6 +10,7 @@ import { isaLayout, encodeInstruction, DST, XSEL, YSEL, WSEL, M1REG, M2REG, type
 import { scalarTable } from './units/scalar-tables.ts';
 import { ROW_ZERO_SHIFT } from './units/row-unit.ts';
 import { accelGeometry, MAX_INSTRUCTION_BITS, PROGRAM_OPS_FIXED, PROGRAM_OPS_PER_LAYER, type AccelConfig, type AccelGeometry } from './config.ts';
+import { withOverlapFlags, type OverlapOption } from './overlap.ts';
 
 /** A named block of the weight memory, in 16-bit words of the load image. */
 export interface MemoryRegion {
@@ -20,7 +21,7 @@ export interface MemoryRegion {
 }
 
 export interface AccelProgram {
-  config: AccelConfig;
+  config: AccelConfig & OverlapOption;
   geometry: AccelGeometry;
   layout: IsaLayout;
   instructions: Instruction[];
@@ -82,7 +83,8 @@ function splitWide(w: bigint, banks: number): number[] {
   return Array.from({ length: banks }, (_, b) => Number((w >> BigInt(16 * b)) & 0xffffn));
 }
 
-export function compileProgram(params: FixedParams, config: AccelConfig): AccelProgram {
+export function compileProgram(params: FixedParams, config: AccelConfig & OverlapOption): AccelProgram {
+  if (config.overlap && config.target === 'external') throw new RangeError('overlap: the external target does not overlap a BitLinear\'s passes with the matrix before it (on-chip targets only)');
   const cfg = params.config;
   const d = cfg.hiddenSize;
   const I = cfg.intermediateSize;
@@ -184,6 +186,8 @@ export function compileProgram(params: FixedParams, config: AccelConfig): AccelP
   bitlinear('logits = lm_head(u)', params.lmHead, lmNorm, lmHead, DST.logits);
   if (geo.keepLogits) dump('logits', { n: V, xsel: XSEL.m1, m1reg: M1REG.a });
   prog.push({ op: 'end', note: 'token out = argmax(logits)' });
+  // which BITLINEARs the next one may start under (accel/overlap.ts: derived from the regions)
+  prog.splice(0, prog.length, ...withOverlapFlags(prog, config.overlap === true));
 
   // CLEAR: a PRESCALE over the whole state region with a shift that rounds every product to 0 (its x
   // are the states and its w the embedding scale register, whatever it holds: any value gives 0; no

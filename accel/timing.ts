@@ -3,6 +3,7 @@
 // co-simulation measures the same count (the top's step_cycles) and a test holds the two equal.
 import { matvecChunks, matvecOverhead } from './units/matvec-unit.ts';
 import { rowUnitLatency, rowUnitLateOffset, rowUnitStatsLatency, ROW_LATE_OPS, type RowOp } from './units/row-unit.ts';
+import { overlapsNext } from './overlap.ts';
 import { scalarSerialCycles } from './units/scalar-serial.ts';
 import { trit5GearboxCycles } from './units/trit5-gearbox.ts';
 import type { AccelProgram } from './program.ts';
@@ -68,9 +69,92 @@ export function matvecWordCycles(prog: AccelProgram, ins: Instruction): number {
   return trit5GearboxCycles({ wordBits: 16 * g.banks, lanes: g.lanes, chunkBits: 32 }, chunks) - 1;
 }
 
+/**
+ * With overlap: cycles the matrix may not read the weight port after a pass's last element (a row of a
+ * word read sooner would reach the row unit's late stage, at its acc_valid, together with one of the
+ * pass's elements, which entered early rowUnitLateOffset cycles before); one more for margin.
+ */
+export function overlapHold(prog: AccelProgram): number {
+  const P = prog.geometry.lanes;
+  const wordToAcc = matvecOverhead({ lanes: P, maxRows: 1, maxCols: 1, stages: Math.min(MATVEC_STAGES, Math.log2(P)) }) - 1;
+  return Math.max(0, rowUnitLateOffset() - wordToAcc) + 1;
+}
+
 export function predictCycles(prog: AccelProgram): CyclePrediction {
+  return prog.config.overlap === true ? predictOverlapped(prog) : predictSerial(prog);
+}
+
+/**
+ * The controller with overlap (accel/top.ts, accel/overlap.ts), replayed cycle by cycle around each
+ * overlapped pair: a flagged BITLINEAR hands its matrix over at mvStart and the next one is fetched two
+ * cycles later; the matrix takes the weight port in every cycle the next one's fetch, pass 1 (and
+ * overlapHold after it) and scalar phases leave it; the next one's pass 2 starts after the later of its
+ * scale setup and the matrix's last row. Each instruction is charged from its fetch to the next fetch.
+ */
+function predictOverlapped(prog: AccelProgram): CyclePrediction {
+  const byOp: CyclePrediction['byOp'] = {};
+  const iw = prog.instructionWideWords;
+  const sc = scalarSerialCycles();
+  const H = overlapHold(prog);
+  let t = 0; // the cycle this instruction's fetch starts
+  // the matrix in flight from a flagged BITLINEAR: its mvStart cycle, words, and rows-done latency after its last word's grant
+  let inFlight: { t0: number; words: number; x: number } | undefined;
+  const serial = predictSerial(prog, true);
+  prog.instructions.forEach((ins, k) => {
+    let next: number;
+    if (ins.op !== 'bitlinear') {
+      next = t + serial.costs[k]!;
+    } else {
+      const b = bitlinearPhases(prog, ins);
+      const x = b.matvecTail + b.tail;
+      const n = b.pass1;
+      // the front's phases from the fetch (cycle t): fetch, iw fetch_wait, decode, pass 1, stats (bl_stats, then normalize and rsqrt)
+      const p1 = t + iw + 2;
+      const lastStream = p1 + n - 1;
+      const norm = p1 + n + b.stats - 2 * sc;
+      const setup = p1 + n + b.stats - 1; // the scale setup's cycle (the last of rsqrt)
+      let p2 = setup + 1;
+      if (inFlight) {
+        const frontPort = (c: number) => (c >= t && c < t + iw) || (c >= p1 && c <= lastStream) || (c >= norm && c <= setup);
+        const held = (c: number) => c > lastStream && c <= lastStream + H;
+        let granted = 0;
+        let c = inFlight.t0;
+        while (granted < inFlight.words) {
+          c++;
+          if (!frontPort(c) && !held(c)) granted++;
+        }
+        const rowsDone = c + inFlight.x;
+        p2 = Math.max(setup, rowsDone) + 1;
+        inFlight = undefined;
+      }
+      // the matvec starts when q is complete (from p2) and the scale is ready (from setup + 1)
+      const qReady = p2 + bitlinearQReady(prog, ins);
+      const scaleReady = setup + 1 + scalarSerialCycles('scale');
+      const t0 = Math.max(qReady, scaleReady) - 1; // mvStart
+      if (overlapsNext(ins)) {
+        inFlight = { t0, words: b.matvecWords, x };
+        next = t0 + 3;
+      } else next = t0 + 2 + b.matvecWords + x;
+    }
+    const e = (byOp[ins.op] ??= { count: 0, cycles: 0 });
+    e.count++;
+    e.cycles += next - t;
+    t = next;
+  });
+  return { total: t, byOp };
+}
+
+/** Cycles from pass 2's first cycle until q is complete (bitlinearPhases' pass2 is the later of this and the scale). */
+function bitlinearQReady(prog: AccelProgram, ins: Instruction): number {
+  return (ins.n ?? 0) / prog.geometry.rowLanes + 1 + rowLatency('quant') + 1;
+}
+
+function predictSerial(prog: AccelProgram): CyclePrediction;
+function predictSerial(prog: AccelProgram, perInstruction: true): CyclePrediction & { costs: number[] };
+function predictSerial(prog: AccelProgram, perInstruction = false): CyclePrediction & { costs?: number[] } {
   const byOp: CyclePrediction['byOp'] = {};
   let total = 0;
+  const costs: number[] = [];
   const R = prog.geometry.rowLanes;
   for (const ins of prog.instructions) {
     const n = (ins.n ?? 0) / R; // a pass's steps (n / R words of R elements)
@@ -95,8 +179,9 @@ export function predictCycles(prog: AccelProgram): CyclePrediction {
     e.count++;
     e.cycles += c;
     total += c;
+    costs.push(c);
   }
-  return { total, byOp };
+  return perInstruction ? { total, byOp, costs } : { total, byOp };
 }
 
 /**

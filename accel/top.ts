@@ -24,7 +24,7 @@
 // together one cycle after its index; results are written back by counters that advance with the
 // units' valid outputs, in order.
 import { buildModule, type Module } from '../hdl/index.ts';
-import { cat, lit, mux } from '../hdl/core/expr.ts';
+import { cat, lit, mux, type Expr } from '../hdl/core/expr.ts';
 import type { Signal } from '../hdl/core/signal.ts';
 import { Fsm } from '../hdl/core/fsm.ts';
 import { Bool, UInt, clog2 } from '../hdl/core/types.ts';
@@ -32,7 +32,7 @@ import { singlePortRam } from '../hdl/lib/memories.ts';
 import { regOf } from './units/pipeline.ts';
 import { OP, WSEL } from './isa.ts';
 import type { AccelProgram } from './program.ts';
-import { predictCycles } from './timing.ts';
+import { predictCycles, overlapHold } from './timing.ts';
 import { hostPorts } from './control/host-ports.ts';
 import { passPhases } from './control/pass-phases.ts';
 import { decodeFields } from './control/fields.ts';
@@ -89,10 +89,15 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const fCmant = f.cmant;
 
     m.sink(irBits > layout.width ? ir.slice(irBits - 1, layout.width) : lit(0, Bool));
-    const fsm = new Fsm(m, 'phase', [
+    // With overlap (accel/overlap.ts) the matrix streams beside the phase machine, which meanwhile runs
+    // the next BITLINEAR's fetch, pass 1 and scalars, and waits in bl_mvwait to start its pass 2.
+    const ovl = prog.config.overlap === true;
+    type Phase = 'idle' | 'fetch' | 'fetch_wait' | 'decode' | 'emb_scale' | 'emb_scale_wait' | 'el_stream' | 'el_drain' | 'bl_p1' | 'bl_stats' | 'bl_norm' | 'bl_rsqrt' | 'bl_p2' | 'bl_qwait' | 'bl_mv' | 'dump' | 'out' | 'next' | 'bl_mvwait';
+    const fsm = new Fsm<Phase>(m, 'phase', [
       'idle', 'fetch', 'fetch_wait', 'decode', 'emb_scale', 'emb_scale_wait', 'el_stream', 'el_drain',
       'bl_p1', 'bl_stats', 'bl_norm', 'bl_rsqrt', 'bl_p2', 'bl_qwait', 'bl_mv', 'dump', 'out', 'next',
-    ] as const);
+      ...(ovl ? (['bl_mvwait'] as const) : []),
+    ]);
 
     // ---- the element stream and the vector memories -------------------------------------------------
     const stream = elementStream(m, fN, nW);
@@ -211,16 +216,28 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const fetchAddr = m.reg('fetch_addr', UInt(wAw), { reset: 0 });
     const fetchLast = m.let('fetch_last', fetchK.eq(iw - 1));
     const fetching = m.let('fetching', fsm.is('fetch').or(fsm.is('fetch_wait').and(fetchLast.not())));
-    m.assign(wRaddr, mux(fetching, fetchAddr, mux(mvStart, wbase, mux(fsm.is('bl_mv'), mvNext, mux(embStreaming, embAddr, paramWide)))));
-    m.sync(() => {
-      m.if(fsm.is('bl_mv'), () => {
-        mvAddr.set(mvNext);
-        mvHave.set(1);
-      }).else(() => mvHave.set(0));
-      m.if(mvStart, () => mvAddr.set(wbase));
-    });
+    // With overlap the matrix reads the port in every cycle the phase machine leaves it (mv_grant, below).
+    const mvGrant = ovl ? m.wire('mv_grant', Bool) : undefined;
+    const mvActiveW = ovl ? m.wire('mv_active_w', Bool) : undefined;
+    if (mvGrant && mvActiveW) {
+      m.assign(wRaddr, mux(fetching, fetchAddr, mux(mvGrant, mvNext, mux(embStreaming, embAddr, paramWide))));
+      m.sync(() => {
+        mvHave.set(mvGrant);
+        m.if(mvActiveW, () => mvAddr.set(mvNext));
+        m.if(mvStart, () => mvAddr.set(wbase));
+      });
+    } else {
+      m.assign(wRaddr, mux(fetching, fetchAddr, mux(mvStart, wbase, mux(fsm.is('bl_mv'), mvNext, mux(embStreaming, embAddr, paramWide)))));
+      m.sync(() => {
+        m.if(fsm.is('bl_mv'), () => {
+          mvAddr.set(mvNext);
+          mvHave.set(1);
+        }).else(() => mvHave.set(0));
+        m.if(mvStart, () => mvAddr.set(wbase));
+      });
+    }
 
-    const { embScale, normGo, scaleSetup, outIdx, anyWrite } = rowSide(m, g, dec, stream, vm, {
+    const rs = rowSide(m, g, dec, stream, vm, {
       phase: fsm,
       paramWord,
       embByte,
@@ -228,19 +245,36 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       mvStart,
       matrix: { valid: mvHave, data: wideData, ready: wReady },
       ports: { tokOutData, dbgValid: host.dbg.valid, dbgData: host.dbg.data },
+      overlap: ovl,
     });
+    const { embScale, normGo, scaleSetup, outIdx, anyWrite } = rs;
+    // The matrix in flight, and the port it may read: not while the phase machine fetches, streams pass 1
+    // or reads the scalar tables, nor for overlapHold cycles after a pass (a row of a word read then would
+    // meet the pass's last elements at the row unit's late stage).
+    let mvBusy: Expr = lit(0, Bool);
+    if (mvGrant && mvActiveW && rs.mvActive && rs.rowsDone) {
+      const H = overlapHold(prog);
+      const hold = m.reg('mv_hold', UInt(clog2(H + 1)), { reset: 0 });
+      m.sync(() => {
+        m.if(streaming, () => hold.set(H)).elif(hold.eq(0).not(), () => hold.set(hold.sub(1).trunc(hold.width)));
+      });
+      const frontPort = fetching.or(fsm.is('bl_p1')).or(fsm.is('bl_norm')).or(fsm.is('bl_rsqrt'));
+      m.assign(mvActiveW, rs.mvActive);
+      m.assign(mvGrant, rs.mvActive.and(frontPort.not()).and(hold.eq(0)));
+      mvBusy = m.let('mv_busy', rs.mvActive.and(rs.rowsDone.not()));
+    }
 
     // ---- the controller -------------------------------------------------------------------------------------
     m.assign(tokIn.ready, loaded.and(fsm.is('idle')));
     m.assign(tokOut.valid, fsm.is('out'));
     const cycles = m.reg('cycles', UInt(cyclesBits), { reset: 0 });
-    const rowsDone = m.let('rows_done', outIdx.eq(fRows).and(anyWrite.not()));
+    const rowsDone = rs.rowsDone ?? m.let('rows_done', outIdx.eq(fRows).and(anyWrite.not()));
     const elDone = m.let('el_done', outIdx.eq(fN).and(anyWrite.not()));
     m.comb(() => {
       startStream.set(0);
       m.if(fsm.is('decode').and(isOp('element').or(isOp('bitlinear')).or(isOp('dump').and(debugEn))), () => startStream.set(1));
       m.if(fsm.is('emb_scale_wait'), () => startStream.set(1));
-      m.if(scaleSetup, () => startStream.set(1));
+      m.if(ovl ? scaleSetup.and(mvBusy.not()).or(fsm.is('bl_mvwait').and(mvBusy.not())) : scaleSetup, () => startStream.set(1));
     });
     m.sync(() => {
       m.if(fsm.is('idle').not().and(fsm.is('dump').not()).and(fsm.is('out').not()), () => cycles.set(cycles.add(1).trunc(cyclesBits)));
@@ -286,6 +320,15 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
           fsm.goto('el_stream');
         },
         ...passPhases(m, fsm, { s: stream, elDone, normGo, scalarDone, scaleSetup, mvStart, rowsDone, tokOutReady: tokOut.ready, stepCycles, cycles }, { afterScale: 'bl_p2', fetch: 'fetch' }),
+        ...(ovl
+          ? {
+              // pass 2 writes the one q store: it waits for the matrix in flight to be done
+              bl_rsqrt: () => m.if(scaleSetup, () => m.if(mvBusy, () => fsm.goto('bl_mvwait')).else(() => fsm.goto('bl_p2'))),
+              bl_mvwait: () => m.if(mvBusy.not(), () => fsm.goto('bl_p2')),
+              // a BITLINEAR flagged by accel/overlap.ts lets the next instruction in at once
+              bl_mv: () => m.if(rowsDone.or(f.haslb.bit(0)), () => fsm.goto('next')),
+            }
+          : {}),
 
       });
     });

@@ -63,4 +63,24 @@ describe('the accelerator against the fixed-point engine', () => {
     expect(r.tokens).toEqual(r.goldenTokens);
     expect(new Set(r.stepCycles)).toEqual(new Set([predictCycles(r.program).total]));
   }, 10 * MINUTES);
+
+  // The overlapping controller (accel/overlap.ts): a BITLINEAR's fetch, pass 1 and scalars under the matrix
+  // before it, across lanes (the weight port shared word by word), shapes and targets.
+  const overlapCases = [
+    { what: 'the tiny model, up5k, 32 lanes', weights: () => openModel(TINY_MODEL).weights, config: { target: 'up5k', lanes: 32 }, prompt: [1, 2, 3], tokens: 4 },
+    { what: 'the tiny model, up5k, 8 lanes (the board)', weights: () => openModel(TINY_MODEL).weights, config: { target: 'up5k', lanes: 8 }, prompt: [5, 80], tokens: 3 },
+    { what: 'd=40, odd vocabulary, no lower bounds, generic, 16 lanes', weights: () => randomModel({ hiddenSize: 40, intermediateSize: 72, numLayers: 2, vocabSize: 100, useLowerBound: false }, 11), config: { target: 'generic', lanes: 16 }, prompt: [1, 99, 0], tokens: 5 },
+    { what: 'd=16, one layer, generic, 8 lanes (the matvec waits for the scale)', weights: () => randomModel({ hiddenSize: 16, intermediateSize: 24, numLayers: 1, vocabSize: 50 }, 3), config: { target: 'generic', lanes: 8 }, prompt: [7, 42], tokens: 5 },
+  ] as const;
+  for (const c of overlapCases) {
+    it(`overlaps a BITLINEAR with the matrix before it bit-exact, in the predicted cycles: ${c.what}`, async () => {
+      const r = await simulateAccel({ weights: c.weights(), config: { ...c.config, overlap: true }, prompt: [...c.prompt], tokens: c.tokens });
+      expect(r.mismatches).toEqual([]);
+      expect(r.bitExact).toBe(true);
+      expect(r.tokens).toEqual(r.goldenTokens);
+      const serial = predictCycles({ ...r.program, config: { ...r.program.config, overlap: false } }).total;
+      expect(new Set(r.stepCycles)).toEqual(new Set([predictCycles(r.program).total]));
+      expect(r.stepCycles[0]).toBeLessThan(serial);
+    }, 10 * MINUTES);
+  }
 });

@@ -13,6 +13,7 @@ import { argmax } from '../model/engine.ts';
 import { ACT } from '../numerics/formats.ts';
 import { compileProgram, dumpSlots, type AccelProgram, type DumpSlot } from '../accel/program.ts';
 import type { AccelConfig } from '../accel/config.ts';
+import type { OverlapOption } from '../accel/overlap.ts';
 import { accelTop } from '../accel/top.ts';
 import { externalTop } from '../accel/external/top.ts';
 import { externalImage } from '../accel/external/stream-image.ts';
@@ -69,7 +70,8 @@ export interface AccelSimResult {
 
 export interface AccelSimOptions {
   weights: WeightSource;
-  config: AccelConfig;
+  /** With `overlap` (accel/overlap.ts) on an on-chip target: the controller that starts a BITLINEAR under the matrix before it. */
+  config: AccelConfig & OverlapOption;
   prompt: number[];
   /** Tokens to generate after the prompt. */
   tokens: number;

@@ -67,6 +67,12 @@ export interface RowSideInputs {
   mvStart: Signal;
   matrix: { valid: Expr; data: Expr; ready: Signal };
   ports: { tokOutData: Signal; dbgValid: Signal; dbgData: Signal };
+  /**
+   * The matrix runs beside the controller (accel/top.ts with `overlap`): from mvStart until its last row is
+   * written it keeps its own rows, destination and output scale, and its SCALEs enter lane 0 whatever the
+   * controller's phase, so the next BITLINEAR's fetch, pass 1 and scalars can run meanwhile.
+   */
+  overlap?: boolean;
 }
 
 export interface RowSide {
@@ -76,6 +82,10 @@ export interface RowSide {
   scalarDone: Expr;
   outIdx: Signal;
   anyWrite: Signal;
+  /** With `overlap`: 1 from the cycle after mvStart until the matrix's last row is written. */
+  mvActive?: Signal;
+  /** With `overlap`: the matrix's last row is written in this cycle. */
+  rowsDone?: Expr;
 }
 
 /** An unsigned value brought to exactly w bits (its range is known to fit). */
@@ -116,6 +126,15 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   const scaleM = m.reg('scale_m', UInt(16));
   const scaleShift = m.reg('scale_shift', SInt(ROW_SHIFT_BITS));
   const scaleZero = m.reg('scale_zero', Bool);
+  // With overlap, the matrix in flight keeps its own copy of what its rows need (the controller's
+  // instruction register and the output scale move on to the next BITLINEAR meanwhile).
+  const ovl = i.overlap === true;
+  const mvActive = ovl ? m.reg('mv_active', Bool, { reset: 0 }) : undefined;
+  const mvRows = ovl ? m.reg('mv_rows', UInt(f.rows.width)) : undefined;
+  const mvDst = ovl ? m.reg('mv_dst', UInt(f.dst.width)) : undefined;
+  const mvMult = ovl ? m.reg('mv_mult', UInt(16)) : undefined;
+  const mvShift = ovl ? m.reg('mv_shift', SInt(ROW_SHIFT_BITS)) : undefined;
+  const mvSel = mvActive ?? inMv; // SCALEs enter lane 0 and rows are written while this is 1
   const accValid = m.wire('acc_valid', Bool);
   const accData = m.wire('acc_data', SInt(matvecAccWidth(g.maxCols)));
   const rowLate = m.let('row_late', vm.isLateOp(rowOp));
@@ -147,16 +166,16 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
       last: s.rdLast,
       x: xOperand,
       w: wParam,
-      in_valid_late: k === 0 ? mux(inMv, accValid, lateIn) : lateIn,
-      op_late: rowOp,
-      x_late: k === 0 ? mux(inMv, accData.ext(ACT.bits), xOperand) : xOperand,
+      in_valid_late: k === 0 ? mux(mvSel, accValid, lateIn) : lateIn,
+      op_late: k === 0 && ovl ? mux(mvSel, lit(ROW_OP.scale, UInt(ROW_OP_BITS)), rowOp) : rowOp,
+      x_late: k === 0 ? mux(mvSel, accData.ext(ACT.bits), xOperand) : xOperand,
       y_late: yOperand,
       w_late: wOperand,
-      shift: mux(inMv, scaleShift, f.shift.ext(ROW_SHIFT_BITS)),
+      shift: mux(mvSel, mvShift ?? scaleShift, f.shift.ext(ROW_SHIFT_BITS)),
       qshift: mmExp.add(15).trunc(6).asUnsigned(),
       recip,
       has_lb: f.haslb.bit(0),
-      mult: mux(scaleZero, lit(0, UInt(16)), scaleM),
+      mult: mvMult ?? mux(scaleZero, lit(0, UInt(16)), scaleM),
     });
   });
   const rowOuts = rows.map((row) => row.out('out'));
@@ -265,18 +284,35 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   // ---- writes into the vector memories --------------------------------------------------------------------
   const idxW = Math.max(nW, f.rows.width);
   const outIdx = m.reg('out_idx', UInt(idxW), { reset: 0 });
-  const anyWrite = m.let('wr_any', rowValid.and(phase.is('el_stream').or(phase.is('el_drain')).or(inMv)));
+  const anyWrite = m.let('wr_any', rowValid.and(phase.is('el_stream').or(phase.is('el_drain')).or(mvSel)));
   m.sync(() => {
     m.if(anyWrite, () => outIdx.set(outIdx.add(1).trunc(idxW)));
-    m.if(phase.is('decode'), () => outIdx.set(0));
+    // with overlap the next BITLINEAR decodes while this matrix's rows are still being counted
+    m.if(mvActive ? phase.is('decode').and(mvActive.not()).or(i.mvStart) : phase.is('decode'), () => outIdx.set(0));
   });
-  const blOut = m.let('bl_out', rowValid.and(inMv));
-  vectorWrites(m, g, dec, vm, { rowOut: rowOuts, anyWrite, wide: inMv.not(), outIdx, idxW });
+  const blOut = m.let('bl_out', rowValid.and(mvSel));
+  const dstW = mvDst ? m.let('wr_dst', mux(mvActive!, mvDst, f.dst)) : f.dst;
+  const decW: Decoded = mvDst ? { ...dec, f: { ...f, dst: dstW } } : dec;
+  vectorWrites(m, g, decW, vm, { rowOut: rowOuts, anyWrite, wide: mvSel.not(), outIdx, idxW });
+  let rowsDone: Expr | undefined;
+  if (mvActive && mvRows && mvDst && mvMult && mvShift) {
+    rowsDone = m.let('mv_rows_done', mvActive.and(outIdx.eq(mvRows.zext(idxW))).and(anyWrite.not()));
+    m.sync(() => {
+      m.if(rowsDone!, () => mvActive.set(0));
+      m.if(i.mvStart, () => {
+        mvActive.set(1);
+        mvRows.set(f.rows);
+        mvDst.set(f.dst);
+        mvMult.set(mux(scaleZero, lit(0, UInt(16)), scaleM));
+        mvShift.set(scaleShift);
+      });
+    });
+  }
 
   // Argmax over the logits, first maximum wins (as model/engine.ts argmax).
   const best = m.reg('best', act);
   m.sync(() => {
-    m.if(blOut.and(eq(f.dst, DST.logits)).and(outIdx.eq(0).or(rowOut.gt(best))), () => {
+    m.if(blOut.and(eq(dstW, DST.logits)).and(outIdx.eq(0).or(rowOut.gt(best))), () => {
       best.set(rowOut);
       i.ports.tokOutData.set(fit(outIdx, g.tokenBits));
     });
@@ -300,5 +336,5 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
     i.ports.dbgValid.set(s.rdValid.and(phase.is('dump')));
     i.ports.dbgData.set(dumpX);
   });
-  return { embScale, normGo, scaleSetup, scalarDone, outIdx, anyWrite };
+  return { embScale, normGo, scaleSetup, scalarDone, outIdx, anyWrite, ...(mvActive ? { mvActive, rowsDone } : {}) };
 }
