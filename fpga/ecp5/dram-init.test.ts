@@ -79,6 +79,8 @@ describe('the DDR3 start-up list', () => {
       ['sdram_dfii_control', 0x400, 0x01, MIN_WAIT],
       ['ddrctrl_init_done', 0, 1, MIN_WAIT],
     ]);
+    // Read levelling, where the PHY has it, runs before the hand-over to the controller.
+    expect(steps.flatMap((s, i) => (s.handOver ? [i] : []))).toEqual([7]);
   });
 
   it('refuses what it cannot read, naming the file and line', () => {

@@ -5,15 +5,18 @@
 // (release reset, CKE, the mode registers, ZQ calibration), read here line by line, with the CSR addresses
 // from the core's csr.csv; then the two writes the LiteX BIOS makes after it (sdram_software_control_off:
 // the controller takes the DFI; ddrctrl_init_done). Nothing of it is copied by hand, so a core generated
-// for another part or clock gives its own list. Not in it: the ECP5's read levelling (the BIOS's search
-// over bitslips and delays); the PHY keeps its reset values (bitslip 0, delay 0). docs/ecp5.md.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// for another part or clock gives its own list. The ECP5's read levelling (the BIOS's search over bitslips
+// and delays: fpga/ecp5/dram-levelling.ts) is not a list but a loop; given its plan, the sequencer runs it
+// just before the hand-over. docs/ecp5.md.
 import { buildModule } from '../../hdl/core/generator.ts';
 import type { Module } from '../../hdl/core/module.ts';
 import { Bool, UInt, clog2 } from '../../hdl/core/types.ts';
 import { lit, mux, type Expr } from '../../hdl/core/expr.ts';
 import type { LitedramCore } from './litedram.ts';
+import { CYCLES_PER_CDELAY, MIN_WAIT, readSdramPhyHeader } from './sdram-phy-header.ts';
+import { dramLevelling, type LevellingPlan } from './dram-levelling.ts';
+
+export { CYCLES_PER_CDELAY, MIN_WAIT };
 
 export interface InitStep {
   /** The CSR written, its Wishbone word address and the value. */
@@ -22,24 +25,16 @@ export interface InitStep {
   dat: number;
   /** Cycles to wait after the write before the next one. */
   wait: number;
+  /**
+   * The first write of the hand-over to the controller (sdram_software_control_off): read levelling, when
+   * the sequencer has it, runs just before this step, while the DFI is still under software control.
+   */
+  handOver?: boolean;
 }
-
-/**
- * Cycles waited per unit of the BIOS's cdelay(): a loop of a few instructions on a CPU at the system clock;
- * 4 cycles an iteration keeps every wait at least as long as the BIOS's (50,000 -> 2.7 ms at 75 MHz, the
- * reset release JEDEC wants >= 200 us; 10,000 -> 0.53 ms for CKE, >= 500 us).
- */
-export const CYCLES_PER_CDELAY = 4;
-/** Every write waits at least this long: more than tMOD (12 clocks, 6 system cycles) after a mode register write. */
-export const MIN_WAIT = 16;
 
 /** LiteDRAM's init sequence for `core` as CSR writes, with the BIOS's hand-over to the controller at the end. */
 export function dramInitSteps(core: Pick<LitedramCore, 'dir' | 'csr'>): InitStep[] {
-  const file = path.join(core.dir, 'software', 'include', 'generated', 'sdram_phy.h');
-  if (!fs.existsSync(file)) throw new Error(`dram init: ${file}: missing (generate the core with litedram_gen first)`);
-  const text = fs.readFileSync(file, 'utf8');
-  const defines = new Map<string, number>();
-  for (const m of text.matchAll(/^#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)\s*$/gm)) defines.set(m[1]!, Number(m[2]));
+  const { file, text, defines } = readSdramPhyHeader(core.dir);
   const body = /static inline void init_sequence\(void\)\s*\{([\s\S]*?)\n\}/.exec(text);
   if (!body) throw new Error(`dram init: ${file}: no init_sequence()`);
   // Line numbers of the file: the body starts on the line of its opening brace.
@@ -76,6 +71,7 @@ export function dramInitSteps(core: Pick<LitedramCore, 'dir' | 'csr'>): InitStep
   const sel = defines.get('DFII_CONTROL_SEL');
   if (sel === undefined) throw new Error(`dram init: ${file}: no DFII_CONTROL_SEL`);
   write('sdram_dfii_control', sel, 0); // sdram_software_control_off(): the controller drives the DFI
+  steps[steps.length - 1]!.handOver = true;
   write('ddrctrl_init_done', 1, 0); // the user ports open
   return steps;
 }
@@ -84,9 +80,16 @@ export function dramInitSteps(core: Pick<LitedramCore, 'dir' | 'csr'>): InitStep
  * A Wishbone master that writes `steps` in order after reset (one write at a time, each held until ack,
  * then its wait), and raises `done` after the last. Ports: wb_cyc, wb_stb, wb_we, wb_sel, wb_adr, wb_dat_w,
  * wb_ack; done.
+ *
+ * With `levelling` (the board's PHY: fpga/ecp5/dram-levelling.ts), read levelling runs on the same bus
+ * before the hand-over step, and the sequencer also has the input wb_dat_r and the outputs level_done,
+ * level_error, level_lane_error, level_bitslip, level_delay and level_map (dramLevelling's results).
  */
-export function dramInitSequencer(steps: readonly InitStep[], name = 'dram_init_seq'): Module {
+export function dramInitSequencer(steps: readonly InitStep[], name = 'dram_init_seq', levelling: LevellingPlan | null = null): Module {
   if (steps.length === 0) throw new Error('dram init: no steps');
+  const levelAt = steps.findIndex((s) => s.handOver);
+  if (levelling && levelAt < 0) throw new Error('dram init: read levelling needs the hand-over step (sdram_dfii_control) to run before');
+  const level = levelling && dramLevelling(levelling, `${name}_level`);
   for (const s of steps) {
     if (!(Number.isInteger(s.adr) && s.adr >= 0 && s.adr < 2 ** 30)) throw new RangeError(`dram init: ${s.csr}: address ${s.adr} is not a 30-bit word address`);
     if (!(Number.isInteger(s.wait) && s.wait >= 1 && s.wait < 2 ** 24)) throw new RangeError(`dram init: ${s.csr}: wait ${s.wait} is not 1 .. 2^24 - 1 cycles`);
@@ -103,13 +106,26 @@ export function dramInitSequencer(steps: readonly InitStep[], name = 'dram_init_
     const table = (f: (s: InitStep) => number, w: number): Expr =>
       steps.reduceRight<Expr>((rest, s, i) => mux(step.eq(i), lit(f(s), UInt(w)), rest), lit(0, UInt(w)));
     const busy = m.let('busy', step.lt(n));
-    const req = m.let('req', busy.and(writing));
-    m.assign(m.output('wb_cyc', Bool), req);
-    m.assign(m.output('wb_stb', Bool), req);
-    m.assign(m.output('wb_we', Bool), lit(1, Bool));
+    // With levelling, the step machine holds at the hand-over until the levelling, which owns the bus
+    // meanwhile, is done.
+    const lv = level && m.instance('u_level', level, { start: step.eq(levelAt), wb_ack: ack, wb_dat_r: m.input('wb_dat_r', UInt(32)) });
+    const req = m.let('req', lv ? busy.and(writing).and(step.eq(levelAt).and(lv.out('done').not()).not()) : busy.and(writing));
+    const pick = (name: string, mine: Expr): Expr => (lv ? mux(lv.out('wb_cyc'), lv.out(name), mine) : mine);
+    m.assign(m.output('wb_cyc', Bool), lv ? req.or(lv.out('wb_cyc')) : req);
+    m.assign(m.output('wb_stb', Bool), lv ? req.or(lv.out('wb_stb')) : req);
+    m.assign(m.output('wb_we', Bool), pick('wb_we', lit(1, Bool)));
     m.assign(m.output('wb_sel', UInt(4)), lit(0xf, UInt(4)));
-    m.assign(m.output('wb_adr', UInt(30)), table((s) => s.adr, 30));
-    m.assign(m.output('wb_dat_w', UInt(32)), table((s) => s.dat, 32));
+    m.assign(m.output('wb_adr', UInt(30)), pick('wb_adr', table((s) => s.adr, 30)));
+    m.assign(m.output('wb_dat_w', UInt(32)), pick('wb_dat_w', table((s) => s.dat, 32)));
+    if (lv) {
+      m.sink(lv.out('wb_sel')); // always all four bytes, as here
+      m.assign(m.output('level_done', Bool), lv.out('done'));
+      m.assign(m.output('level_error', Bool), lv.out('error'));
+      for (const [port, out] of [['level_lane_error', 'lane_error'], ['level_bitslip', 'bitslip'], ['level_delay', 'delay'], ['level_map', 'pass_map']] as const) {
+        const v = lv.out(out);
+        m.assign(m.output(port, UInt(v.width)), v);
+      }
+    }
     m.assign(m.output('done', Bool), busy.not());
     m.sync(() => {
       m.if(req.and(ack), () => {
