@@ -142,7 +142,7 @@ export async function buildEcpix5(o: Ecp5BuildOptions): Promise<Ecp5BuildReport>
     tools: { yosys: '', nextpnr: '' },
     seconds: secs,
     notes: [
-      'DDR3 read levelling is not done: the start-up sequencer plays LiteDRAM\'s init sequence and leaves the PHY at bitslip 0, delay 0 (docs/ecp5.md)',
+      'DDR3 read levelling is not in this build yet: the start-up sequencer has it (fpga/ecp5/dram-levelling.ts, untested on a board), but the top does not yet give it wb_ctrl\'s read data, so the PHY stays at bitslip 0, delay 0 (docs/ecp5.md)',
       'untested on a board: only the build and the simulation of its parts',
     ],
   };
