@@ -115,7 +115,9 @@ function predictOverlapped(prog: AccelProgram): CyclePrediction {
       const setup = p1 + n + b.stats - 1; // the scale setup's cycle (the last of rsqrt)
       let p2 = setup + 1;
       if (inFlight) {
-        const frontPort = (c: number) => (c >= t && c < t + iw) || (c >= p1 && c <= lastStream) || (c >= norm && c <= setup);
+        // the scalars' table words are read two cycles before each is done (scalar-serial.ts: addr, data, done)
+        const tableRead = (c: number) => c === norm + sc - 3 || c === setup - 2;
+        const frontPort = (c: number) => (c >= t && c < t + iw) || (c >= p1 && c <= lastStream) || tableRead(c);
         const held = (c: number) => c > lastStream && c <= lastStream + H;
         let granted = 0;
         let c = inFlight.t0;

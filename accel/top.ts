@@ -258,7 +258,9 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       m.sync(() => {
         m.if(streaming, () => hold.set(H)).elif(hold.eq(0).not(), () => hold.set(hold.sub(1).trunc(hold.width)));
       });
-      const frontPort = fetching.or(fsm.is('bl_p1')).or(fsm.is('bl_norm')).or(fsm.is('bl_rsqrt'));
+      // the scalar unit reads its table word in one cycle of each of bl_norm and bl_rsqrt (table_rd)
+      const tableRead = scalar.inst.out('table_rd').and(fsm.is('bl_norm').or(fsm.is('bl_rsqrt')));
+      const frontPort = fetching.or(fsm.is('bl_p1')).or(tableRead);
       m.assign(mvActiveW, rs.mvActive);
       m.assign(mvGrant, rs.mvActive.and(frontPort.not()).and(hold.eq(0)));
       mvBusy = m.let('mv_busy', rs.mvActive.and(rs.rowsDone.not()));
