@@ -12,6 +12,18 @@ describe('the external target\'s configuration', () => {
     }
   });
 
+  it('takes a wider 5-trit port when asked (a memory port wider than the lanes need), and refuses one it cannot use', () => {
+    for (const [lanes, W] of [[64, 128], [64, 512], [32, 128], [128, 256]] as const) {
+      const c: AccelConfig = { target: 'external', lanes, packing: '5trit', portBits: W };
+      expect(() => checkConfig(c)).not.toThrow();
+      expect(portBits(c)).toBe(W);
+    }
+    expect(() => checkConfig({ target: 'external', lanes: 64, portBits: 256 })).toThrow(/needs 5trit packing/);
+    expect(() => checkConfig({ target: 'external', lanes: 128, packing: '5trit', portBits: 64 })).toThrow(/from 128 .* to 512, got 64/);
+    expect(() => checkConfig({ target: 'external', lanes: 64, packing: '5trit', portBits: 96 })).toThrow(/power of two/);
+    expect(() => checkConfig({ target: 'external', lanes: 64, packing: '5trit', portBits: 1024 })).toThrow(/to 512, got 1024/);
+  });
+
   it('gives the row side one lane where its work hides behind the matrices, else a port word\'s parameter words dividing d and I', () => {
     const ext = (lanes: number, packing: '2bit' | '5trit' = '2bit'): AccelConfig => ({ target: 'external', lanes, packing });
     // 370M (d 1024, I 2816): the matrices dwarf the row work at a 64-bit port, not at a 512-bit one

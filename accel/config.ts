@@ -30,6 +30,13 @@ export interface AccelConfig {
    * accel/units/trit5-gearbox.ts; the port is portBits). The on-chip targets store 2-bit codes.
    */
   packing?: Packing;
+  /**
+   * W at 5 trits, when the memory's port is wider than the lanes need (LiteDRAM's native port on the
+   * ECPIX-5 is 128 bits; 64 lanes need only 64): a power of two from the default (portBits) to 512. The
+   * lanes then set the pace (P weights a cycle out of the 1.6 W a word brings), and no width converter
+   * sits in front of the controller. At 2 bits the port is always 2 P.
+   */
+  portBits?: number;
 }
 
 export const PACKINGS = ['2bit', '5trit'] as const;
@@ -41,8 +48,14 @@ export type Packing = (typeof PACKINGS)[number];
  */
 export function portBits(config: AccelConfig): number {
   if ((config.packing ?? '2bit') === '2bit') return 2 * config.lanes;
+  if (config.portBits !== undefined) return config.portBits;
+  return narrowest5TritPort(config.lanes);
+}
+
+/** The default 5-trit port: the widest power of two, at least 64, that P lanes keep up with (W <= 1.6 P). */
+function narrowest5TritPort(lanes: number): number {
   let W = 64;
-  while (2 * W <= 1.6 * config.lanes) W *= 2;
+  while (2 * W <= 1.6 * lanes) W *= 2;
   return W;
 }
 
@@ -127,6 +140,12 @@ export function checkConfig(config: AccelConfig): void {
   const packing = config.packing ?? '2bit';
   if (!(PACKINGS as readonly string[]).includes(packing)) throw new RangeError(`packing must be one of ${PACKINGS.join(', ')}, got '${packing}'`);
   if (packing !== '2bit' && config.target !== 'external') throw new RangeError(`${packing} packing needs the external target (the ${config.target} target's weight memory holds 2-bit codes)`);
+  if (config.portBits !== undefined) {
+    const W = config.portBits;
+    if (packing !== '5trit') throw new RangeError(`a port width of its own (${W} bits) needs 5trit packing (at 2 bits the port is 2 x lanes = ${2 * P} bits)`);
+    const least = narrowest5TritPort(P);
+    if (!Number.isInteger(W) || (W & (W - 1)) !== 0 || W < least || W > 512) throw new RangeError(`port bits must be a power of two from ${least} (what ${P} lanes need at 5 trits) to 512, got ${W}`);
+  }
   const R = config.rowLanes;
   if (R !== undefined) {
     if (!Number.isInteger(R) || R < 1 || (R & (R - 1)) !== 0) throw new RangeError(`row lanes must be a power of two, got ${R}`);

