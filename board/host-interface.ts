@@ -19,7 +19,8 @@ export interface HostInterface {
   tokOutData: Signal;
 }
 
-export function placeHostInterface(m: Module, o: { engine: Module; uart: UartParams; rst: Expr; rxPin: Expr; txPin: Signal; loadIndexBits: number; tokenBits: number }): HostInterface {
+/** `engineInputs`: the engine's further inputs (a board with read-back: verify_done, verify_crc). */
+export function placeHostInterface(m: Module, o: { engine: Module; uart: UartParams; rst: Expr; rxPin: Expr; txPin: Signal; loadIndexBits: number; tokenBits: number; engineInputs?: Record<string, Expr> }): HostInterface {
   const { rst } = o;
   const rx = m.instance('u_uart_rx', uartRx(o.uart), { rst, rx: o.rxPin });
   m.sink(rx.out('frame_error'));
@@ -43,6 +44,7 @@ export function placeHostInterface(m: Module, o: { engine: Module; uart: UartPar
     tok_in_ready: tokInReady,
     tok_out_valid: tokOutValid,
     tok_out_data: tokOutData,
+    ...o.engineInputs,
   });
   m.assign(txValid, eng.out('tx_valid'));
   m.assign(txData, eng.out('tx_data'));

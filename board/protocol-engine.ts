@@ -16,6 +16,16 @@
 //   transmit  one reply at a time: END, type, seq, the payload fields of REPLY_FIELDS, CRC, END,
 //             with SLIP escapes. After reset the engine announces itself with an unsolicited HELLO
 //             reply (seq 0): that is how a host sees that the board was reset.
+//   verify    (with `verify`, for boards that can read their weight memory back) VERIFY pulses
+//             verify_start; the board's reader reads the whole image back and pulses verify_done with
+//             its CRC-16 on verify_crc (held until the next start). If it is the host's, verify_ok pulses
+//             (the board then reports itself loaded, load_index = imageWords) and the engine takes the CRC as
+//             imageCrc; else the load moves to word 0 (load_seek) and the reply is ERROR verify. Without
+//             `verify` the engine has none of this and answers VERIFY with ERROR type.
+//
+// The wire's word offsets are 32 bits (protocol version 2); the engine keeps only as many bits as the
+// image needs: a LOAD offset's higher bits fold into one flag (they can only mean `range`), and the
+// replies' upper bytes of `next`, `imageWords` and `arg` are constant zero bytes.
 import { defineModule } from '../hdl/core/generator.ts';
 import { cat, lit, mux, type Expr } from '../hdl/core/expr.ts';
 import type { Module } from '../hdl/core/module.ts';
@@ -23,12 +33,11 @@ import { Fsm } from '../hdl/core/fsm.ts';
 import { Bool, UInt, clog2 } from '../hdl/core/types.ts';
 import {
   CRC16, ERROR_CODE, MAGIC, MAX_CHUNK_WORDS, PROTOCOL_VERSION, REPLY, REPLY_EXTRA_FIELDS, REQUEST, REQUEST_PAYLOAD_BYTES, SLIP, STATE_FIELDS,
-  HEADER_BYTES, CRC_BYTES, LOAD_HEADER_BYTES, POSITION_BITS, type ReplyName,
+  HEADER_BYTES, CRC_BYTES, LOAD_HEADER_BYTES, LOAD_OFFSET_BYTES, POSITION_BITS, type ReplyName,
 } from '../protocol/spec.ts';
 import { crc16Serial } from './crc16-serial.ts';
 
 export interface ProtocolEngineParams {
-  [k: string]: number;
   /** Words of the weight-load image. */
   imageWords: number;
   /** Width of the accelerator's load index (accel/top.ts loadIndexBits). */
@@ -37,25 +46,30 @@ export interface ProtocolEngineParams {
   tokenBits: number;
   /** protocol/model-hash.ts of the image this board runs. */
   modelHash: number;
+  /** The board can read its image back (VERIFY; ports verify_*). Absent or false: VERIFY is an unknown type. */
+  verify?: boolean;
 }
+type EngineGenParams = Omit<ProtocolEngineParams, 'verify'> & { [k: string]: number; verify: number };
 
 /** Bytes of the frame so far, saturating: every fixed-length request is shorter (a LOAD's words are counted apart). */
 const POS_BITS = 4;
-const LOAD_COUNT_POS = HEADER_BYTES + LOAD_HEADER_BYTES - 1; // 5
-const LOAD_DATA_POS = HEADER_BYTES + LOAD_HEADER_BYTES; // 6
-const PROMPT_ARG_MISMATCH = REQUEST_PAYLOAD_BYTES.prompt !== REQUEST_PAYLOAD_BYTES.generate;
-const REPLY_ORDER = Object.keys(REPLY_EXTRA_FIELDS) as ReplyName[];
-const REPLY_KIND_BITS = clog2(REPLY_ORDER.length);
-const REQUEST_ORDER = Object.keys(REQUEST) as (keyof typeof REQUEST)[];
+const LOAD_COUNT_POS = HEADER_BYTES + LOAD_HEADER_BYTES - 1; // 6
+const LOAD_DATA_POS = HEADER_BYTES + LOAD_HEADER_BYTES; // 7
+const PROMPT_ARG_MISMATCH = REQUEST_PAYLOAD_BYTES.prompt !== REQUEST_PAYLOAD_BYTES.generate || REQUEST_PAYLOAD_BYTES.verify !== REQUEST_PAYLOAD_BYTES.prompt;
 
 /** Commands the receiver hands to the executor: a good request's type (its low bits), or an error reply. */
-const CMD = { error: 0, hello: REQUEST.hello, load: REQUEST.load, reset: REQUEST.reset, prompt: REQUEST.prompt, generate: REQUEST.generate, status: REQUEST.status } as const;
+const CMD = { error: 0, hello: REQUEST.hello, load: REQUEST.load, reset: REQUEST.reset, prompt: REQUEST.prompt, generate: REQUEST.generate, status: REQUEST.status, verify: REQUEST.verify } as const;
 const CMD_BITS = 3;
 if (Object.values(REQUEST).some((t: number) => t === 0 || t >= 1 << CMD_BITS)) throw new Error('protocol engine: request types must be 1 .. 7');
 
-const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineParams) => {
+const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams) => {
   const liW = p.loadIndexBits;
   const tokW = p.tokenBits;
+  const verify = p.verify === 1;
+  // A board without read-back knows neither the request nor its reply: not a single cell for them.
+  const REPLY_ORDER = (Object.keys(REPLY_EXTRA_FIELDS) as ReplyName[]).filter((r) => verify || r !== 'verify');
+  const REPLY_KIND_BITS = clog2(REPLY_ORDER.length);
+  const REQUEST_ORDER = (Object.keys(REQUEST) as (keyof typeof REQUEST)[]).filter((t) => verify || t !== 'verify');
   // ---- ports ----------------------------------------------------------------------------------------
   const rxValid = m.input('rx_valid', Bool);
   const rxData = m.input('rx_data', UInt(8));
@@ -76,6 +90,10 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
   const tokOutReady = m.output('tok_out_ready', Bool);
   const tokOutData = m.input('tok_out_data', UInt(tokW));
   const busyOut = m.output('busy', Bool);
+  const verifyStart = verify ? m.output('verify_start', Bool, { reg: true, reset: 0 }) : undefined;
+  const verifyOk = verify ? m.output('verify_ok', Bool, { reg: true, reset: 0 }) : undefined;
+  const verifyDone = verify ? m.input('verify_done', Bool) : undefined;
+  const verifyCrc = verify ? m.input('verify_crc', UInt(16)) : undefined;
 
   const k8 = (v: number) => lit(v, UInt(8));
   const cmd = (c: number) => lit(c, UInt(CMD_BITS));
@@ -125,26 +143,32 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
   const txEscNext = m.reg('tx_esc_next', Bool, { reset: 0 });
   const txCrc = m.wire('tx_crc', UInt(16));
   const txCrcBusy = m.wire('tx_crc_busy', Bool);
+  // ERROR's arg is only as wide as what it can carry; byteOf sends the bytes above as constant zeros (as it
+  // does for `next`, whose width is the load index's).
+  const argW = Math.max(8, liW, bitLength(p.imageWords), bitLength(p.vocabSize), verify ? 16 : 0);
+  const errArg = m.let(
+    'err_arg',
+    mux(
+      errCode.eq(ERROR_CODE.offset).or(errCode.eq(ERROR_CODE.notLoaded)),
+      loadIndex.zext(argW),
+      mux(errCode.eq(ERROR_CODE.range), lit(p.imageWords, UInt(argW)), mux(errCode.eq(ERROR_CODE.token), lit(p.vocabSize, UInt(argW)), errByte.zext(argW))),
+    ),
+  );
+  // A failed VERIFY's ERROR: its own flag rather than err_code, which a frame ending meanwhile may set.
+  const verifyBad = verify ? m.reg('verify_bad', Bool, { reset: 0 }) : undefined;
   const sources: Record<string, Expr> = {
     magic: lit(MAGIC.reduceRight((v, b) => v * 256 + b, 0), UInt(32)),
     version: lit(PROTOCOL_VERSION, UInt(8)),
     modelHash: lit(p.modelHash >>> 0, UInt(32)),
-    imageWords: lit(p.imageWords, UInt(24)),
+    imageWords: lit(p.imageWords, UInt(bitLength(p.imageWords))),
     maxChunk: lit(MAX_CHUNK_WORDS, UInt(8)),
     loaded,
     next: loadIndex,
     imageCrc,
     position,
     token: lastTok,
-    code: errCode,
-    arg: m.let(
-      'err_arg',
-      mux(
-        errCode.eq(ERROR_CODE.offset).or(errCode.eq(ERROR_CODE.notLoaded)),
-        loadIndex.zext(24),
-        mux(errCode.eq(ERROR_CODE.range), lit(p.imageWords, UInt(24)), mux(errCode.eq(ERROR_CODE.token), lit(p.vocabSize, UInt(24)), errByte.zext(24))),
-      ),
-    ),
+    code: verifyBad ? mux(verifyBad, lit(ERROR_CODE.verify, UInt(4)), errCode) : errCode,
+    arg: verifyBad ? mux(verifyBad, verifyCrc!.zext(argW), errArg) : errArg,
   };
   const typeCode = m.let('tx_type_code', REPLY_ORDER.reduceRight<Expr>((acc, r, k) => mux(txKind.eq(k), k8(REPLY[r]), acc), k8(0)));
   const byteOf = (v: Expr, b: number): Expr => (8 * b < v.width ? v.slice(Math.min(8 * b + 7, v.width - 1), 8 * b).zext(8) : k8(0));
@@ -222,7 +246,10 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
   const kindOf = (r: ReplyName) => lit(REPLY_ORDER.indexOf(r), UInt(REPLY_KIND_BITS));
 
   // ---- execute: one command at a time ----------------------------------------------------------------------------
-  const ex = new Fsm(m, 'exec', ['boot', 'idle', 'feed', 'wait'] as const);
+  type ExecState = 'boot' | 'idle' | 'feed' | 'wait' | 'verify' | 'vsettle' | 'vreply';
+  // verify: the reader runs; vsettle: the board takes verify_ok (loaded, load_index); vreply: the reply goes out.
+  const execStates: ExecState[] = ['boot', 'idle', 'feed', 'wait', ...(verify ? (['verify', 'vsettle', 'vreply'] as const) : [])];
+  const ex = new Fsm<ExecState>(m, 'exec', execStates);
   const execIdle = m.let('exec_idle', ex.is('idle'));
   m.assign(busyOut, execIdle.not().or(pending));
   const feedTok = m.reg('feed_token', UInt(tokW), { reset: 0 });
@@ -266,6 +293,13 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
       txStartSeq.set(curSeq);
       txStartKind.set(mux(feedClear, kindOf('reset'), kindOf('token')));
     });
+    if (verifyBad) {
+      m.if(ex.is('vreply').and(txIdle), () => {
+        txStart.set(1);
+        txStartSeq.set(curSeq);
+        txStartKind.set(mux(verifyBad, kindOf('error'), kindOf('verify')));
+      });
+    }
   });
   const execute = () => {
     ex.switch({
@@ -275,7 +309,7 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
           pending.set(0);
           curSeq.set(pendSeq);
           feedClear.set(0);
-          m.switch(pendCmd)
+          const sw = m.switch(pendCmd)
             .case(CMD.reset, () => {
               feedClear.set(1);
               ex.goto('feed');
@@ -289,8 +323,13 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
               feedTok.set(lastTok);
               genLeft.set(pendArg);
               ex.goto('feed');
-            })
-            .default(() => {});
+            });
+          // VERIFY: gen_left keeps the host's CRC (pend_arg may take the next frame's while the reader runs).
+          if (verify) sw.case(CMD.verify, () => {
+            genLeft.set(pendArg);
+            ex.goto('verify');
+          });
+          sw.default(() => {});
         });
       },
       feed: () => m.if(tokInReady, () => ex.goto('wait')),
@@ -309,6 +348,9 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
           });
         });
       },
+      verify: () => m.if(verifyDone!, () => ex.goto('vsettle')),
+      vsettle: () => ex.goto('vreply'),
+      vreply: () => m.if(txIdle, () => ex.goto('idle')),
     });
   };
 
@@ -316,7 +358,11 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
   const pos = m.reg('rx_pos', UInt(POS_BITS), { reset: 0 }); // bytes so far, saturating
   const fType = m.reg('rx_type', UInt(8), { reset: 0 });
   const fSeq = m.reg('rx_seq', UInt(8), { reset: 0 });
-  const hdr = m.reg('rx_hdr', UInt(24), { reset: 0 }); // bytes 2, 3, 4: PROMPT's token, GENERATE's count, LOAD's offset
+  // Bytes 2 .. 5: PROMPT's token, GENERATE's count, VERIFY's CRC (16 bits), LOAD's offset (32). Only the low
+  // HW bits are kept; any bit set above them sets rx_hdr_high (such an offset is out of range anyway).
+  const HW = Math.max(16, liW);
+  const hdr = m.reg('rx_hdr', UInt(HW), { reset: 0 });
+  const hdrHigh = m.reg('rx_hdr_high', Bool, { reset: 0 });
   const rxCrc = m.instance('u_rx_crc', crc16Serial({}), { preset: endEv, preset_value: lit(CRC16.init, UInt(16)), in_valid: byteEv, in_byte: rxByte });
   m.sink(rxCrc.out('busy'));
   const typeIs = (t: number) => fType.eq(t);
@@ -334,13 +380,14 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
   const atCount = m.let('load_at_count', byteEv.and(isLoad).and(pos.eq(LOAD_COUNT_POS)));
   const count = rxByte; // in the cycle the count arrives
   const offset = hdr.slice(liW - 1, 0);
-  const offsetHigh = liW < 24 ? hdr.slice(23, liW).orR() : lit(0, Bool);
+  const offsetHigh = HW > liW ? hdr.slice(HW - 1, liW).orR().or(hdrHigh) : hdrHigh;
+  const offsetZero = m.let('load_offset_zero', hdr.eq(0).and(hdrHigh.not()));
   const hdrErr = m.wire('load_hdr_err', UInt(4));
   m.comb(() => {
     hdrErr.set(lit(0, UInt(4)));
     m.if(offsetHigh.or(offset.zext(liW + 1).add(count.zext(liW + 1)).trunc(liW + 1).gt(p.imageWords)), () => hdrErr.set(lit(ERROR_CODE.range, UInt(4))));
     m.if(count.eq(0).or(count.gt(MAX_CHUNK_WORDS)), () => hdrErr.set(lit(ERROR_CODE.length, UInt(4))));
-    m.if(offset.ne(loadIndex).and(hdr.ne(0)), () => hdrErr.set(lit(ERROR_CODE.offset, UInt(4))));
+    m.if(offset.ne(loadIndex).and(offsetZero.not()), () => hdrErr.set(lit(ERROR_CODE.offset, UInt(4))));
     m.if(execIdle.not().or(accepting.not()), () => hdrErr.set(lit(ERROR_CODE.busy, UInt(4))));
   });
   // A rejected LOAD's words are counted all the same, so that its ERROR names the header's fault rather
@@ -350,7 +397,7 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
   const wordDone = m.let('load_word_done', dataByte.and(haveLow));
   const chunkCrc = m.instance('u_chunk_crc', crc16Serial({}), {
     preset: atCount.and(hdrErr.eq(0)),
-    preset_value: mux(hdr.eq(0), lit(CRC16.init, UInt(16)), imageCrc),
+    preset_value: mux(offsetZero, lit(CRC16.init, UInt(16)), imageCrc),
     in_valid: dataByte,
     in_byte: rxByte,
   });
@@ -362,7 +409,8 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
   const known = REQUEST_ORDER.map((t) => typeIs(REQUEST[t])).reduce((a, b) => a.or(b));
   const lengthOk = m.let(
     'rx_length_ok',
-    mux(isLoad, wordsLeft.eq(0).and(crcBytes.eq(CRC_BYTES)), mux(typeIs(REQUEST.prompt).or(typeIs(REQUEST.generate)), frameLen(REQUEST_PAYLOAD_BYTES.prompt), frameLen(0))),
+    // A LOAD's word count and CRC bytes are this frame's only once its count byte came (pos past it).
+    mux(isLoad, wordsLeft.eq(0).and(crcBytes.eq(CRC_BYTES)).and(pos.gt(LOAD_COUNT_POS)), mux(typeIs(REQUEST.prompt).or(typeIs(REQUEST.generate)).or(verify ? typeIs(REQUEST.verify) : lit(0, Bool)), frameLen(REQUEST_PAYLOAD_BYTES.prompt), frameLen(0))),
   );
   const arg16 = hdr.slice(15, 0);
   const frameEnd = m.let('rx_frame_end', endEv.and(pos.ne(0)));
@@ -391,16 +439,48 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
     execute();
     loadValid.set(0);
     loadSeek.set(0);
+    if (verify) {
+      verifyStart!.set(take.and(pendCmd.eq(CMD.verify)));
+      verifyOk!.set(0);
+      m.if(ex.is('verify').and(verifyDone!), () => {
+        // The image the board holds is the host's: loaded as after an upload (a RESET must follow, as after a LOAD).
+        m.if(verifyCrc!.eq(genLeft), () => {
+          verifyOk!.set(1);
+          imageCrc.set(verifyCrc!);
+          verifyBad!.set(0);
+        }).else(() => {
+          loadSeek.set(1);
+          loadSeekAddr.set(lit(0, UInt(liW)));
+          imageCrc.set(lit(CRC16.init, UInt(16)));
+          verifyBad!.set(1);
+        });
+        stateValid.set(0);
+      });
+      m.if(txStart.and(ex.is('vreply').not()), () => verifyBad!.set(0));
+    }
     m.if(rxValid, () => escaped.set(isEnd.not().and(escaped.not()).and(rxData.eq(SLIP.esc))));
     m.if(byteEv, () => {
       m.if(pos.andR().not(), () => pos.set(pos.add(1).trunc(POS_BITS)));
-      m.switch(pos)
+      const sw = m.switch(pos)
         .case(0, () => fType.set(rxByte))
-        .case(1, () => fSeq.set(rxByte))
-        .case(2, () => hdr.set(cat(hdr.slice(23, 8), rxByte)))
-        .case(3, () => hdr.set(cat(hdr.slice(23, 16), rxByte, hdr.slice(7, 0))))
-        .case(4, () => hdr.set(cat(rxByte, hdr.slice(15, 0))))
-        .default(() => {});
+        .case(1, () => fSeq.set(rxByte));
+      for (let k = 0; k < LOAD_OFFSET_BYTES; k++) {
+        const lo = 8 * k;
+        const n = Math.min(8, Math.max(0, HW - lo)); // this byte's bits that rx_hdr keeps
+        sw.case(HEADER_BYTES + k, () => {
+          if (n > 0) {
+            const parts: Expr[] = [];
+            if (lo + n < HW) parts.push(hdr.slice(HW - 1, lo + n));
+            parts.push(rxByte.slice(n - 1, 0));
+            if (lo > 0) parts.push(hdr.slice(lo - 1, 0));
+            hdr.set(parts.length === 1 ? parts[0]! : cat(...parts));
+          }
+          const above = n < 8 ? rxByte.slice(7, n).orR() : undefined;
+          if (k === 0) hdrHigh.set(above ?? lit(0, Bool));
+          else if (above) hdrHigh.set(hdrHigh.or(above));
+        });
+      }
+      sw.default(() => {});
     });
     m.if(endEv, () => pos.set(0));
 
@@ -456,9 +536,15 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: ProtocolEngineP
   });
 });
 
+/** Bits of a non-negative integer's binary form (at least 1). */
+function bitLength(v: number): number {
+  return Math.max(1, v.toString(2).length);
+}
+
 export function protocolEngine(p: ProtocolEngineParams): Module {
   if (p.tokenBits > 16) throw new RangeError(`protocol engine: token ids travel in 16 bits, the model needs ${p.tokenBits}`);
-  if (p.imageWords >= 2 ** 24) throw new RangeError(`protocol engine: LOAD offsets are 24 bits, the image has ${p.imageWords} words`);
+  if (p.imageWords >= 2 ** (8 * LOAD_OFFSET_BYTES)) throw new RangeError(`protocol engine: LOAD offsets are ${8 * LOAD_OFFSET_BYTES} bits, the image has ${p.imageWords} words`);
   if (p.loadIndexBits !== Math.max(1, clog2(p.imageWords + 1))) throw new RangeError('protocol engine: loadIndexBits does not match imageWords');
-  return engineGen(p);
+  const { verify, ...rest } = p;
+  return engineGen({ ...rest, verify: verify ? 1 : 0 });
 }

@@ -87,15 +87,19 @@ describe('the protocol engine (simulated board)', () => {
           // Well formed (the CRC checks) but wrong: exactly one ERROR back, with the code the protocol names.
           const s = nextSeq();
           const cases: [number[], number, number][] = [
+            // 7 is VERIFY, which a board that cannot read its image back does not know.
             [Array.from(buildFrame(pick([0, 7, 8, 0x42, 0x81, 0xff]), s)), ERROR_CODE.type, -1],
+            [Array.from(encodeRequest({ type: 'verify', crc: byte() * 256 + byte() }, s)), ERROR_CODE.type, REQUEST.verify],
             [Array.from(buildFrame(REQUEST.status, s, [1])), ERROR_CODE.length, 5],
             [Array.from(buildFrame(REQUEST.prompt, s, [1])), ERROR_CODE.length, 5],
             [Array.from(buildFrame(REQUEST.prompt, s, le(byte(), 2))), ERROR_CODE.notLoaded, 0],
             [Array.from(buildFrame(REQUEST.generate, s, le(1 + byte(), 2))), ERROR_CODE.notLoaded, 0],
             [Array.from(buildFrame(REQUEST.reset, s)), ERROR_CODE.notLoaded, 0],
             [Array.from(encodeRequest({ type: 'load', offset: 1 + Math.floor(rnd() * 1000), words: [7] }, s)), ERROR_CODE.offset, 0],
-            [Array.from(buildFrame(REQUEST.load, s, [0, 0, 0, 0])), ERROR_CODE.length, 8],
-            [Array.from(buildFrame(REQUEST.load, s, [0, 0, 0, MAX_CHUNK_WORDS + 1, ...Array(2 * (MAX_CHUNK_WORDS + 1)).fill(0)])), ERROR_CODE.length, 15],
+            [Array.from(buildFrame(REQUEST.load, s, [0, 0, 0, 0])), ERROR_CODE.length, 8], // no count byte
+            [Array.from(buildFrame(REQUEST.load, s, [0, 0, 0, 0, 0])), ERROR_CODE.length, 9], // count 0
+            [Array.from(buildFrame(REQUEST.load, s, [0, 0, 0, 0, MAX_CHUNK_WORDS + 1, ...Array(2 * (MAX_CHUNK_WORDS + 1)).fill(0)])), ERROR_CODE.length, 15],
+            [Array.from(encodeRequest({ type: 'load', offset: 2 ** 24 + Math.floor(rnd() * 2 ** 31), words: [7] }, s)), ERROR_CODE.offset, 0], // offsets past 24 bits
           ];
           const [f, code, arg] = pick(cases);
           t.write(slipEncode(f));

@@ -20,6 +20,9 @@ export interface BoardIdentity extends BoardState {
   maxChunk: number;
 }
 
+/** What VERIFY found: the board holds the image (and is now loaded), holds something else, or cannot read its image back. */
+export type VerifyResult = { found: true; state: BoardState } | { found: false; why: 'mismatch'; boardCrc: number } | { found: false; why: 'unsupported' };
+
 /** The board runs a design for another model, or speaks another protocol version. */
 export class IdentityError extends Error {}
 
@@ -104,6 +107,24 @@ export class Board {
     }
     if (!st.loaded) throw new Error(`the board took all ${image.length} words but does not report itself loaded`);
     return st;
+  }
+
+  /**
+   * VERIFY: asks the board to read its whole image back and compare its CRC-16 with `crc` (imageCrc of the
+   * whole image). Found: the board is loaded as after an upload. Not found: it holds other words (its
+   * load starts over at word 0), or it cannot read its image back (ERROR type). The board reads the
+   * whole image before it answers, so the timeout is the caller's (a 370M image is 5.8 M DRAM reads).
+   */
+  async verify(crc: number, o: { timeoutMs?: number } = {}): Promise<VerifyResult> {
+    try {
+      const st = stateOf(await this.link.request({ type: 'verify', crc }, o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }));
+      if (!st.loaded || st.imageCrc !== crc) throw new Error(`the board answered VERIFY with loaded ${st.loaded} and CRC 0x${st.imageCrc.toString(16)}, the host's is 0x${crc.toString(16)}`);
+      return { found: true, state: st };
+    } catch (e) {
+      if (e instanceof DeviceError && e.request === 'verify' && e.code === 'type') return { found: false, why: 'unsupported' };
+      if (e instanceof DeviceError && e.code === 'verify') return { found: false, why: 'mismatch', boardCrc: e.arg };
+      throw e;
+    }
   }
 
   async reset(): Promise<BoardState> {

@@ -8,7 +8,7 @@ import { PROMPT, golden, model, prog } from './host-test-support.ts';
 import { startSimBoard, type SimBoard } from '../sim/board-sim.ts';
 import { SlipDecoder, slipEncode } from '../protocol/slip.ts';
 import { buildFrame, decodeRequest, encodeReply, encodeRequest } from '../protocol/frame.ts';
-import { MAX_CHUNK_WORDS, MAX_FRAME_BYTES, SLIP } from '../protocol/spec.ts';
+import { MAX_CHUNK_WORDS, MAX_FRAME_BYTES, PROTOCOL_VERSION, SLIP } from '../protocol/spec.ts';
 import { seededRandom } from '../util/prng.ts';
 import { openTcp } from './transport-tcp.ts';
 import { closeSignal, type Transport } from './transport.ts';
@@ -60,7 +60,7 @@ describe('a line where no board answers', () => {
 });
 
 describe('replies among noise, oversized and truncated frames', () => {
-  const HELLO_FIELDS = { loaded: 0, position: 0, token: 0, next: 0, imageCrc: 0xffff, magic: 0x41464d4d, version: 1, modelHash: 0x1234, imageWords: 99, maxChunk: MAX_CHUNK_WORDS };
+  const HELLO_FIELDS = { loaded: 0, position: 0, token: 0, next: 0, imageCrc: 0xffff, magic: 0x41464d4d, version: PROTOCOL_VERSION, modelHash: 0x1234, imageWords: 99, maxChunk: MAX_CHUNK_WORDS };
   it('the host takes the right reply and counts the rest as damaged, over 300 seeded rounds', async () => {
     let damagedSent = 0;
     for (let round = 0; round < 300; round++) {

@@ -26,8 +26,11 @@ export class DeviceError extends LinkError {
 
 const ERROR_NAME = new Map<number, ErrorName>(Object.entries(ERROR_CODE).map(([k, v]) => [v, k as ErrorName]));
 
-/** Requests the board may receive twice without harm (LOAD: a chunk already taken is refused by its offset). */
-const IDEMPOTENT: ReadonlySet<Request['type']> = new Set(['hello', 'status', 'reset', 'load']);
+/**
+ * Requests the board may receive twice without harm (LOAD: a chunk already taken is refused by its offset;
+ * VERIFY: a second one reads the image back again and gives the same answer).
+ */
+const IDEMPOTENT: ReadonlySet<Request['type']> = new Set(['hello', 'status', 'reset', 'load', 'verify']);
 
 export interface LinkOptions {
   /** How long a reply may take (a generated token: per token). */

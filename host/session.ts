@@ -1,5 +1,5 @@
 // A generation on a board, start to end: make sure it runs this model (the handshake), upload the
-// weights unless it already holds exactly them, clear its state, feed the prompt, generate, and stream
+// weights unless it already holds exactly them (it says so, or a VERIFY finds them in its memory), clear its state, feed the prompt, generate, and stream
 // the tokens out. A board that resets in the middle (it announces itself), stops answering for a while,
 // or loses a token frame is brought back: handshake, upload again if its weights are gone, RESET, and
 // the tokens so far fed again; the model is deterministic, so the text goes on as if nothing happened.
@@ -21,6 +21,8 @@ export interface GenerateOptions {
   log?: (msg: string) => void;
   /** Recoveries tried before giving up (default 3). */
   recoveries?: number;
+  /** How long the board may take to read its image back for VERIFY (default 30 times the link's timeout). */
+  verifyTimeoutMs?: number;
 }
 
 export interface GenerateResult {
@@ -70,10 +72,27 @@ export async function generateOnBoard(board: Board, model: SessionModel, o: Gene
   let uploadSeconds = 0;
   let recoveries = 0;
   let t0 = 0;
+  let canVerify = true; // until the board answers VERIFY with ERROR type
 
   // Brings the board to the state after feeding `fed` (tokens since RESET); returns the last argmax.
   const prepare = async (fed: number[]): Promise<number> => {
     const id = await board.identify({ modelHash: model.modelHash, imageWords: model.image.length });
+    // A board that holds nothing (next 0) may still have the image in its memory (DRAM kept over a reset,
+    // or preloaded): VERIFY asks it to check. A partial upload (next > 0) resumes instead: a failed VERIFY
+    // would send the board back to word 0.
+    if (canVerify && !id.loaded && id.next === 0) {
+      const hex = (c: number) => `0x${c.toString(16).padStart(4, '0')}`;
+      const v = await board.verify(fullCrc, { timeoutMs: o.verifyTimeoutMs ?? 30 * board.link.options.timeoutMs });
+      if (v.found) {
+        log(`VERIFY: the board holds this image already (CRC ${hex(fullCrc)}): no upload`);
+        id.loaded = true;
+        id.imageCrc = v.state.imageCrc;
+      } else if (v.why === 'mismatch') log(`VERIFY: the board's memory does not hold this image (its CRC ${hex(v.boardCrc)}, the image's ${hex(fullCrc)})`);
+      else {
+        canVerify = false;
+        log('VERIFY: this board cannot read its image back');
+      }
+    }
     if (!(id.loaded && id.imageCrc === fullCrc)) {
       log(id.loaded ? 'the board holds other weights: uploading' : `uploading ${model.image.length} words`);
       const u0 = performance.now();

@@ -2,7 +2,7 @@
 // Both directions live here so the tests can speak either side; the device's own parser is RTL.
 import { crc16 } from './crc16.ts';
 import {
-  CRC_BYTES, HEADER_BYTES, LOAD_HEADER_BYTES, MAX_CHUNK_WORDS, REPLY, REPLY_FIELDS, REQUEST, REQUEST_PAYLOAD_BYTES,
+  CRC_BYTES, HEADER_BYTES, LOAD_HEADER_BYTES, LOAD_OFFSET_BYTES, MAX_CHUNK_WORDS, REPLY, REPLY_FIELDS, REQUEST, REQUEST_PAYLOAD_BYTES,
   type ReplyName, type RequestName,
 } from './spec.ts';
 
@@ -33,6 +33,8 @@ export type Request =
   | { type: 'hello' | 'reset' | 'status' }
   | { type: 'prompt'; token: number }
   | { type: 'generate'; count: number }
+  /** `crc`: the CRC-16 of the whole image the host expects the board to hold. */
+  | { type: 'verify'; crc: number }
   | { type: 'load'; offset: number; words: ArrayLike<number> };
 
 export function encodeRequest(r: Request, seq: number): Uint8Array {
@@ -41,10 +43,13 @@ export function encodeRequest(r: Request, seq: number): Uint8Array {
       return buildFrame(REQUEST.prompt, seq, le(r.token, 2));
     case 'generate':
       return buildFrame(REQUEST.generate, seq, le(r.count, 2));
+    case 'verify':
+      return buildFrame(REQUEST.verify, seq, le(r.crc, 2));
     case 'load': {
       const n = r.words.length;
       if (n < 1 || n > MAX_CHUNK_WORDS) throw new RangeError(`a LOAD carries 1 to ${MAX_CHUNK_WORDS} words, not ${n}`);
-      const p = [...le(r.offset, 3), n];
+      if (!(Number.isInteger(r.offset) && r.offset >= 0 && r.offset < 2 ** (8 * LOAD_OFFSET_BYTES))) throw new RangeError(`a LOAD offset is ${LOAD_OFFSET_BYTES} bytes, not ${r.offset}`);
+      const p = [...le(r.offset, LOAD_OFFSET_BYTES), n];
       for (let i = 0; i < n; i++) p.push(...le(r.words[i]!, 2));
       return buildFrame(REQUEST.load, seq, p);
     }
@@ -111,14 +116,15 @@ export function decodeRequest(f: Uint8Array): Request & { seq: number } {
   const seq = f[1]!;
   const payload = f.length - HEADER_BYTES - CRC_BYTES;
   if (type === 'load') {
-    const n = f[HEADER_BYTES + 3] ?? 0;
+    const n = f[HEADER_BYTES + LOAD_OFFSET_BYTES] ?? 0;
     if (payload < LOAD_HEADER_BYTES || n < 1 || n > MAX_CHUNK_WORDS || payload !== LOAD_HEADER_BYTES + 2 * n) throw new FrameError(`LOAD of ${payload} payload bytes with count ${n}`);
     const words = Array.from({ length: n }, (_, i) => readLe(f, HEADER_BYTES + LOAD_HEADER_BYTES + 2 * i, 2));
-    return { type, seq, offset: readLe(f, HEADER_BYTES, 3), words };
+    return { type, seq, offset: readLe(f, HEADER_BYTES, LOAD_OFFSET_BYTES), words };
   }
   if (payload !== REQUEST_PAYLOAD_BYTES[type]) throw new FrameError(`${type} with ${payload} payload bytes, expected ${REQUEST_PAYLOAD_BYTES[type]}`);
   if (type === 'prompt') return { type, seq, token: readLe(f, HEADER_BYTES, 2) };
   if (type === 'generate') return { type, seq, count: readLe(f, HEADER_BYTES, 2) };
+  if (type === 'verify') return { type, seq, crc: readLe(f, HEADER_BYTES, 2) };
   return { type, seq };
 }
 

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../util/prng.ts';
 import { crc16 } from './crc16.ts';
 import { SlipDecoder, slipEncode } from './slip.ts';
-import { decodeReply, decodeRequest, encodeReply, encodeRequest, FrameError, type Request } from './frame.ts';
-import { CRC16, MAX_CHUNK_WORDS, SLIP } from './spec.ts';
+import { buildFrame, decodeReply, decodeRequest, encodeReply, encodeRequest, FrameError, type Request } from './frame.ts';
+import { CRC16, MAX_CHUNK_WORDS, PROTOCOL_VERSION, REPLY_FIELDS, REQUEST, SLIP, replyPayloadBytes } from './spec.ts';
 import { modelHash } from './model-hash.ts';
 
 const ascii = (s: string) => Array.from(Buffer.from(s, 'ascii'));
@@ -56,7 +56,8 @@ describe('frames', () => {
   it('every request reads back as itself', () => {
     const reqs: Request[] = [
       { type: 'hello' }, { type: 'reset' }, { type: 'status' }, { type: 'prompt', token: 300 }, { type: 'generate', count: 65535 },
-      { type: 'load', offset: 0x123456, words: Array.from({ length: MAX_CHUNK_WORDS }, (_, i) => (i * 2654435761) & 0xffff) },
+      { type: 'verify', crc: 0xbeef },
+      ...[0, 0x123456, 46_137_344, 0xfedcba98].map((offset) => ({ type: 'load' as const, offset, words: Array.from({ length: MAX_CHUNK_WORDS }, (_, i) => (i * 2654435761) & 0xffff) })),
     ];
     reqs.forEach((r, seq) => {
       const back = decodeRequest(encodeRequest(r, seq));
@@ -73,6 +74,25 @@ describe('frames', () => {
     expect(() => decodeReply(encodeReply('reset', 1, state).subarray(0, 3))).toThrow(FrameError);
     expect(() => encodeReply('reset', 1, {})).toThrow(/field loaded missing/);
     expect(() => encodeRequest({ type: 'load', offset: 0, words: [] }, 0)).toThrow(/1 to 128 words/);
+    expect(() => encodeRequest({ type: 'load', offset: 2 ** 32, words: [1] }, 0)).toThrow(/a LOAD offset is 4 bytes, not 4294967296/);
+  });
+  it('version 2: word offsets and counts are 32 bits on the wire (a 370M image has over 2^24 words)', () => {
+    expect(PROTOCOL_VERSION).toBe(2);
+    const big = 46_137_344;
+    const load = encodeRequest({ type: 'load', offset: big, words: [1] }, 3);
+    expect(Array.from(load.subarray(2, 7))).toEqual([big & 0xff, (big >>> 8) & 0xff, (big >>> 16) & 0xff, big >>> 24, 1]);
+    for (const type of ['hello', 'load', 'reset', 'token', 'status', 'verify', 'error'] as const) {
+      const fields: Record<string, number> = { loaded: 1, position: 2, token: 3, next: big + 1, imageCrc: 0x1234, magic: 0x41464d4d, version: 2, modelHash: 0xdeadbeef, imageWords: big + 2, maxChunk: 128, code: 11, arg: 0xfedcba98 };
+      const names = REPLY_FIELDS[type].map(([n]) => n);
+      const r = decodeReply(encodeReply(type, 1, Object.fromEntries(names.map((n) => [n, fields[n]!]))));
+      expect(r.fields).toEqual(Object.fromEntries(names.map((n) => [n, fields[n]])));
+      expect(r.fields.next).toBe(big + 1);
+    }
+    expect(replyPayloadBytes('status')).toBe(11);
+    expect(replyPayloadBytes('hello')).toBe(11 + 14);
+    expect(replyPayloadBytes('error')).toBe(11 + 5);
+    expect(decodeRequest(encodeRequest({ type: 'verify', crc: 0x6f91 }, 4))).toEqual({ type: 'verify', crc: 0x6f91, seq: 4 });
+    expect(() => decodeRequest(buildFrame(REQUEST.verify, 4, [1]))).toThrow(/verify with 1 payload bytes, expected 2/);
   });
 });
 

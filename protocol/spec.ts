@@ -8,7 +8,9 @@
 // the CRC appended little-endian the CRC over the whole frame is 0, so the device checks a frame
 // without knowing where its payload ended.
 
-export const PROTOCOL_VERSION = 1;
+// Version 2: word offsets and counts of image words are 32 bits (LOAD offset, `next`, HELLO `imageWords`,
+// ERROR `arg`), for images past 16 M words (a 370M model); VERIFY.
+export const PROTOCOL_VERSION = 2;
 
 /** The first four bytes of a HELLO reply: 'M', 'M', 'F', 'A'. */
 export const MAGIC = Uint8Array.from([0x4d, 0x4d, 0x46, 0x41]);
@@ -19,21 +21,26 @@ export const SLIP = { end: 0xc0, esc: 0xdb, escEnd: 0xdc, escEsc: 0xdd } as cons
 /** CRC-16/MCRF4XX: the reflected polynomial and the initial value. Check value of "123456789": 0x6F91. */
 export const CRC16 = { poly: 0x8408, init: 0xffff, check: 0x6f91 } as const;
 
-/** Request types (host to device). */
-export const REQUEST = { hello: 0x01, load: 0x02, reset: 0x03, prompt: 0x04, generate: 0x05, status: 0x06 } as const;
+/**
+ * Request types (host to device). VERIFY carries the CRC-16 of the whole image (as `imageCrc`) the host
+ * expects: a board that can read its weight memory back computes the CRC of what it holds and, if it is
+ * the host's, counts itself loaded without an upload (reply VERIFY); else ERROR verify. A board that
+ * cannot read its image back answers ERROR type.
+ */
+export const REQUEST = { hello: 0x01, load: 0x02, reset: 0x03, prompt: 0x04, generate: 0x05, status: 0x06, verify: 0x07 } as const;
 export type RequestName = keyof typeof REQUEST;
 
 /** Reply types (device to host). A PROMPT and every GENERATE step answer with TOKEN. */
-export const REPLY = { hello: 0x81, load: 0x82, reset: 0x83, token: 0x84, status: 0x86, error: 0xff } as const;
+export const REPLY = { hello: 0x81, load: 0x82, reset: 0x83, token: 0x84, status: 0x86, verify: 0x87, error: 0xff } as const;
 export type ReplyName = keyof typeof REPLY;
 
-/** ERROR reply codes; `arg` (24 bits) carries the detail named here. */
+/** ERROR reply codes; `arg` (32 bits) carries the detail named here. */
 export const ERROR_CODE = {
   /** The frame's CRC does not check. arg: 0. */
   crc: 1,
   /** Unknown request type. arg: the type byte. */
   type: 2,
-  /** Wrong length for the type (LOAD: not 6 + 2 count + 2 bytes; count 0 or above MAX_CHUNK_WORDS). arg: bytes received, counted up to 15 (the device counts no further: every fixed-length frame is shorter). */
+  /** Wrong length for the type (LOAD: not 7 + 2 count + 2 bytes; count 0 or above MAX_CHUNK_WORDS). arg: bytes received, counted up to 15 (the device counts no further: every fixed-length frame is shorter). */
   length: 3,
   /** LOAD at an offset other than the next word expected (or 0 to start over). arg: the offset expected. */
   offset: 4,
@@ -49,6 +56,8 @@ export const ERROR_CODE = {
   busy: 9,
   /** PROMPT or GENERATE before a RESET since the board started or last loaded (its states are undefined). arg: 0. */
   noReset: 10,
+  /** VERIFY: the CRC-16 of the image the board read back from its weight memory is not the one the host sent. arg: the board's CRC. */
+  verify: 11,
 } as const;
 export type ErrorName = keyof typeof ERROR_CODE;
 
@@ -60,12 +69,13 @@ export const HEADER_BYTES = 2;
 export const CRC_BYTES = 2;
 
 /** Request payloads, in bytes. LOAD's is LOAD_HEADER_BYTES + 2 count. */
-export const REQUEST_PAYLOAD_BYTES: Record<Exclude<RequestName, 'load'>, number> = { hello: 0, reset: 0, status: 0, prompt: 2, generate: 2 };
-/** LOAD: offset (3) and count (1), then count 16-bit words. */
-export const LOAD_HEADER_BYTES = 4;
+export const REQUEST_PAYLOAD_BYTES: Record<Exclude<RequestName, 'load'>, number> = { hello: 0, reset: 0, status: 0, prompt: 2, generate: 2, verify: 2 };
+/** LOAD: offset (LOAD_OFFSET_BYTES) and count (1), then count 16-bit words. */
+export const LOAD_OFFSET_BYTES = 4;
+export const LOAD_HEADER_BYTES = LOAD_OFFSET_BYTES + 1;
 
 /**
- * Every reply starts with the device's state, the same ten bytes at the same place (so the device's
+ * Every reply starts with the device's state, the same eleven bytes at the same place (so the device's
  * transmitter needs one multiplexer for them, whatever the reply), and HELLO and ERROR add theirs:
  *   loaded    1 when the whole image is in
  *   position  tokens fed since the last RESET (the step that made `token` included)
@@ -76,14 +86,15 @@ export const LOAD_HEADER_BYTES = 4;
  * (protocol/model-hash.ts), the image's length in words and the most words a LOAD may carry.
  * ERROR adds its code (ERROR_CODE) and arg.
  */
-export const STATE_FIELDS = [['loaded', 1], ['position', 2], ['token', 2], ['next', 3], ['imageCrc', 2]] as const;
+export const STATE_FIELDS = [['loaded', 1], ['position', 2], ['token', 2], ['next', 4], ['imageCrc', 2]] as const;
 export const REPLY_EXTRA_FIELDS = {
-  hello: [['magic', 4], ['version', 1], ['modelHash', 4], ['imageWords', 3], ['maxChunk', 1]],
+  hello: [['magic', 4], ['version', 1], ['modelHash', 4], ['imageWords', 4], ['maxChunk', 1]],
   load: [],
   reset: [],
   token: [],
   status: [],
-  error: [['code', 1], ['arg', 3]],
+  verify: [],
+  error: [['code', 1], ['arg', 4]],
 } as const satisfies Record<ReplyName, readonly (readonly [string, number])[]>;
 export const REPLY_FIELDS = Object.fromEntries(
   (Object.keys(REPLY_EXTRA_FIELDS) as ReplyName[]).map((r) => [r, [...STATE_FIELDS, ...REPLY_EXTRA_FIELDS[r]]]),
