@@ -78,7 +78,7 @@ export function registerHost(program: Command): void {
       else transport = await openSerial(o.port!, baud ?? spec.baud);
       const timeoutMs = timeoutOption ?? (o.sim ? 20_000 : 2_000);
       const link = new Link(transport, { timeoutMs, attempts: 4, ...(process.env.MMF_VERBOSE ? { log: (s: string) => process.stderr.write(`link: ${s}\n`) } : {}) });
-      const bar = o.json ? undefined : progress('uploading weights', prog.image.length);
+      const bar = o.json ? undefined : progress('uploading weights', prog.image.length, { bytesPerUnit: 2 });
       if (!o.json) process.stdout.write(promptText ?? `${prompt.join(' ')} `);
       try {
         const r = await generateOnBoard(new Board(link), { image: prog.image, modelHash: modelHash(prog.image) }, {
