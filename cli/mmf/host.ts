@@ -4,8 +4,8 @@
 import type { Command } from 'commander';
 import { openModel } from '../../model/open.ts';
 import { modelHash } from '../../protocol/model-hash.ts';
-import { boardProgram, hostBoard, HOST_BOARD_NAMES } from '../../board/boards.ts';
-import { startSimBoard, type SimBoard } from '../../sim/board-sim.ts';
+import type { SimBoard } from '../../sim/board-sim.ts';
+import { hostTarget, HOST_TARGET_NAMES, SIM_PRELOAD_WORDS } from './host-target.ts';
 import { openTcp } from '../../host/transport-tcp.ts';
 import { openSerial } from '../../host/transport-serial.ts';
 import { openXdma, xdmaPaths } from '../../host/transport-xdma.ts';
@@ -29,6 +29,7 @@ interface HostOptions {
   baud?: string;
   timeout?: string;
   json?: boolean;
+  preload?: boolean;
 }
 
 export function registerHost(program: Command): void {
@@ -40,7 +41,7 @@ export function registerHost(program: Command): void {
     .option('--xdma <device>', 'a PCIe board through the XDMA driver: xdma0 means /dev/xdma0_h2c_0 and /dev/xdma0_c2h_0')
     .option(
       '--board <name>',
-      `the board the bitstream was built for: ${HOST_BOARD_NAMES.join(', ')} (default: icebreaker on a serial port, ` +
+      `the board the bitstream was built for: ${HOST_TARGET_NAMES.join(', ')} (default: icebreaker on a serial port, ` +
         'generic through XDMA; with --sim icebreaker when the model fits its SPRAMs, else generic)',
     )
     .option('--model <dir|file>', 'checkpoint directory or packed model (default: the embedded tiny model)')
@@ -50,6 +51,8 @@ export function registerHost(program: Command): void {
     .option('--baud <rate>', 'serial baud rate (default: the board\'s)')
     .option('--timeout <ms>', 'how long one reply may take (default 2000; 20000 on the simulated board)')
     .option('--json', 'print one JSON object instead of text')
+    .option('--preload', `with --sim --board ecpix5: start the simulated board with the image in its DRAM (default above ${SIM_PRELOAD_WORDS / 1e6} M words, whose upload over the simulated UART would take long)`)
+    .option('--no-preload', 'with --sim --board ecpix5: upload the image over the simulated UART whatever its size')
     .action(async (o: HostOptions) => {
       const chosen = [o.port !== undefined, !!o.sim, o.xdma !== undefined].filter(Boolean).length;
       if (chosen !== 1) throw new Error('give exactly one of --port DEVICE, --sim or --xdma DEVICE');
@@ -65,23 +68,27 @@ export function registerHost(program: Command): void {
       const say = (msg: string) => {
         if (!o.json) process.stderr.write(msg + '\n');
       };
-      const { board: spec, note } = hostBoard(o.board, o.sim ? 'sim' : o.xdma !== undefined ? 'xdma' : 'serial', m.weights.config);
-      if (note) say(note);
-      const prog = boardProgram(spec, m.weights);
+      const target = hostTarget(o.board, o.sim ? 'sim' : o.xdma !== undefined ? 'xdma' : 'serial', m.weights);
+      const spec = target.board;
+      if (target.note) say(target.note);
+      if (o.preload !== undefined && !(o.sim && spec.name === 'ecpix5')) throw new Error('--preload and --no-preload are for the simulated ECPIX-5 (--sim --board ecpix5)');
+      const image = target.image;
       let sim: SimBoard | undefined;
       let transport: Transport;
       if (o.sim) {
-        sim = await startSimBoard(prog, { log: (msg) => msg.startsWith('verilator') && say(msg) });
+        const started = await target.startSim({ ...(o.preload !== undefined ? { preload: o.preload } : {}), log: (msg) => msg.startsWith('verilator') && say(msg) });
+        sim = started.sim;
+        if (started.note) say(started.note);
         say(`simulated ${spec.name} board (${m.label}) on 127.0.0.1:${sim.port}${sim.cached ? ', Verilator model from the cache' : ''}`);
         transport = await openTcp('127.0.0.1', sim.port, `the simulated board at 127.0.0.1:${sim.port}`);
       } else if (o.xdma !== undefined) transport = await openXdma(xdmaPaths(o.xdma));
       else transport = await openSerial(o.port!, baud ?? spec.baud);
       const timeoutMs = timeoutOption ?? (o.sim ? 20_000 : 2_000);
       const link = new Link(transport, { timeoutMs, attempts: 4, ...(process.env.MMF_VERBOSE ? { log: (s: string) => process.stderr.write(`link: ${s}\n`) } : {}) });
-      const bar = o.json ? undefined : progress('uploading weights', prog.image.length, { bytesPerUnit: 2 });
+      const bar = o.json ? undefined : progress('uploading weights', image.length, { bytesPerUnit: 2 });
       if (!o.json) process.stdout.write(promptText ?? `${prompt.join(' ')} `);
       try {
-        const r = await generateOnBoard(new Board(link), { image: prog.image, modelHash: modelHash(prog.image) }, {
+        const r = await generateOnBoard(new Board(link), { image, modelHash: modelHash(image) }, {
           prompt,
           tokens,
           onProgress: (w) => bar?.update(w),
@@ -107,6 +114,9 @@ export function registerHost(program: Command): void {
           uploadSeconds: r.uploadSeconds,
           recoveries: r.recoveries,
           link: link.stats,
+          // The simulated board's own count of each step's cycles (the ECPIX-5 reports them), and what they
+          // make at the board's clock: the prompt's steps and then the generated ones.
+          ...(sim && sim.stepCycles.length > 0 ? simulatedRate(sim.stepCycles, r.tokens.length, target.clockHz) : {}),
         };
         if (o.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else {
@@ -119,4 +129,14 @@ export function registerHost(program: Command): void {
         await sim?.close();
       }
     });
+}
+
+/**
+ * Cycles per generated token as the simulated board counted them (its steps: the RESET's CLEAR, the
+ * prompt, then one per generated token but the last), and tokens/s at the board's clock.
+ */
+function simulatedRate(steps: readonly number[], generatedTokens: number, clockHz: number | undefined): Record<string, unknown> {
+  const generated = steps.slice(-Math.max(1, generatedTokens - 1));
+  const per = generated.reduce((a, b) => a + b, 0) / generated.length;
+  return { stepCycles: steps, cyclesPerToken: per, ...(clockHz !== undefined ? { clockMHz: clockHz / 1e6, tokensPerSecondAtClock: clockHz / per } : {}) };
 }

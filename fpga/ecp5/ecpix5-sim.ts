@@ -138,7 +138,7 @@ export async function startEcpix5SimBoard(prog: AccelProgram, o: Ecpix5SimOption
   const core = await generateLitedram(board, path.join(REPO_ROOT, 'build-out', board.name, `litedram-sim-board-${rows}`), { sim: true, simRows: rows, portBits: DRAM_PORT_BITS });
   // The UART's clock and baud only matter as a ratio: 4 clocks a bit.
   const clockHz = board.sysClockMHz * 1e6;
-  const logic = ecpix5Logic(prog, { clockHz, baud: clockHz / SIM_CYCLES_PER_BIT, portAddressBits: core.portAddressBits, initSteps: dramInitSteps(core) });
+  const logic = ecpix5Logic(prog, { clockHz, baud: clockHz / SIM_CYCLES_PER_BIT, portAddressBits: core.portAddressBits, initSteps: dramInitSteps(core), verify: true });
   const top = ecpix5SimTop(logic, core);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sim-ecpix5-'));
   try {

@@ -53,11 +53,19 @@ export interface TopPorts {
   observe: readonly { name: string; width: number }[];
   /** Whether the logic reads wb_ctrl's data (its start-up sequencer levels the reads). */
   readsWbData: boolean;
+  /** Whether the logic reads the host port's data (it VERIFYs an image in DRAM). */
+  readsHostData: boolean;
 }
 
-/** The logic's outputs ecpix5TopVerilog wires to nothing: TopPorts.observe, from the logic module. */
-export function observedOutputs(logic: Pick<Module, 'ports'>): TopPorts['observe'] {
-  return logic.ports.filter((q) => q.dir === 'output' && /^(step_|dram_level_)/.test(q.name)).map((q) => ({ name: q.name, width: q.width }));
+/** What of TopPorts the logic module decides: the outputs no pin takes, and the read data it takes. */
+export function logicTopPorts(logic: Pick<Module, 'ports' | 'name'>): Omit<TopPorts, 'portAddressBits'> {
+  const has = (name: string) => logic.ports.some((q) => q.name === name);
+  return {
+    logic: logic.name,
+    observe: logic.ports.filter((q) => q.dir === 'output' && /^(step_|dram_level_)/.test(q.name)).map((q) => ({ name: q.name, width: q.width })),
+    readsWbData: has('wb_dat_r'),
+    readsHostData: has('host_rdata_data'),
+  };
 }
 
 /** The top module `mmf_ecpix5`. */
@@ -106,8 +114,8 @@ ${p.observe.map((o) => `  wire ${o.width > 1 ? `[${o.width - 1}:0] ` : ''}${o.na
   wire [31:0] wb_dat_r;
   wire [127:0] host_rdata_data;
   /* verilator lint_off UNUSEDSIGNAL */
-  wire unused = &{1'b0, pll_locked, ddram_cs_n, ddram_reset_n, init_error, wb_err, host_rdata_valid, accel_wdata_ready,
-                  init_seq_done, load_overrun, stream_error, busy, ${p.observe.map((o) => `${o.name}, `).join('')}${p.readsWbData ? '' : 'wb_dat_r, '}host_rdata_data};
+  wire unused = &{1'b0, pll_locked, ddram_cs_n, ddram_reset_n, init_error, wb_err, ${p.readsHostData ? '' : 'host_rdata_valid, '}accel_wdata_ready,
+                  init_seq_done, load_overrun, stream_error, busy, ${p.observe.map((o) => `${o.name}, `).join('')}${p.readsWbData ? '' : 'wb_dat_r, '}${p.readsHostData ? '1\'b0' : 'host_rdata_data'}};
   /* verilator lint_on UNUSEDSIGNAL */
 
   litedram_core u_dram (
@@ -150,7 +158,7 @@ ${port('accel')}
     .accel_wdata_data(accel_wdata_data),
     .load_overrun(load_overrun),
     .stream_error(stream_error),
-${p.readsWbData ? '    .wb_dat_r(wb_dat_r),\n' : ''}${p.observe.map((o) => `    .${o.name}(${o.name}),\n`).join('')}    .busy(busy)
+${p.readsWbData ? '    .wb_dat_r(wb_dat_r),\n' : ''}${p.readsHostData ? '    .host_rdata_valid(host_rdata_valid), .host_rdata_data(host_rdata_data),\n' : ''}${p.observe.map((o) => `    .${o.name}(${o.name}),\n`).join('')}    .busy(busy)
   );
 endmodule
 `;
