@@ -60,15 +60,19 @@ export interface Field {
 
 export type FieldName =
   | 'op' | 'rowop' | 'n' | 'rows' | 'param' | 'sbase' | 'wbase' | 'shift' | 'xsel' | 'ysel' | 'wsel' | 'm1reg' | 'm2reg' | 'dst' | 'haslb'
-  | 'cmant' | 'cexp' | 'nexp';
+  | 'cmant' | 'cexp' | 'nexp' | 'ovl';
 
 export interface IsaLayout {
   fields: Record<FieldName, Field>;
   width: number;
 }
 
-/** The instruction word's fields, low bits first. */
-export function isaLayout(g: IsaGeometry): IsaLayout {
+/**
+ * The instruction word's fields, low bits first. `overlapFlag` (the generator's overlap option, accel/
+ * overlap.ts) adds the last field, ovl: 1 when the instruction may start while a matrix still streams.
+ * Without it the field is absent (its decode is never read), so the layout is the one of before.
+ */
+export function isaLayout(g: IsaGeometry, o: { overlapFlag?: boolean } = {}): IsaLayout {
   const spec: [FieldName, number, boolean][] = [
     ['op', OP_BITS, false],
     ['rowop', ROW_OP_BITS, false],
@@ -88,6 +92,7 @@ export function isaLayout(g: IsaGeometry): IsaLayout {
     ['cmant', MANTISSA.bits, false],
     ['cexp', SCALE_EXP_BITS, true],
     ['nexp', SCALE_EXP_BITS, true],
+    ...(o.overlapFlag ? ([['ovl', 1, false]] as [FieldName, number, boolean][]) : []),
   ];
   const fields = {} as Record<FieldName, Field>;
   let lo = 0;

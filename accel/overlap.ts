@@ -1,12 +1,17 @@
-// Which instructions the on-chip controller may start while the BITLINEAR before them still streams its
-// matrix (accel/top.ts with `overlap`): derived from the vector regions each instruction reads and writes
-// (accel/isa.ts), never set by hand, so a program cannot carry a flag its data flow does not allow.
+// Which instructions the on-chip controller may start while a BITLINEAR's matrix still streams (accel/top.ts
+// with `overlap`): derived from the vector regions each instruction reads and writes (accel/isa.ts), never
+// set by hand, so a program cannot carry a flag its data flow does not allow.
 //
-// What the controller overlaps: a BITLINEAR's fetch, pass 1 (STATS: reads U and its norm words) and its
-// scalars (normalize16, 127 / m, rsqrt, the output scale) run while the previous matrix streams; its pass
-// 2 (QUANT into the matvec unit's one q store) waits until that matrix's last row is written. So the only
-// hazard is the next BITLINEAR reading a region the streaming matrix writes (read after write); nothing it
-// does before pass 2 writes a vector memory or q. Every other instruction waits for the last row.
+// What the controller does: a BITLINEAR hands its matrix to the matvec unit at mvStart and the controller
+// fetches the next instruction at once. An instruction with the flag (its ovl field) runs while the matrix
+// streams, the matrix reading the weight port in the cycles it leaves and its rows' SCALEs going through
+// the row unit between its elements; one without waits at decode for the matrix's last row. Flagged are
+//   - a BITLINEAR: its fetch, pass 1 (STATS) and scalars run under the matrix; its pass 2 (QUANT into the
+//     one q store) waits for the matrix's last row, so at most one matrix is ever in flight;
+//   - an element op that enters the row unit early (GATE, STATE, GATED: through the sigmoid): its results
+//     leave the row unit between the rows' (a late-entry op would need the late port the rows take);
+// provided it reads no region the matrix in flight writes (read after write) and, but for a BITLINEAR
+// whose rows come after the matrix's last, writes none (two writers).
 import { DST, M1REG, M2REG, WSEL, XSEL, YSEL, type Instruction } from './isa.ts';
 
 /** The generator's option (besides AccelConfig): overlap the next BITLINEAR's passes with a matrix. */
@@ -42,27 +47,40 @@ export function regionsWritten(ins: Instruction): Set<Region> {
   return new Set(byDst[ins.dst ?? DST.h]);
 }
 
-/**
- * Whether `next` may run its passes while `prev`'s matrix streams: prev is a BITLINEAR, next a BITLINEAR
- * (the one kind of instruction the controller overlaps), and next reads nothing prev writes.
- */
-export function mayOverlap(prev: Instruction, next: Instruction | undefined): boolean {
-  if (prev.op !== 'bitlinear' || next?.op !== 'bitlinear') return false;
-  const written = regionsWritten(prev);
-  return ![...regionsRead(next)].some((r) => written.has(r));
+/** The element ops that enter the row unit early (row-unit.ts): the only ones that may run beside a matrix's rows. */
+const EARLY_ROW_OPS = new Set(['gate', 'state', 'gated']);
+
+/** Whether `ins` is of a kind the controller can run beside a matrix (its region aside). */
+function kindOverlaps(ins: Instruction): boolean {
+  return ins.op === 'bitlinear' || (ins.op === 'element' && EARLY_ROW_OPS.has(ins.rowop ?? 'prescale'));
+}
+
+/** Whether `ins` may run while `matrix` (a BITLINEAR) streams: its kind, and no region shared with the matrix's output. */
+export function mayOverlap(matrix: Instruction, ins: Instruction | undefined): boolean {
+  if (matrix.op !== 'bitlinear' || ins === undefined || !kindOverlaps(ins)) return false;
+  const written = regionsWritten(matrix);
+  // a BITLINEAR writes its rows only after the matrix's last (its pass 2 waits for it): its reads alone count
+  const touched = ins.op === 'bitlinear' ? regionsRead(ins) : new Set([...regionsRead(ins), ...regionsWritten(ins)]);
+  return ![...touched].some((r) => written.has(r));
 }
 
 /**
- * On a BITLINEAR the instruction's has_lb bit (read by GATE alone) carries the flag "the next instruction
- * may start while my matrix streams": no ISA field of its own, so the layout, and the external target
- * that shares it, are unchanged. Returns the program with the flags derived (all 0 without `overlap`).
+ * The program with each instruction's ovl flag derived: 1 when a matrix may be in flight as it starts (a
+ * BITLINEAR before it, every instruction between them flagged) and mayOverlap allows it. Without `overlap`
+ * the program is returned as it is (and the ISA has no ovl field).
  */
 export function withOverlapFlags(prog: Instruction[], overlap: boolean): Instruction[] {
   if (!overlap) return prog;
-  return prog.map((ins, k) => (ins.op === 'bitlinear' ? { ...ins, haslb: mayOverlap(ins, prog[k + 1]) ? 1 : 0 } : ins));
+  let inFlight: Instruction | undefined;
+  return prog.map((ins) => {
+    const ovl = inFlight !== undefined && mayOverlap(inFlight, ins) ? 1 : 0;
+    if (ins.op === 'bitlinear') inFlight = ins;
+    else if (ovl === 0) inFlight = undefined; // it waited for the matrix's last row
+    return { ...ins, ovl };
+  });
 }
 
-/** The flag as the controller reads it (withOverlapFlags). */
-export function overlapsNext(ins: Instruction): boolean {
-  return ins.op === 'bitlinear' && ins.haslb === 1;
+/** The flag as the controller reads it. */
+export function startsUnderMatrix(ins: Instruction): boolean {
+  return ins.ovl === 1;
 }

@@ -197,7 +197,7 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
     { op: 'end', note: 'clear done' },
   ];
 
-  const layout = isaLayout(geo.isa);
+  const layout = isaLayout(geo.isa, { overlapFlag: config.overlap === true });
   const external = config.target === 'external';
   const rom = [...prog, ...clear].map((ins) => encodeInstruction(external ? { ...ins, param: 0, wbase: 0 } : ins, layout));
   if (layout.width > MAX_INSTRUCTION_BITS || rom.length > PROGRAM_OPS_PER_LAYER * L + PROGRAM_OPS_FIXED) throw new Error('accel/config.ts underestimates the program');

@@ -3,7 +3,8 @@
 // co-simulation measures the same count (the top's step_cycles) and a test holds the two equal.
 import { matvecChunks, matvecOverhead } from './units/matvec-unit.ts';
 import { rowUnitLatency, rowUnitLateOffset, rowUnitStatsLatency, ROW_LATE_OPS, type RowOp } from './units/row-unit.ts';
-import { overlapsNext } from './overlap.ts';
+import { startsUnderMatrix } from './overlap.ts';
+import { WSEL } from './isa.ts';
 import { scalarSerialCycles } from './units/scalar-serial.ts';
 import { trit5GearboxCycles } from './units/trit5-gearbox.ts';
 import type { AccelProgram } from './program.ts';
@@ -85,58 +86,68 @@ export function predictCycles(prog: AccelProgram): CyclePrediction {
 }
 
 /**
- * The controller with overlap (accel/top.ts, accel/overlap.ts), replayed cycle by cycle around each
- * overlapped pair: a flagged BITLINEAR hands its matrix over at mvStart and the next one is fetched two
- * cycles later; the matrix takes the weight port in every cycle the next one's fetch, pass 1 (and
- * overlapHold after it) and scalar phases leave it; the next one's pass 2 starts after the later of its
- * scale setup and the matrix's last row. Each instruction is charged from its fetch to the next fetch.
+ * The controller with overlap (accel/top.ts, accel/overlap.ts), replayed instruction by instruction on one
+ * clock: a BITLINEAR hands its matrix over at mvStart and the next instruction is fetched two cycles later;
+ * the matrix takes the weight port in every cycle the controller leaves (its fetches, pass 1 and the
+ * overlapHold cycles after any pass, the scalar tables' reads, an element op's parameter words); an
+ * instruction without the ovl flag waits at decode for the matrix's last row, a BITLINEAR's pass 2 after
+ * the later of its scale setup and that row. Each instruction is charged from its fetch to the next fetch.
  */
 function predictOverlapped(prog: AccelProgram): CyclePrediction {
   const byOp: CyclePrediction['byOp'] = {};
   const iw = prog.instructionWideWords;
   const sc = scalarSerialCycles();
   const H = overlapHold(prog);
-  let t = 0; // the cycle this instruction's fetch starts
-  // the matrix in flight from a flagged BITLINEAR: its mvStart cycle, words, and rows-done latency after its last word's grant
-  let inFlight: { t0: number; words: number; x: number } | undefined;
   const serial = predictSerial(prog, true);
+  // the matrix in flight: its mvStart, words, cycles from its last word's grant to its last row, and the
+  // cycles (intervals, inclusive) the controller has kept the port since
+  let mv: { t0: number; words: number; x: number; busy: [number, number][] } | undefined;
+  const keep = (from: number, to: number) => {
+    if (mv && to >= from) mv.busy.push([from, to]);
+  };
+  /** The cycle the matrix in flight writes its last row (the controller keeps the port no more until then). */
+  const rowsDone = (): number => {
+    const m = mv!;
+    let granted = 0;
+    let c = m.t0;
+    while (granted < m.words) {
+      c++;
+      if (!m.busy.some(([a, b]) => c >= a && c <= b)) granted++;
+    }
+    mv = undefined;
+    return c + m.x;
+  };
+  let t = 0; // the cycle this instruction's fetch starts
   prog.instructions.forEach((ins, k) => {
+    keep(t, t + iw - 1); // fetch and fetch_wait but the last
+    let d = t + iw + 1; // decode
+    if (mv && !startsUnderMatrix(ins)) d = Math.max(d, rowsDone());
     let next: number;
     if (ins.op !== 'bitlinear') {
-      next = t + serial.costs[k]!;
+      const c = serial.costs[k]!;
+      next = d + c - iw - 1;
+      const n = (ins.n ?? 0) / prog.geometry.rowLanes;
+      if (ins.op === 'element' && (ins.wsel ?? WSEL.param) === WSEL.param) keep(d + 1, next - 2); // el_stream and el_drain
+      if (ins.op === 'element' || ins.op === 'embed') {
+        keep(d + 1, d + n); // the stream
+        keep(d + n + 1, d + n + H); // and the hold after it
+      }
     } else {
       const b = bitlinearPhases(prog, ins);
-      const x = b.matvecTail + b.tail;
       const n = b.pass1;
-      // the front's phases from the fetch (cycle t): fetch, iw fetch_wait, decode, pass 1, stats (bl_stats, then normalize and rsqrt)
-      const p1 = t + iw + 2;
-      const lastStream = p1 + n - 1;
-      const norm = p1 + n + b.stats - 2 * sc;
-      const setup = p1 + n + b.stats - 1; // the scale setup's cycle (the last of rsqrt)
-      let p2 = setup + 1;
-      if (inFlight) {
-        // the scalars' table words are read two cycles before each is done (scalar-serial.ts: addr, data, done)
-        const tableRead = (c: number) => c === norm + sc - 3 || c === setup - 2;
-        const frontPort = (c: number) => (c >= t && c < t + iw) || (c >= p1 && c <= lastStream) || tableRead(c);
-        const held = (c: number) => c > lastStream && c <= lastStream + H;
-        let granted = 0;
-        let c = inFlight.t0;
-        while (granted < inFlight.words) {
-          c++;
-          if (!frontPort(c) && !held(c)) granted++;
-        }
-        const rowsDone = c + inFlight.x;
-        p2 = Math.max(setup, rowsDone) + 1;
-        inFlight = undefined;
-      }
+      const p1 = d + 1;
+      const norm = p1 + n + b.stats - 2 * sc; // bl_norm's first cycle
+      const setup = p1 + n + b.stats - 1; // the scale setup's cycle (the last of bl_rsqrt)
+      keep(p1, p1 + n - 1); // pass 1's parameter words
+      keep(p1 + n, p1 + n + H - 1); // the hold after it
+      // the scalars' table words are read two cycles before each is done (scalar-serial.ts: addr, data, done)
+      keep(norm + sc - 3, norm + sc - 3);
+      keep(setup - 2, setup - 2);
+      const p2 = (mv ? Math.max(setup, rowsDone()) : setup) + 1;
       // the matvec starts when q is complete (from p2) and the scale is ready (from setup + 1)
-      const qReady = p2 + bitlinearQReady(prog, ins);
-      const scaleReady = setup + 1 + scalarSerialCycles('scale');
-      const t0 = Math.max(qReady, scaleReady) - 1; // mvStart
-      if (overlapsNext(ins)) {
-        inFlight = { t0, words: b.matvecWords, x };
-        next = t0 + 3;
-      } else next = t0 + 2 + b.matvecWords + x;
+      const t0 = Math.max(p2 + bitlinearQReady(prog, ins), setup + 1 + scalarSerialCycles('scale')) - 1;
+      mv = { t0, words: b.matvecWords, x: b.matvecTail + b.tail, busy: [] };
+      next = t0 + 3;
     }
     const e = (byOp[ins.op] ??= { count: 0, cycles: 0 });
     e.count++;

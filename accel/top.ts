@@ -252,6 +252,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     // or reads the scalar tables, nor for overlapHold cycles after a pass (a row of a word read then would
     // meet the pass's last elements at the row unit's late stage).
     let mvBusy: Expr = lit(0, Bool);
+    let waitMv: Expr = lit(0, Bool); // an instruction without the ovl flag waits at decode for the matrix's last row
     if (mvGrant && mvActiveW && rs.mvActive && rs.rowsDone) {
       const H = overlapHold(prog);
       const hold = m.reg('mv_hold', UInt(clog2(H + 1)), { reset: 0 });
@@ -260,10 +261,15 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       });
       // the scalar unit reads its table word in one cycle of each of bl_norm and bl_rsqrt (table_rd)
       const tableRead = scalar.inst.out('table_rd').and(fsm.is('bl_norm').or(fsm.is('bl_rsqrt')));
-      const frontPort = fetching.or(fsm.is('bl_p1')).or(tableRead);
+      // an element op's parameter words (GATE's lower bounds, read late) from its stream's start to its last result
+      const elParams = isOp('element').and(eq(fWsel, WSEL.param)).and(fsm.is('el_stream').or(fsm.is('el_drain')));
+      // and any pass's stream: a row of a word read meanwhile would meet one of its elements at the row
+      // unit's late stage (an element op's; pass 1's words keep the port anyway)
+      const frontPort = fetching.or(streaming).or(tableRead).or(elParams);
       m.assign(mvActiveW, rs.mvActive);
       m.assign(mvGrant, rs.mvActive.and(frontPort.not()).and(hold.eq(0)));
       mvBusy = m.let('mv_busy', rs.mvActive.and(rs.rowsDone.not()));
+      waitMv = m.let('wait_mv', mvBusy.and(f.ovl!.bit(0).not()));
     }
 
     // ---- the controller -------------------------------------------------------------------------------------
@@ -274,10 +280,24 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const elDone = m.let('el_done', outIdx.eq(fN).and(anyWrite.not()));
     m.comb(() => {
       startStream.set(0);
-      m.if(fsm.is('decode').and(isOp('element').or(isOp('bitlinear')).or(isOp('dump').and(debugEn))), () => startStream.set(1));
+      const decodeStarts = fsm.is('decode').and(isOp('element').or(isOp('bitlinear')).or(isOp('dump').and(debugEn)));
+      m.if(ovl ? decodeStarts.and(waitMv.not()) : decodeStarts, () => startStream.set(1));
       m.if(fsm.is('emb_scale_wait'), () => startStream.set(1));
       m.if(ovl ? scaleSetup.and(mvBusy.not()).or(fsm.is('bl_mvwait').and(mvBusy.not())) : scaleSetup, () => startStream.set(1));
     });
+    const decode = () => {
+      m.switch(op)
+        .case(OP.end, () => fsm.goto('out'))
+        .case(OP.embed, () => {
+          embRow.set(wbase.zext(wAw + 1).add(fit(token.mul(lit(g.embedRowWords, UInt(aw(g.embedRowWords + 1)))), wAw + 1)).trunc(wAw));
+          fsm.goto('emb_scale');
+        })
+        .case(OP.element, () => fsm.goto('el_stream'))
+        .case(OP.bitlinear, () => fsm.goto('bl_p1'))
+        .case(OP.dump, () => fsm.goto('dump'))
+        .default(() => fsm.goto('next'));
+      m.if(isOp('dump').and(debugEn.not()), () => fsm.goto('next')); // DUMPs cost nothing without debug
+    };
     m.sync(() => {
       m.if(fsm.is('idle').not().and(fsm.is('dump').not()).and(fsm.is('out').not()), () => cycles.set(cycles.add(1).trunc(cyclesBits)));
       fsm.switch({
@@ -303,19 +323,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
             fetchK.set(fetchK.add(1).trunc(fetchK.width));
           });
         },
-        decode: () => {
-          m.switch(op)
-            .case(OP.end, () => fsm.goto('out'))
-            .case(OP.embed, () => {
-              embRow.set(wbase.zext(wAw + 1).add(fit(token.mul(lit(g.embedRowWords, UInt(aw(g.embedRowWords + 1)))), wAw + 1)).trunc(wAw));
-              fsm.goto('emb_scale');
-            })
-            .case(OP.element, () => fsm.goto('el_stream'))
-            .case(OP.bitlinear, () => fsm.goto('bl_p1'))
-            .case(OP.dump, () => fsm.goto('dump'))
-            .default(() => fsm.goto('next'));
-          m.if(isOp('dump').and(debugEn.not()), () => fsm.goto('next')); // DUMPs cost nothing without debug
-        },
+        decode: () => (ovl ? m.if(waitMv.not(), decode) : decode()),
         emb_scale: () => fsm.goto('emb_scale_wait'), // the row scale's word is read this cycle
         emb_scale_wait: () => {
           embScale.set(paramWord);
@@ -327,8 +335,9 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
               // pass 2 writes the one q store: it waits for the matrix in flight to be done
               bl_rsqrt: () => m.if(scaleSetup, () => m.if(mvBusy, () => fsm.goto('bl_mvwait')).else(() => fsm.goto('bl_p2'))),
               bl_mvwait: () => m.if(mvBusy.not(), () => fsm.goto('bl_p2')),
-              // a BITLINEAR flagged by accel/overlap.ts lets the next instruction in at once
-              bl_mv: () => m.if(rowsDone.or(f.haslb.bit(0)), () => fsm.goto('next')),
+              // the matrix streams on its own: the next instruction is fetched at once (and waits at decode
+              // for the last row unless accel/overlap.ts flagged it)
+              bl_mv: () => fsm.goto('next'),
             }
           : {}),
 

@@ -64,7 +64,7 @@ describe('the accelerator against the fixed-point engine', () => {
     expect(new Set(r.stepCycles)).toEqual(new Set([predictCycles(r.program).total]));
   }, 10 * MINUTES);
 
-  // The overlapping controller (accel/overlap.ts): a BITLINEAR's fetch, pass 1 and scalars under the matrix
+  // The overlapping controller (accel/overlap.ts): the next BITLINEAR's fetch, pass 1 and scalars, and GATE and STATE, under a matrix
   // before it, across lanes (the weight port shared word by word), shapes and targets.
   const overlapCases = [
     { what: 'the tiny model, up5k, 32 lanes', weights: () => openModel(TINY_MODEL).weights, config: { target: 'up5k', lanes: 32 }, prompt: [1, 2, 3], tokens: 4 },
@@ -73,7 +73,7 @@ describe('the accelerator against the fixed-point engine', () => {
     { what: 'd=16, one layer, generic, 8 lanes (the matvec waits for the scale)', weights: () => randomModel({ hiddenSize: 16, intermediateSize: 24, numLayers: 1, vocabSize: 50 }, 3), config: { target: 'generic', lanes: 8 }, prompt: [7, 42], tokens: 5 },
   ] as const;
   for (const c of overlapCases) {
-    it(`overlaps a BITLINEAR with the matrix before it bit-exact, in the predicted cycles: ${c.what}`, async () => {
+    it(`overlaps instructions with the matrix before them bit-exact, in the predicted cycles: ${c.what}`, async () => {
       const r = await simulateAccel({ weights: c.weights(), config: { ...c.config, overlap: true }, prompt: [...c.prompt], tokens: c.tokens });
       expect(r.mismatches).toEqual([]);
       expect(r.bitExact).toBe(true);

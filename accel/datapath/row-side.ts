@@ -15,12 +15,12 @@ import type { Module } from '../../hdl/core/module.ts';
 import type { Signal } from '../../hdl/core/signal.ts';
 import { Bool, SInt, UInt, clog2 } from '../../hdl/core/types.ts';
 import { ACT, NORM_WEIGHT, QACT } from '../../numerics/formats.ts';
-import { regOf } from '../units/pipeline.ts';
+import { delay, regOf } from '../units/pipeline.ts';
 import { matvecUnit, matvecAccWidth } from '../units/matvec-unit.ts';
 import { RECIP_BITS } from '../units/scalar-tables.ts';
 import { MAX_SCALAR_WIDTH, SCALE_EXP_CONST, QUANT_MM_EXP_BITS } from '../units/scalar-widths.ts';
 import { scalarSerial, SCALAR_MODE, SCALAR_SERIAL_EXP_BITS } from '../units/scalar-serial.ts';
-import { rowUnit, ROW_OP, ROW_OP_BITS, ROW_SHIFT_BITS } from '../units/row-unit.ts';
+import { rowUnit, rowUnitLatency, rowUnitLateOffset, ROW_OP, ROW_OP_BITS, ROW_SHIFT_BITS } from '../units/row-unit.ts';
 import { DST, XSEL, YSEL, WSEL } from '../isa.ts';
 import { MATVEC_STAGES, ROW_RINGS_MAX_LANES, type AccelGeometry } from '../config.ts';
 import type { Decoded } from '../control/fields.ts';
@@ -284,22 +284,32 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   // ---- writes into the vector memories --------------------------------------------------------------------
   const idxW = Math.max(nW, f.rows.width);
   const outIdx = m.reg('out_idx', UInt(idxW), { reset: 0 });
-  const anyWrite = m.let('wr_any', rowValid.and(phase.is('el_stream').or(phase.is('el_drain')).or(mvSel)));
-  m.sync(() => {
-    m.if(anyWrite, () => outIdx.set(outIdx.add(1).trunc(idxW)));
-    // with overlap the next BITLINEAR decodes while this matrix's rows are still being counted
-    m.if(mvActive ? phase.is('decode').and(mvActive.not()).or(i.mvStart) : phase.is('decode'), () => outIdx.set(0));
-  });
-  const blOut = m.let('bl_out', rowValid.and(mvSel));
-  const dstW = mvDst ? m.let('wr_dst', mux(mvActive!, mvDst, f.dst)) : f.dst;
-  const decW: Decoded = mvDst ? { ...dec, f: { ...f, dst: dstW } } : dec;
-  vectorWrites(m, g, decW, vm, { rowOut: rowOuts, anyWrite, wide: mvSel.not(), outIdx, idxW });
+  let anyWrite: Signal;
+  let blOut: Signal;
+  let rowIdx: Expr = outIdx; // the row a BitLinear's output is
+  let dstW: Expr = f.dst;
   let rowsDone: Expr | undefined;
   if (mvActive && mvRows && mvDst && mvMult && mvShift) {
-    rowsDone = m.let('mv_rows_done', mvActive.and(outIdx.eq(mvRows.zext(idxW))).and(anyWrite.not()));
+    // With overlap an element op's results and the matrix's rows leave the row unit in the same stream: a
+    // row is the one that entered lane 0's late port as acc_valid (scale_tag, that entry's latency later),
+    // written with the matrix's own row count and destination; the rest are the element op's.
+    const scaleTag = delay(m, 'scale_tag', accValid, rowUnitLatency() - rowUnitLateOffset(), 0);
+    const mvIdx = m.reg('mv_idx', UInt(idxW), { reset: 0 });
+    blOut = m.let('bl_out', rowValid.and(scaleTag));
+    anyWrite = m.let('wr_any', rowValid.and(scaleTag.not()).and(phase.is('el_stream').or(phase.is('el_drain'))));
+    rowIdx = mvIdx;
+    dstW = m.let('wr_dst', mux(scaleTag, mvDst, f.dst));
+    const wrIdx = m.wire('wr_idx', UInt(idxW));
+    m.assign(wrIdx, mux(scaleTag, mvIdx, outIdx));
+    vectorWrites(m, g, { ...dec, f: { ...f, dst: dstW } }, vm, { rowOut: rowOuts, anyWrite: blOut.or(anyWrite), wide: scaleTag.not(), outIdx: wrIdx, idxW });
+    rowsDone = m.let('mv_rows_done', mvActive.and(mvIdx.eq(mvRows)).and(blOut.not()));
     m.sync(() => {
+      m.if(anyWrite, () => outIdx.set(outIdx.add(1).trunc(idxW)));
+      m.if(phase.is('decode'), () => outIdx.set(0));
+      m.if(blOut, () => mvIdx.set(mvIdx.add(1).trunc(idxW)));
       m.if(rowsDone!, () => mvActive.set(0));
       m.if(i.mvStart, () => {
+        mvIdx.set(0);
         mvActive.set(1);
         mvRows.set(f.rows);
         mvDst.set(f.dst);
@@ -307,14 +317,22 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
         mvShift.set(scaleShift);
       });
     });
+  } else {
+    anyWrite = m.let('wr_any', rowValid.and(phase.is('el_stream').or(phase.is('el_drain')).or(inMv)));
+    m.sync(() => {
+      m.if(anyWrite, () => outIdx.set(outIdx.add(1).trunc(idxW)));
+      m.if(phase.is('decode'), () => outIdx.set(0));
+    });
+    blOut = m.let('bl_out', rowValid.and(inMv));
+    vectorWrites(m, g, dec, vm, { rowOut: rowOuts, anyWrite, wide: inMv.not(), outIdx, idxW });
   }
 
   // Argmax over the logits, first maximum wins (as model/engine.ts argmax).
   const best = m.reg('best', act);
   m.sync(() => {
-    m.if(blOut.and(eq(dstW, DST.logits)).and(outIdx.eq(0).or(rowOut.gt(best))), () => {
+    m.if(blOut.and(eq(dstW, DST.logits)).and(rowIdx.eq(0).or(rowOut.gt(best))), () => {
       best.set(rowOut);
-      i.ports.tokOutData.set(fit(outIdx, g.tokenBits));
+      i.ports.tokOutData.set(fit(rowIdx, g.tokenBits));
     });
   });
 
