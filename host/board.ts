@@ -2,7 +2,7 @@
 // carries the board's state, so each method returns it.
 import { MAGIC, MAX_CHUNK_WORDS, PROTOCOL_VERSION, CRC16 } from '../protocol/spec.ts';
 import type { Reply } from '../protocol/frame.ts';
-import { crc16 } from '../protocol/crc16.ts';
+import { crc16Words } from '../protocol/crc16.ts';
 import { DeviceError, Link } from './link.ts';
 
 export interface BoardState {
@@ -35,12 +35,7 @@ function stateOf(r: Reply): BoardState {
 
 /** CRC-16 of an image's words [0, n), as the board computes it (low byte first). */
 export function imageCrc(image: Uint16Array, n = image.length, from = CRC16.init as number, start = 0): number {
-  const bytes = new Uint8Array(2 * (n - start));
-  for (let i = start; i < n; i++) {
-    bytes[2 * (i - start)] = image[i]! & 0xff;
-    bytes[2 * (i - start) + 1] = image[i]! >>> 8;
-  }
-  return crc16(bytes, from);
+  return crc16Words(image, start, n, from);
 }
 
 export class Board {

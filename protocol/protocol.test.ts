@@ -2,7 +2,7 @@
 // SLIP round trips through noise and split reads, and frames of every type built and read back.
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../util/prng.ts';
-import { crc16 } from './crc16.ts';
+import { crc16, crc16Words } from './crc16.ts';
 import { SlipDecoder, slipEncode } from './slip.ts';
 import { buildFrame, decodeReply, decodeRequest, encodeReply, encodeRequest, FrameError, type Request } from './frame.ts';
 import { CRC16, MAX_CHUNK_WORDS, PROTOCOL_VERSION, REPLY_FIELDS, REQUEST, SLIP, replyPayloadBytes } from './spec.ts';
@@ -21,6 +21,19 @@ describe('CRC-16/MCRF4XX', () => {
       const bytes = Array.from({ length: n }, () => Math.floor(r() * 256));
       const c = crc16(bytes);
       expect(crc16([...bytes, c & 0xff, c >>> 8])).toBe(0);
+    }
+  });
+});
+
+describe('CRC-16 over 16-bit words (the image CRC)', () => {
+  it('is crc16() over the words\' bytes, low byte first, for any range and starting register', () => {
+    const r = seededRandom(11);
+    for (let n = 0; n < 100; n++) {
+      const words = Uint16Array.from({ length: n }, () => Math.floor(r() * 65536));
+      const from = Math.floor(r() * (n + 1));
+      const reg = Math.floor(r() * 65536);
+      const bytes = Array.from(words.subarray(from)).flatMap((w) => [w & 0xff, w >>> 8]);
+      expect(crc16Words(words, from, n, reg)).toBe(crc16(bytes, reg));
     }
   });
 });
