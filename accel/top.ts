@@ -19,10 +19,11 @@
 // Units: the matvec unit (P lanes), the row unit (every per-element op, the BitLinear quantiser's two
 // passes and the output scale), and the serial scalar unit, whose tables live in the weight memory.
 // The controller runs one instruction at a time, and one unit pass at a time (the row unit needs that):
-// fetch, then a phase machine per op class. Each vector memory (isa.ts: M1, M2, M3) has one registered
-// read port addressed by the stream index plus the op's region base, so an element's operands arrive
-// together one cycle after its index; results are written back by counters that advance with the
-// units' valid outputs, in order.
+// fetch, then a phase machine per op class. With the generator's `overlap` option (accel/overlap.ts) a
+// matrix streams on beside the next instructions the program flags, its rows' SCALEs between their
+// elements. Each vector memory (isa.ts: M1, M2, M3) has one registered read port addressed by the
+// stream index plus the op's region base, so an element's operands arrive together one cycle after its
+// index; results are written back by counters that advance with the units' valid outputs, in order.
 import { buildModule, type Module } from '../hdl/index.ts';
 import { cat, lit, mux, type Expr } from '../hdl/core/expr.ts';
 import type { Signal } from '../hdl/core/signal.ts';
@@ -89,8 +90,9 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const fCmant = f.cmant;
 
     m.sink(irBits > layout.width ? ir.slice(irBits - 1, layout.width) : lit(0, Bool));
-    // With overlap (accel/overlap.ts) the matrix streams beside the phase machine, which meanwhile runs
-    // the next BITLINEAR's fetch, pass 1 and scalars, and waits in bl_mvwait to start its pass 2.
+    // With overlap (accel/overlap.ts) the matrix streams beside the phase machine, which meanwhile fetches
+    // the next instruction and, if it carries the ovl flag, runs it (a BITLINEAR up to its scalars, waiting
+    // in bl_mvwait to start its pass 2; GATE, STATE or GATED whole); without the flag it waits at decode.
     const ovl = prog.config.overlap === true;
     type Phase = 'idle' | 'fetch' | 'fetch_wait' | 'decode' | 'emb_scale' | 'emb_scale_wait' | 'el_stream' | 'el_drain' | 'bl_p1' | 'bl_stats' | 'bl_norm' | 'bl_rsqrt' | 'bl_p2' | 'bl_qwait' | 'bl_mv' | 'dump' | 'out' | 'next' | 'bl_mvwait';
     const fsm = new Fsm<Phase>(m, 'phase', [
@@ -248,9 +250,9 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       overlap: ovl,
     });
     const { embScale, normGo, scaleSetup, outIdx, anyWrite } = rs;
-    // The matrix in flight, and the port it may read: not while the phase machine fetches, streams pass 1
-    // or reads the scalar tables, nor for overlapHold cycles after a pass (a row of a word read then would
-    // meet the pass's last elements at the row unit's late stage).
+    // The matrix in flight, and the port it may read: not while the phase machine fetches, streams a pass,
+    // reads a scalar table word or an element op's parameter words, nor for overlapHold cycles after a
+    // stream (a row of a word read then would meet the pass's last elements at the row unit's late stage).
     let mvBusy: Expr = lit(0, Bool);
     let waitMv: Expr = lit(0, Bool); // an instruction without the ovl flag waits at decode for the matrix's last row
     if (mvGrant && mvActiveW && rs.mvActive && rs.rowsDone) {

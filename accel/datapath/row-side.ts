@@ -70,7 +70,8 @@ export interface RowSideInputs {
   /**
    * The matrix runs beside the controller (accel/top.ts with `overlap`): from mvStart until its last row is
    * written it keeps its own rows, destination and output scale, and its SCALEs enter lane 0 whatever the
-   * controller's phase, so the next BITLINEAR's fetch, pass 1 and scalars can run meanwhile.
+   * controller's phase, so the instructions after it can run meanwhile (accel/overlap.ts says which); its
+   * rows leave the row unit among their results, told apart by scale_tag.
    */
   overlap?: boolean;
 }
@@ -127,7 +128,7 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   const scaleShift = m.reg('scale_shift', SInt(ROW_SHIFT_BITS));
   const scaleZero = m.reg('scale_zero', Bool);
   // With overlap, the matrix in flight keeps its own copy of what its rows need (the controller's
-  // instruction register and the output scale move on to the next BITLINEAR meanwhile).
+  // instruction register and the output scale move on to the next instructions meanwhile).
   const ovl = i.overlap === true;
   const mvActive = ovl ? m.reg('mv_active', Bool, { reset: 0 }) : undefined;
   const mvRows = ovl ? m.reg('mv_rows', UInt(f.rows.width)) : undefined;
