@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runFlash } from './flash.ts';
 import { ECPIX5 } from '../fpga/ecp5/ecpix5.ts';
+import { BUTTERSTICK, ORANGECRAB_85F } from '../fpga/ecp5/ecp5-boards.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flash-test-'));
 const savedPath = process.env.PATH;
@@ -61,7 +62,7 @@ async function flash(argv: string[], bin: string, env: Record<string, string> = 
 /** A project folder with the bitstreams npm run build leaves, as cwd (the defaults are relative to it). */
 const project = fs.mkdtempSync(path.join(tmp, 'project-'));
 beforeAll(() => {
-  for (const rel of ['build-out/ecpix5/mmf_ecpix5.bit', 'build-out/icebreaker/mmf_board.bin', 'other/my.bit']) {
+  for (const rel of ['build-out/ecpix5/mmf_ecpix5.bit', 'build-out/orangecrab/mmf_orangecrab.bit', 'build-out/butterstick/mmf_butterstick.bit', 'build-out/icebreaker/mmf_board.bin', 'other/my.bit']) {
     fs.mkdirSync(path.join(project, path.dirname(rel)), { recursive: true });
     fs.writeFileSync(path.join(project, rel), Buffer.from([0xff, 0x00, 0x4c, 0x61]));
   }
@@ -162,7 +163,44 @@ describe('flash an iCE40 board', () => {
     it(`unknown board '${name}': one line listing the boards, ecpix5 among them`, async () => {
       const r = await flash(['--board', name], fakeBin(['openFPGALoader']));
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`flash: unknown board '${name}': one of icebreaker, upduino3, hx8k-breakout, ecpix5\n`);
+      expect(r.stderr).toBe(`flash: unknown board '${name}': one of icebreaker, upduino3, hx8k-breakout, ecpix5, orangecrab, butterstick\n`);
+    });
+  }
+});
+
+describe('flash the OrangeCrab and the ButterStick through their DFU bootloaders', () => {
+  const cases = [
+    { board: ORANGECRAB_85F, args: ['-b', 'orangeCrab'], usb: '1209:5af0' },
+    { board: BUTTERSTICK, args: ['--dfu', '--vid', '0x1209', '--pid', '0x5af1', '--altsetting', '0'], usb: '1209:5af1' },
+  ];
+  for (const { board, args, usb } of cases) {
+    const file = path.join(project, `build-out/${board.name}/mmf_${board.name}.bit`);
+
+    it(`--board ${board.name}: openFPGALoader ${args.join(' ')} (no -f: the bootloader writes the flash), and no board is one line naming the bootloader`, async () => {
+      const bin = fakeBin(['openFPGALoader']);
+      fs.writeFileSync(path.join(bin, 'openFPGALoader'), fs.readFileSync(path.join(bin, 'openFPGALoader'), 'utf8').replace(/for a; do \[ "\$a" = -f \][^\n]*\n[^\n]*\n[^\n]*\nexit 1/, 'echo "No DFU compatible device found" >&2\nexit 1'));
+      const r = await flash(['--board', board.name], bin);
+      expect(argsOf(bin, 'openFPGALoader')).toEqual([...args, file]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      expect(r.stderr).toContain(`no ${board.name} found`);
+      expect(r.stderr).toContain(`USB ${usb}`);
+      expect(r.stderr).toContain('"No DFU compatible device found"');
+    });
+
+    it(`--board ${board.name} with a board: written to flash`, async () => {
+      const bin = fakeBin(['openFPGALoader']);
+      const r = await flash(['--board', board.name], bin, { FAKE_BOARD_ATTACHED: '1' });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${board.name}: mmf_${board.name}.bit written by openFPGALoader to flash\n`);
+    });
+
+    it(`--board ${board.name} --sram: refused in one line, nothing run`, async () => {
+      const bin = fakeBin(['openFPGALoader']);
+      const r = await flash(['--board', board.name, '--sram'], bin);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`flash: --sram: the ${board.name} is programmed through its DFU bootloader, which writes the flash only\n`);
+      expect(argsOf(bin, 'openFPGALoader')).toBeNull();
     });
   }
 });

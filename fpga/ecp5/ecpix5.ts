@@ -25,10 +25,32 @@ export interface Ecp5Board {
   sdramTrfcNs: number;
   serialResource: string;
   /**
-   * How the bitstream gets onto the part: openFPGALoader's board name (it knows the ECPIX-5's JTAG wiring)
-   * and the USB bridge it opens, for the message when none is attached.
+   * How the bitstream gets onto the part: openFPGALoader's board name (it knows the ECPIX-5's JTAG wiring
+   * and the OrangeCrab's DFU bootloader) or, for a board it has no name for, the DFU bootloader's USB ids;
+   * and the USB device it opens, for the message when none is attached. Through DFU the bootloader writes
+   * the flash: there is no SRAM load.
    */
-  programmer: { openFpgaLoaderBoard: string; usbBridge: string };
+  programmer: { openFpgaLoaderBoard?: string; dfu?: { vid: string; pid: string; alt: number }; usbBridge: string };
+  /** litex-boards' platform revision argument, when the platform has several. */
+  litexRevision?: string;
+  /** The reset button among the platform's resources (active low; default rst_n): it resets LiteDRAM's clocking. */
+  resetResource?: string;
+  /**
+   * Where the UART is when the platform's own `serial` is not on the board: a resource list the platform
+   * module defines beside its pins (`extension`, e.g. a Feather header's), or two connector pins for a
+   * 3.3 V USB-serial adapter (`tx`, `rx`, `ioStandard`); `note` says where to connect it.
+   */
+  serialPins?: { extension?: string; tx?: string; rx?: string; ioStandard?: string; note: string };
+  /** ECP5DDRPHY's settings that litex-boards' target gives the board (litedram_gen: dm_swap, cmd_delay, rtt_nom). */
+  phy?: { dmSwap?: boolean; cmdDelay?: number; rttNom?: string };
+  /** LiteDRAM's init clock (its PLL's second output; default 25 MHz). */
+  initClockMHz?: number;
+  /** Ranks the board's pins have (cs_n, cke, odt, clk each one per rank); the core drives rank 0 only. */
+  sdramRanksOnBoard?: number;
+  /** A pin wired to the FPGA's PROGRAMN: held high, pulled low after the reset button is held for 1 s (back to the bootloader). */
+  programnResource?: string;
+  /** A resource of PDM outputs (pdm[n], en) setting the header banks' VCCIO: each PDM at `level` of 65,536, then en. */
+  vccioPdm?: { resource: string; level: number; volts: number };
 }
 
 export const ECPIX5: Ecp5Board = {

@@ -63,7 +63,12 @@ export function litedramConfig(board: Ecp5Board, opts: LitedramOptions = {}): st
     sdram_phy: 'ECP5DDRPHY',
     input_clk_freq: board.inputClockMHz * 1e6,
     sys_clk_freq: board.sysClockMHz * 1e6,
-    init_clk_freq: 25e6,
+    init_clk_freq: (board.initClockMHz ?? 25) * 1e6,
+    // The PHY's settings litex-boards' target gives the board (the OrangeCrab's swapped DM pins, its command
+    // delay below 64 MHz, its ODT off); boards without them keep LiteDRAM's defaults.
+    ...(board.phy?.dmSwap ? { dm_swap: true } : {}),
+    ...(board.phy?.cmdDelay ? { cmd_delay: board.phy.cmdDelay } : {}),
+    ...(board.phy?.rttNom ? { rtt_nom: board.phy.rttNom } : {}),
     cpu: 'None',
     cmd_buffer_depth: opts.cmdBufferDepth ?? 16,
     refresh_postponing: opts.refreshPostponing ?? 1,
