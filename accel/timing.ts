@@ -87,11 +87,11 @@ export function predictCycles(prog: AccelProgram): CyclePrediction {
 
 /**
  * The controller with overlap (accel/top.ts, accel/overlap.ts), replayed instruction by instruction on one
- * clock: a BITLINEAR hands its matrix over at mvStart and the next instruction is fetched two cycles later;
+ * clock: a BITLINEAR hands its matrix over at mvStart and the next instruction is fetched the cycle after;
  * the matrix takes the weight port in every cycle the controller leaves (its fetches, pass 1 and the
  * overlapHold cycles after any pass, the scalar tables' reads, an element op's parameter words); an
- * instruction without the ovl flag waits at decode for the matrix's last row, a BITLINEAR's pass 2 after
- * the later of its scale setup and that row. Each instruction is charged from its fetch to the next fetch.
+ * instruction without the ovl flag waits at decode for the matrix's last row, a flagged BITLINEAR's pass 2
+ * for the later of its scale setup and the matrix's last word. Each instruction is charged from its fetch to the next fetch.
  */
 function predictOverlapped(prog: AccelProgram): CyclePrediction {
   const byOp: CyclePrediction['byOp'] = {};
@@ -105,8 +105,11 @@ function predictOverlapped(prog: AccelProgram): CyclePrediction {
   const keep = (from: number, to: number) => {
     if (mv && to >= from) mv.busy.push([from, to]);
   };
-  /** The cycle the matrix in flight writes its last row (the controller keeps the port no more until then). */
-  const rowsDone = (): number => {
+  /**
+   * The cycle the matrix in flight is granted its last word (the controller keeps the port no more until
+   * it has waited for it); the matrix is then no longer in flight for what follows.
+   */
+  const lastGrant = (): { c: number; x: number } => {
     const m = mv!;
     let granted = 0;
     let c = m.t0;
@@ -115,7 +118,12 @@ function predictOverlapped(prog: AccelProgram): CyclePrediction {
       if (!m.busy.some(([a, b]) => c >= a && c <= b)) granted++;
     }
     mv = undefined;
-    return c + m.x;
+    return { c, x: m.x };
+  };
+  /** The cycle the matrix in flight writes its last row. */
+  const rowsDone = (): number => {
+    const g = lastGrant();
+    return g.c + g.x;
   };
   let t = 0; // the cycle this instruction's fetch starts
   prog.instructions.forEach((ins, k) => {
@@ -143,11 +151,15 @@ function predictOverlapped(prog: AccelProgram): CyclePrediction {
       // the scalars' table words are read two cycles before each is done (scalar-serial.ts: addr, data, done)
       keep(norm + sc - 3, norm + sc - 3);
       keep(setup - 2, setup - 2);
-      const p2 = (mv ? Math.max(setup, rowsDone()) : setup) + 1;
+      // pass 2 waits until the matrix has taken its last word (busy falls the cycle after)
+      const p2 = (mv ? Math.max(setup, lastGrant().c + 2) : setup) + 1;
       // the matvec starts when q is complete (from p2) and the scale is ready (from setup + 1)
       const t0 = Math.max(p2 + bitlinearQReady(prog, ins), setup + 1 + scalarSerialCycles('scale')) - 1;
-      mv = { t0, words: b.matvecWords, x: b.matvecTail + b.tail, busy: [] };
-      next = t0 + 3;
+      // x: from the last word's grant to the last row written; one cycle less than the serial controller's
+      // matvecTail + tail, whose first word comes while the unit still settles from pass 2's last q write
+      // (w_ready 0 for 3 cycles) and waits a cycle: here the next fetch holds the port first.
+      mv = { t0, words: b.matvecWords, x: b.matvecTail + b.tail - 1, busy: [] };
+      next = t0 + 1; // from bl_qwait straight to the next fetch
     }
     const e = (byOp[ins.op] ??= { count: 0, cycles: 0 });
     e.count++;

@@ -255,7 +255,9 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     // stream (a row of a word read then would meet the pass's last elements at the row unit's late stage).
     let mvBusy: Expr = lit(0, Bool);
     let waitMv: Expr = lit(0, Bool); // an instruction without the ovl flag waits at decode for the matrix's last row
-    if (mvGrant && mvActiveW && rs.mvActive && rs.rowsDone) {
+    let mvFeeding: Expr = lit(0, Bool); // a BITLINEAR's pass 2 waits only until the matrix has taken its last word
+    if (mvGrant && mvActiveW && rs.mvActive && rs.rowsDone && rs.mvFeeding) {
+      mvFeeding = rs.mvFeeding;
       const H = overlapHold(prog);
       const hold = m.reg('mv_hold', UInt(clog2(H + 1)), { reset: 0 });
       m.sync(() => {
@@ -285,7 +287,7 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       const decodeStarts = fsm.is('decode').and(isOp('element').or(isOp('bitlinear')).or(isOp('dump').and(debugEn)));
       m.if(ovl ? decodeStarts.and(waitMv.not()) : decodeStarts, () => startStream.set(1));
       m.if(fsm.is('emb_scale_wait'), () => startStream.set(1));
-      m.if(ovl ? scaleSetup.and(mvBusy.not()).or(fsm.is('bl_mvwait').and(mvBusy.not())) : scaleSetup, () => startStream.set(1));
+      m.if(ovl ? scaleSetup.and(mvFeeding.not()).or(fsm.is('bl_mvwait').and(mvFeeding.not())) : scaleSetup, () => startStream.set(1));
     });
     const decode = () => {
       m.switch(op)
@@ -334,12 +336,13 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
         ...passPhases(m, fsm, { s: stream, elDone, normGo, scalarDone, scaleSetup, mvStart, rowsDone, tokOutReady: tokOut.ready, stepCycles, cycles }, { afterScale: 'bl_p2', fetch: 'fetch' }),
         ...(ovl
           ? {
-              // pass 2 writes the one q store: it waits for the matrix in flight to be done
-              bl_rsqrt: () => m.if(scaleSetup, () => m.if(mvBusy, () => fsm.goto('bl_mvwait')).else(() => fsm.goto('bl_p2'))),
-              bl_mvwait: () => m.if(mvBusy.not(), () => fsm.goto('bl_p2')),
+              // pass 2 writes the one q store: it waits until the matrix in flight has read its last q
+              // chunk (its last word taken; its last rows leave the row unit ahead of pass 2's elements)
+              bl_rsqrt: () => m.if(scaleSetup, () => m.if(mvFeeding, () => fsm.goto('bl_mvwait')).else(() => fsm.goto('bl_p2'))),
+              bl_mvwait: () => m.if(mvFeeding.not(), () => fsm.goto('bl_p2')),
               // the matrix streams on its own: the next instruction is fetched at once (and waits at decode
               // for the last row unless accel/overlap.ts flagged it)
-              bl_mv: () => fsm.goto('next'),
+              bl_qwait: () => m.if(mvStart, () => fsm.goto('fetch')),
             }
           : {}),
 

@@ -87,6 +87,8 @@ export interface RowSide {
   mvActive?: Signal;
   /** With `overlap`: the matrix's last row is written in this cycle. */
   rowsDone?: Expr;
+  /** With `overlap`: the matrix has words still to take (its q is still read: the next pass 2 waits). */
+  mvFeeding?: Expr;
 }
 
 /** An unsigned value brought to exactly w bits (its range is known to fit). */
@@ -251,7 +253,10 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
 
   // q into the matvec unit: the QUANT pass's outputs, in order, R a cycle (one word of the q store's groups).
   const qIdx = m.reg('q_idx', UInt(nW), { reset: 0 });
-  const qWrite = m.let('q_write', rowValid.and(phase.is('bl_p2').or(phase.is('bl_qwait'))));
+  // With overlap a row unit output is a matrix row when it entered lane 0's late port as acc_valid (that
+  // entry's latency before): pass 2 may run while the last rows of the matrix before it are on their way.
+  const scaleTag = ovl ? delay(m, 'scale_tag', accValid, rowUnitLatency() - rowUnitLateOffset(), 0) : undefined;
+  const qWrite = m.let('q_write', scaleTag ? rowValid.and(scaleTag.not()).and(phase.is('bl_p2').or(phase.is('bl_qwait'))) : rowValid.and(phase.is('bl_p2').or(phase.is('bl_qwait'))));
   const qWords = R === 1 ? f.n : f.n.shr(log2R).zext(nW);
   m.sync(() => {
     m.if(qWrite, () => {
@@ -276,7 +281,7 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
     w_data: i.matrix.data,
   });
   m.assign(i.matrix.ready, matvec.out('w_ready'));
-  m.sink(matvec.out('busy'), matvec.out('done'));
+  m.sink(...(ovl ? [] : [matvec.out('busy')]), matvec.out('done'));
   m.assign(accValid, matvec.out('acc_valid'));
   m.assign(accData, matvec.out('acc_data'));
   m.sink(matvec.out('acc_row'));
@@ -290,11 +295,9 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   let rowIdx: Expr = outIdx; // the row a BitLinear's output is
   let dstW: Expr = f.dst;
   let rowsDone: Expr | undefined;
-  if (mvActive && mvRows && mvDst && mvMult && mvShift) {
+  if (mvActive && mvRows && mvDst && mvMult && mvShift && scaleTag) {
     // With overlap an element op's results and the matrix's rows leave the row unit in the same stream: a
-    // row is the one that entered lane 0's late port as acc_valid (scale_tag, that entry's latency later),
-    // written with the matrix's own row count and destination; the rest are the element op's.
-    const scaleTag = delay(m, 'scale_tag', accValid, rowUnitLatency() - rowUnitLateOffset(), 0);
+    // row (scale_tag) is written with the matrix's own row count and destination; the rest are the op's.
     const mvIdx = m.reg('mv_idx', UInt(idxW), { reset: 0 });
     blOut = m.let('bl_out', rowValid.and(scaleTag));
     anyWrite = m.let('wr_any', rowValid.and(scaleTag.not()).and(phase.is('el_stream').or(phase.is('el_drain'))));
@@ -355,5 +358,6 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
     i.ports.dbgValid.set(s.rdValid.and(phase.is('dump')));
     i.ports.dbgData.set(dumpX);
   });
-  return { embScale, normGo, scaleSetup, scalarDone, outIdx, anyWrite, ...(mvActive ? { mvActive, rowsDone } : {}) };
+  const mvFeeding = mvActive ? m.let('mv_feeding', mvActive.and(matvec.out('busy'))) : undefined;
+  return { embScale, normGo, scaleSetup, scalarDone, outIdx, anyWrite, ...(mvActive ? { mvActive, rowsDone, mvFeeding } : {}) };
 }
