@@ -7,7 +7,8 @@
 // streams, the matrix reading the weight port in the cycles it leaves and its rows' SCALEs going through
 // the row unit between its elements; one without waits at decode for the matrix's last row. Flagged are
 //   - a BITLINEAR: its fetch, pass 1 (STATS) and scalars run under the matrix; its pass 2 (QUANT into the
-//     one q store) waits for the matrix's last row, so at most one matrix is ever in flight;
+//     one q store) waits until the matrix has taken its last word, so at most one matrix is ever in
+//     flight (its rows are then written after the matrix's last);
 //   - an element op that enters the row unit early (GATE, STATE, GATED: through the sigmoid): its results
 //     leave the row unit between the rows' (a late-entry op would need the late port the rows take);
 // provided it reads no region the matrix in flight writes (read after write) and, but for a BITLINEAR
