@@ -69,9 +69,10 @@ export interface RowSideInputs {
   ports: { tokOutData: Signal; dbgValid: Signal; dbgData: Signal };
   /**
    * The matrix runs beside the controller (accel/top.ts with `overlap`): from mvStart until its last row is
-   * written it keeps its own rows, destination and output scale, and its SCALEs enter lane 0 whatever the
-   * controller's phase, so the instructions after it can run meanwhile (accel/overlap.ts says which); its
-   * rows leave the row unit among their results, told apart by scale_tag.
+   * written it keeps its own rows and destination (its output scale stays: the next one waits for that
+   * row), and its SCALEs enter lane 0 whatever the controller's phase, so the instructions after it can
+   * run meanwhile (accel/overlap.ts says which); its rows leave the row unit among their results, told
+   * apart by scale_tag.
    */
   overlap?: boolean;
 }
@@ -130,13 +131,12 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   const scaleShift = m.reg('scale_shift', SInt(ROW_SHIFT_BITS));
   const scaleZero = m.reg('scale_zero', Bool);
   // With overlap, the matrix in flight keeps its own copy of what its rows need (the controller's
-  // instruction register and the output scale move on to the next instructions meanwhile).
+  // instruction register moves on to the next instructions meanwhile); the next BITLINEAR's output scale
+  // waits in the scalar unit's result registers until the matrix's last row (scale_done, below).
   const ovl = i.overlap === true;
   const mvActive = ovl ? m.reg('mv_active', Bool, { reset: 0 }) : undefined;
   const mvRows = ovl ? m.reg('mv_rows', UInt(f.rows.width)) : undefined;
   const mvDst = ovl ? m.reg('mv_dst', UInt(f.dst.width)) : undefined;
-  const mvMult = ovl ? m.reg('mv_mult', UInt(16)) : undefined;
-  const mvShift = ovl ? m.reg('mv_shift', SInt(ROW_SHIFT_BITS)) : undefined;
   const mvSel = mvActive ?? inMv; // SCALEs enter lane 0 and rows are written while this is 1
   const accValid = m.wire('acc_valid', Bool);
   const accData = m.wire('acc_data', SInt(matvecAccWidth(g.maxCols)));
@@ -174,11 +174,11 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
       x_late: k === 0 ? mux(mvSel, accData.ext(ACT.bits), xOperand) : xOperand,
       y_late: yOperand,
       w_late: wOperand,
-      shift: mux(mvSel, mvShift ?? scaleShift, f.shift.ext(ROW_SHIFT_BITS)),
+      shift: mux(mvSel, scaleShift, f.shift.ext(ROW_SHIFT_BITS)),
       qshift: mmExp.add(15).trunc(6).asUnsigned(),
       recip,
       has_lb: f.haslb.bit(0),
-      mult: mvMult ?? mux(scaleZero, lit(0, UInt(16)), scaleM),
+      mult: mux(scaleZero, lit(0, UInt(16)), scaleM),
     });
   });
   const rowOuts = rows.map((row) => row.out('out'));
@@ -218,6 +218,11 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   // With rsqrt done, the same unit computes the output scale (M, E) from mm, t and C while pass 2 runs.
   const scaleSetup = m.let('scale_setup', phase.is('bl_rsqrt').and(scalarDone));
   const scalePending = m.reg('scale_pending', Bool, { reset: 0 });
+  // With overlap: the output scale is computed (held by the scalar unit, which starts nothing before the
+  // matvec does) but the matrix in flight still scales its rows with the one before.
+  const scaleZeroNext = ovl ? m.reg('scale_zero_next', Bool) : undefined;
+  const scaleDone = ovl ? m.reg('scale_done', Bool, { reset: 0 }) : undefined;
+  const scaleFree = ovl ? m.wire('scale_free', Bool) : undefined;
   m.assign(scalar.start, normGo.or(rsqrtGo).or(scaleSetup));
   m.assign(scalar.mode, mux(normGo, lit(SCALAR_MODE.normalize, UInt(2)), mux(rsqrtGo, lit(SCALAR_MODE.rsqrt, UInt(2)), lit(SCALAR_MODE.scale, UInt(2)))));
   m.assign(scalar.a, mmMant);
@@ -235,15 +240,30 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
       recip.set(scalar.inst.out('table_word').trunc(RECIP_BITS));
     });
     m.if(scaleSetup, () => {
-      scaleZero.set(mmZero.or(scalar.inst.out('zero')));
+      (scaleZeroNext ?? scaleZero).set(mmZero.or(scalar.inst.out('zero')));
       scalePending.set(1);
     });
-    m.if(scalePending.and(scalarDone), () => {
-      scalePending.set(0);
-      scaleReady.set(1);
-      scaleM.set(scalar.inst.out('mant'));
-      scaleShift.set(scalar.inst.out('exp').neg().ext(ROW_SHIFT_BITS));
-    });
+    if (scaleZeroNext && scaleDone && scaleFree) {
+      const computed = scalePending.and(scalarDone).or(scaleDone);
+      m.if(scalePending.and(scalarDone), () => {
+        scalePending.set(0);
+        scaleDone.set(1);
+      });
+      m.if(computed.and(scaleFree), () => {
+        scaleDone.set(0);
+        scaleReady.set(1);
+        scaleZero.set(scaleZeroNext);
+        scaleM.set(scalar.inst.out('mant'));
+        scaleShift.set(scalar.inst.out('exp').neg().ext(ROW_SHIFT_BITS));
+      });
+    } else {
+      m.if(scalePending.and(scalarDone), () => {
+        scalePending.set(0);
+        scaleReady.set(1);
+        scaleM.set(scalar.inst.out('mant'));
+        scaleShift.set(scalar.inst.out('exp').neg().ext(ROW_SHIFT_BITS));
+      });
+    }
     m.if(phase.is('decode'), () => {
       mSeen.set(0);
       sSeen.set(0);
@@ -295,7 +315,7 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   let rowIdx: Expr = outIdx; // the row a BitLinear's output is
   let dstW: Expr = f.dst;
   let rowsDone: Expr | undefined;
-  if (mvActive && mvRows && mvDst && mvMult && mvShift && scaleTag) {
+  if (mvActive && mvRows && mvDst && scaleTag && scaleFree) {
     // With overlap an element op's results and the matrix's rows leave the row unit in the same stream: a
     // row (scale_tag) is written with the matrix's own row count and destination; the rest are the op's.
     const mvIdx = m.reg('mv_idx', UInt(idxW), { reset: 0 });
@@ -307,6 +327,7 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
     m.assign(wrIdx, mux(scaleTag, mvIdx, outIdx));
     vectorWrites(m, g, { ...dec, f: { ...f, dst: dstW } }, vm, { rowOut: rowOuts, anyWrite: blOut.or(anyWrite), wide: scaleTag.not(), outIdx: wrIdx, idxW });
     rowsDone = m.let('mv_rows_done', mvActive.and(mvIdx.eq(mvRows)).and(blOut.not()));
+    m.assign(scaleFree, mvActive.not().or(rowsDone));
     m.sync(() => {
       m.if(anyWrite, () => outIdx.set(outIdx.add(1).trunc(idxW)));
       m.if(phase.is('decode'), () => outIdx.set(0));
@@ -317,8 +338,6 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
         mvActive.set(1);
         mvRows.set(f.rows);
         mvDst.set(f.dst);
-        mvMult.set(mux(scaleZero, lit(0, UInt(16)), scaleM));
-        mvShift.set(scaleShift);
       });
     });
   } else {
