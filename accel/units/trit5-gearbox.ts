@@ -186,9 +186,13 @@ export const trit5Gearbox = defineModule('trit5_gearbox', (m, p: Trit5GearboxPar
   const gone = m.let('gone', mux(last, count, mux(emit, drop.zext(cntW), lit(0, UInt(cntW)))));
 
   const window = cat(...slots.slice(0, S).reverse()).shr(cat(off, lit(0, UInt(3)))).slice(8 * C - 1, 0);
-  const table = m.memory('code_table', UInt(2 * TRIT5.tritsPerByte), 256, { init: trit5CodeTable() });
+  // One table per byte, each read once: yosys 0.70's memory mapping (synth_ecp5) crashes on one table
+  // read by C ports (a thrown exception in memory_libmap, W = 128 and P = 64); one port each maps to logic.
   const codes: Expr[] = [];
-  for (let j = C - 1; j >= 0; j--) codes.push(table.readAsync(window.slice(8 * j + 7, 8 * j)));
+  for (let j = C - 1; j >= 0; j--) {
+    const table = m.memory(`code_table_${j}`, UInt(2 * TRIT5.tritsPerByte), 256, { init: trit5CodeTable() });
+    codes.push(table.readAsync(window.slice(8 * j + 7, 8 * j)));
+  }
   const decoded = m.let('decoded', cat(...codes));
   const chunk = m.let('chunk', heldCodes.shr(cat(heldPhase, lit(0, UInt(1)))).slice(2 * P - 1, 0));
 
