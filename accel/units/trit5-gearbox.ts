@@ -187,10 +187,11 @@ export const trit5Gearbox = defineModule('trit5_gearbox', (m, p: Trit5GearboxPar
 
   const window = cat(...slots.slice(0, S).reverse()).shr(cat(off, lit(0, UInt(3)))).slice(8 * C - 1, 0);
   // One table per byte, each read once: yosys 0.70's memory mapping (synth_ecp5) crashes on one table
-  // read by C ports (a thrown exception in memory_libmap, W = 128 and P = 64); one port each maps to logic.
+  // read by C ports (a thrown exception in memory_libmap, W = 128 and P = 64). Each is logic: a block
+  // RAM would take the decode register as its read register, one EBR or DP16KD a byte.
   const codes: Expr[] = [];
   for (let j = C - 1; j >= 0; j--) {
-    const table = m.memory(`code_table_${j}`, UInt(2 * TRIT5.tritsPerByte), 256, { init: trit5CodeTable() });
+    const table = m.memory(`code_table_${j}`, UInt(2 * TRIT5.tritsPerByte), 256, { init: trit5CodeTable(), style: 'logic' });
     codes.push(table.readAsync(window.slice(8 * j + 7, 8 * j)));
   }
   const decoded = m.let('decoded', cat(...codes));

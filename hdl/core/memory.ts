@@ -46,6 +46,12 @@ export class Memory {
     readonly depth: number,
     init: readonly (number | bigint)[] | undefined,
     readonly loc: SourceLoc,
+    /**
+     * 'logic': the synthesis tool is asked to build it from LUTs, never block RAM (yosys's ram_style /
+     * rom_style attribute), e.g. a small table whose read feeds a register the tool would otherwise fold
+     * into a block RAM's read port.
+     */
+    readonly style?: 'logic',
   ) {
     if (!Number.isInteger(depth) || depth < 1) reportError(`memory ${name}: depth must be a positive integer, got ${depth}`, loc);
     this.addrWidth = Math.max(1, clog2(Math.max(1, depth)));

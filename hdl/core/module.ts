@@ -147,10 +147,10 @@ export class Module implements SignalOwner, MemoryOwner, ErrorSink {
     connect(this, a, b);
   }
 
-  memory(name: string, type: HdlType, depth: number, opts: { init?: readonly (number | bigint)[] } = {}): Memory {
+  memory(name: string, type: HdlType, depth: number, opts: { init?: readonly (number | bigint)[]; style?: 'logic' } = {}): Memory {
     const loc = callerLocation();
     this.claim(name, loc);
-    const mem = new Memory(this, name, type, depth, opts.init, loc);
+    const mem = new Memory(this, name, type, depth, opts.init, loc, opts.style);
     this.memories.push(mem);
     return mem;
   }

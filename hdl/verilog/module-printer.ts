@@ -94,6 +94,7 @@ export function printModule(m: Module): string {
     } else decls.push(line);
   }
   for (const mem of m.memories) {
+    if (mem.style === 'logic') decls.push(`${INDENT}(* ram_style = "logic", rom_style = "logic" *)`);
     decls.push(`${INDENT}reg ${typeDecl(mem.type) ? typeDecl(mem.type) + ' ' : ''}${memName(mem)} [0:${mem.depth - 1}]; ${src(mem.loc)}`);
     if (mem.init) {
       decls.push(`${INDENT}initial begin`);
