@@ -2,7 +2,7 @@
 // prompt, and the fixed-point golden engine's greedy continuation to compare the board's tokens with.
 import { compileProgram } from '../accel/program.ts';
 import { fixedParams, FixedModel } from '../model/fixed/fixed-model.ts';
-import { argmax } from '../model/engine.ts';
+import { greedy } from '../model/engine.ts';
 import { randomModel } from '../sim/random-model.ts';
 import { modelHash } from '../protocol/model-hash.ts';
 
@@ -14,15 +14,5 @@ export const PROMPT = [3, 14, 15, 9, 26];
 
 /** Greedy continuation by the fixed-point golden engine. */
 export function golden(prompt: number[], n: number): number[] {
-  const e = FixedModel.fromSource(weights);
-  const s = e.newState();
-  let logits: Float32Array | undefined;
-  for (const t of prompt) logits = e.step(s, t);
-  const out: number[] = [];
-  while (out.length < n) {
-    const t = argmax(logits!);
-    out.push(t);
-    logits = e.step(s, t);
-  }
-  return out;
+  return greedy(FixedModel.fromSource(weights), prompt, n);
 }

@@ -18,6 +18,19 @@ export function argmax(v: ArrayLike<number>): number {
   return best;
 }
 
+/** The greedy continuation of `prompt`: n tokens, each the argmax of the logits after the one before. */
+export function greedy<S>(engine: Engine<S>, prompt: readonly number[], n: number): number[] {
+  const state = engine.newState();
+  let logits: Float32Array | undefined;
+  for (const t of prompt) logits = engine.step(state, t);
+  const out: number[] = [];
+  while (out.length < n) {
+    out.push(argmax(logits!));
+    if (out.length < n) logits = engine.step(state, out.at(-1)!);
+  }
+  return out;
+}
+
 /** -log softmax(logits)[target], computed stably. */
 export function crossEntropy(logits: ArrayLike<number>, target: number): number {
   let max = -Infinity;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { WeightSource } from '../../model/config.ts';
 import { openModel } from '../../model/open.ts';
 import { FixedModel } from '../../model/fixed/fixed-model.ts';
+import { greedy } from '../../model/engine.ts';
 import { parseShape, writeRandomCheckpoint } from '../../model/checkpoint/random.ts';
 import { modelHash } from '../../protocol/model-hash.ts';
 import { openTcp } from '../../host/transport-tcp.ts';
@@ -25,22 +26,6 @@ import { startEcpix5SimBoard } from './ecpix5-sim.ts';
 import { ECPIX5 } from './ecpix5.ts';
 
 const MINUTES = 60_000;
-
-/** The fixed engine's greedy tokens after `prompt`. */
-function fixedTokens(weights: WeightSource, prompt: number[], tokens: number): number[] {
-  const fm = FixedModel.fromSource(weights);
-  const state = fm.newState();
-  let logits: Int32Array = new Int32Array(0);
-  for (const t of prompt) logits = fm.stepInt(state, t);
-  const out: number[] = [];
-  for (let k = 0; k < tokens; k++) {
-    let best = 0;
-    for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
-    out.push(best);
-    if (k + 1 < tokens) logits = fm.stepInt(state, best);
-  }
-  return out;
-}
 
 /** Start the simulated board for `weights`, generate through the host, and stop it. */
 async function onBoard(weights: WeightSource, o: { preload: boolean; prompt: number[]; tokens: number }) {
@@ -66,14 +51,14 @@ describe('the simulated ECPIX-5 at full size', () => {
     const tiny = openModel(undefined);
     const r = await onBoard(tiny.weights, { preload: false, prompt: [82, 79, 77, 69], tokens: 6 });
     expect(r.uploaded).toBe(true);
-    expect(r.tokens).toEqual(fixedTokens(tiny.weights, [82, 79, 77, 69], 6));
+    expect(r.tokens).toEqual(greedy(FixedModel.fromSource(tiny.weights), [82, 79, 77, 69], 6));
   }, 60 * MINUTES);
 
   it('generates the small model\'s tokens from an image in DRAM', async () => {
     const small = openModel(path.join(import.meta.dirname, '..', '..', 'models', 'small'));
     const r = await onBoard(small.weights, { preload: true, prompt: [82, 79], tokens: 4 });
     expect(r.uploaded).toBe(false);
-    expect(r.tokens).toEqual(fixedTokens(small.weights, [82, 79], 4));
+    expect(r.tokens).toEqual(greedy(FixedModel.fromSource(small.weights), [82, 79], 4));
     console.log(`ECPIX-5 simulated, models/small: ${r.steps.slice(-3).join(', ')} cycles per token step`);
   }, 60 * MINUTES);
 
@@ -84,7 +69,7 @@ describe('the simulated ECPIX-5 at full size', () => {
       const m = openModel(dir);
       const r = await onBoard(m.weights, { preload: true, prompt: [1, 2], tokens: 2 });
       expect(r.uploaded).toBe(false);
-      expect(r.tokens).toEqual(fixedTokens(m.weights, [1, 2], 2));
+      expect(r.tokens).toEqual(greedy(FixedModel.fromSource(m.weights), [1, 2], 2));
       // The board's own count of the last step (the generated token's), at its 75 MHz, against 600 MB/s
       // (the DDR3's x16 bus at 2 x 300 MT/s) over the bytes a token needs at 1.6 bits.
       const cycles = r.steps.at(-1)!;

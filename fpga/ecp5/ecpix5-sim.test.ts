@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verilatorVersion } from '../../flow/verilator.ts';
 import { openModel } from '../../model/open.ts';
 import { FixedModel } from '../../model/fixed/fixed-model.ts';
+import { greedy } from '../../model/engine.ts';
 import { modelHash } from '../../protocol/model-hash.ts';
 import { openTcp } from '../../host/transport-tcp.ts';
 import { Link } from '../../host/link.ts';
@@ -31,22 +32,6 @@ const prog = ecpix5Program(tiny.weights);
 const image = ecpix5Image(prog);
 const PROMPT = [82, 79, 77, 69];
 const TOKENS = 6;
-
-/** The fixed engine's greedy tokens after PROMPT: what the board must generate. */
-function fixedTokens(): number[] {
-  const fm = FixedModel.fromSource(tiny.weights);
-  const state = fm.newState();
-  let logits: Int32Array = new Int32Array(0);
-  for (const t of PROMPT) logits = fm.stepInt(state, t);
-  const out: number[] = [];
-  for (let k = 0; k < TOKENS; k++) {
-    let best = 0;
-    for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
-    out.push(best);
-    if (k + 1 < TOKENS) logits = fm.stepInt(state, best);
-  }
-  return out;
-}
 
 async function generate(sim: SimBoard) {
   const t = await openTcp('127.0.0.1', sim.port);
@@ -78,7 +63,7 @@ describe('the simulated ECPIX-5 sizes and reads what it builds on', () => {
 });
 
 describe.skipIf(!haveVerilator)('the simulated ECPIX-5 (LiteDRAM in Verilator) and the host', { timeout: 1_800_000 }, () => {
-  const expected = fixedTokens();
+  const expected = greedy(FixedModel.fromSource(tiny.weights), PROMPT, TOKENS);
   const boards: SimBoard[] = [];
   beforeAll(async () => {
     // Built once (the Verilator model is cached); each test starts its own board from it.
