@@ -9,14 +9,18 @@ import { ecpix5Image } from '../../fpga/ecp5/ecpix5-logic.ts';
 import { startEcpix5SimBoard } from '../../fpga/ecp5/ecpix5-sim.ts';
 import { ECPIX5 } from '../../fpga/ecp5/ecpix5.ts';
 
+/** The simulated boards' reply timeout at the least (a real board's is 2 s). */
+const SIM_TIMEOUT_MS = 20_000;
+
 export const HOST_TARGET_NAMES: readonly string[] = [...HOST_BOARD_NAMES, ECPIX5.name];
 
 /**
  * Above this many 16-bit words the simulated ECPIX-5 starts with the image in its DRAM unless told not to:
- * its UART (4 clocks a bit) takes about 85 cycles a word, so 2 M words are some 170 M simulated cycles,
- * minutes; a 370M model's 40 M words would be hours.
+ * its UART (4 clocks a bit) takes about 85 cycles a word, and Verilator runs the board with LiteDRAM at a
+ * few hundred thousand cycles a second, so 250 K words are about a minute; the small model's 724 K would
+ * be several, a 370M model's 51 M hours.
  */
-export const SIM_PRELOAD_WORDS = 2_000_000;
+export const SIM_PRELOAD_WORDS = 250_000;
 
 export interface SimStart {
   /** Write the image into the simulated DRAM first (the ECPIX-5 only); undefined: when it is large. */
@@ -32,6 +36,8 @@ export interface HostTarget {
   note?: string;
   /** The clock the board's accelerator runs at, where the simulated board reports its cycles per step. */
   clockHz?: number;
+  /** How long one reply of the simulated board may take by default (a step of a large model is slow). */
+  simTimeoutMs: number;
   startSim(o: SimStart): Promise<{ sim: SimBoard; note?: string }>;
 }
 
@@ -43,6 +49,9 @@ export function hostTarget(name: string | undefined, link: HostLink, weights: We
       board: { name: ECPIX5.name, description: 'LambdaConcept ECPIX-5 (LFE5UM5G-85F, DDR3 through LiteDRAM)', accel: ECPIX5_ACCEL, baud: ECPIX5_BAUD },
       image,
       clockHz: ECPIX5.sysClockMHz * 1e6,
+      // A step reads about the image's 128-bit words (image.length / 8), a cycle or two each; Verilator
+      // runs the board at 50 K cycles a second at the least (a loaded 2-core machine): 370M, 257 s.
+      simTimeoutMs: Math.max(SIM_TIMEOUT_MS, Math.ceil((((2 * image.length) / 8) * 1000) / 50_000)),
       startSim: async (o) => {
         const preload = o.preload ?? image.length > SIM_PRELOAD_WORDS;
         const sim = await startEcpix5SimBoard(prog, { preload, ...(o.log ? { log: o.log } : {}) });
@@ -58,6 +67,7 @@ export function hostTarget(name: string | undefined, link: HostLink, weights: We
     board,
     image: prog.image,
     ...(note ? { note } : {}),
+    simTimeoutMs: SIM_TIMEOUT_MS,
     startSim: async (o) => ({ sim: await startSimBoard(prog, o.log ? { log: o.log } : {}) }),
   };
 }

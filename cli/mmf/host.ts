@@ -49,7 +49,7 @@ export function registerHost(program: Command): void {
     .option('--prompt-ids <ids>', PROMPT_IDS_HELP)
     .option('--tokens <n>', 'tokens to generate', '32')
     .option('--baud <rate>', 'serial baud rate (default: the board\'s)')
-    .option('--timeout <ms>', 'how long one reply may take (default 2000; 20000 on the simulated board)')
+    .option('--timeout <ms>', 'how long one reply may take (default 2000; on the simulated board 20000, more for a large model on the simulated ECPIX-5)')
     .option('--json', 'print one JSON object instead of text')
     .option('--preload', `with --sim --board ecpix5: start the simulated board with the image in its DRAM (default above ${SIM_PRELOAD_WORDS / 1e6} M words, whose upload over the simulated UART would take long)`)
     .option('--no-preload', 'with --sim --board ecpix5: upload the image over the simulated UART whatever its size')
@@ -83,7 +83,7 @@ export function registerHost(program: Command): void {
         transport = await openTcp('127.0.0.1', sim.port, `the simulated board at 127.0.0.1:${sim.port}`);
       } else if (o.xdma !== undefined) transport = await openXdma(xdmaPaths(o.xdma));
       else transport = await openSerial(o.port!, baud ?? spec.baud);
-      const timeoutMs = timeoutOption ?? (o.sim ? 20_000 : 2_000);
+      const timeoutMs = timeoutOption ?? (o.sim ? target.simTimeoutMs : 2_000);
       const link = new Link(transport, { timeoutMs, attempts: 4, ...(process.env.MMF_VERBOSE ? { log: (s: string) => process.stderr.write(`link: ${s}\n`) } : {}) });
       const bar = o.json ? undefined : progress('uploading weights', image.length, { bytesPerUnit: 2 });
       if (!o.json) process.stdout.write(promptText ?? `${prompt.join(' ')} `);
