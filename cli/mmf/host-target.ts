@@ -1,6 +1,7 @@
 // What `mmf host` talks to for a --board: the image it uploads (the one the board's bitstream was built
 // for, so its hash matches) and how to start that board in simulation. The iCE40 boards and the generic
-// accelerator come from board/boards.ts; the ECPIX-5 (DDR3 through LiteDRAM) from fpga/ecp5/.
+// accelerator come from board/boards.ts; the ECP5 boards (DDR3 through LiteDRAM: the ECPIX-5, OrangeCrab,
+// ButterStick, one accelerator and image for all three) from fpga/ecp5/.
 import type { WeightSource } from '../../model/config.ts';
 import { boardProgram, hostBoard, HOST_BOARD_NAMES, type HostBoard, type HostLink } from '../../board/boards.ts';
 import { startSimBoard, type SimBoard } from '../../sim/board-sim.ts';
@@ -8,11 +9,12 @@ import { ECPIX5_ACCEL, ECPIX5_BAUD, ecpix5Program } from '../../fpga/ecp5/build.
 import { ecpix5Image } from '../../fpga/ecp5/ecpix5-logic.ts';
 import { startEcpix5SimBoard } from '../../fpga/ecp5/ecpix5-sim.ts';
 import { ECPIX5 } from '../../fpga/ecp5/ecpix5.ts';
+import { ECP5_BOARDS } from '../../fpga/ecp5/ecp5-boards.ts';
 
 /** The simulated boards' reply timeout at the least (a real board's is 2 s). */
 const SIM_TIMEOUT_MS = 20_000;
 
-export const HOST_TARGET_NAMES: readonly string[] = [...HOST_BOARD_NAMES, ECPIX5.name];
+export const HOST_TARGET_NAMES: readonly string[] = [...HOST_BOARD_NAMES, ...Object.keys(ECP5_BOARDS)];
 
 /**
  * Above this many 16-bit words the simulated ECPIX-5 starts with the image in its DRAM unless told not to:
@@ -42,13 +44,15 @@ export interface HostTarget {
 }
 
 export function hostTarget(name: string | undefined, link: HostLink, weights: WeightSource): HostTarget {
-  if (name === ECPIX5.name) {
+  const ecp5 = name !== undefined && Object.hasOwn(ECP5_BOARDS, name) ? ECP5_BOARDS[name]! : undefined;
+  if (ecp5) {
+    if (link === 'sim' && ecp5 !== ECPIX5) throw new Error(`--sim simulates the ECPIX-5 (--board ${ECPIX5.name}); the ${ecp5.name} carries the same accelerator and image`);
     const prog = ecpix5Program(weights);
     const image = ecpix5Image(prog);
     return {
-      board: { name: ECPIX5.name, description: 'LambdaConcept ECPIX-5 (LFE5UM5G-85F, DDR3 through LiteDRAM)', accel: ECPIX5_ACCEL, baud: ECPIX5_BAUD },
+      board: { name: ecp5.name, description: `${ecp5.name} (${ecp5.device}, DDR3 through LiteDRAM)`, accel: ECPIX5_ACCEL, baud: ECPIX5_BAUD },
       image,
-      clockHz: ECPIX5.sysClockMHz * 1e6,
+      clockHz: ecp5.sysClockMHz * 1e6,
       // A step reads about the image's 128-bit words (image.length / 8), a cycle or two each; Verilator
       // runs the board at 50 K cycles a second at the least (a loaded 2-core machine): 370M, 257 s.
       simTimeoutMs: Math.max(SIM_TIMEOUT_MS, Math.ceil((((2 * image.length) / 8) * 1000) / 50_000)),
