@@ -4,33 +4,20 @@
 // and a fake read-back source that answers verify_start after `verify_delay` cycles with the CRC on
 // `fake_crc`. Images of a few hundred words and of a 370M model's 46 M words (26-bit load index); the
 // engine with and without read-back.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { elaborate } from '../hdl/ir/elaborate.ts';
 import { writeVerilog } from '../hdl/verilog/emit.ts';
-import { buildVerilatorModel, runModel, StimulusScript, verilatorVersion, type PortSpec } from '../flow/verilator.ts';
+import { buildVerilatorModel, runModel, StimulusScript, type PortSpec } from '../flow/verilator.ts';
 import { protocolEngine } from './protocol-engine.ts';
 import { SlipDecoder, slipEncode } from '../protocol/slip.ts';
 import { buildFrame, decodeReply, encodeRequest, type Reply, type Request } from '../protocol/frame.ts';
 import { crc16 } from '../protocol/crc16.ts';
 import { CRC16, ERROR_CODE, PROTOCOL_VERSION, REQUEST } from '../protocol/spec.ts';
+import { haveVerilator, testTempDir } from '../flow/verilator-test-support.ts';
 
-let haveVerilator = true;
-try {
-  verilatorVersion();
-} catch {
-  haveVerilator = false;
-}
-
-let tmp: string;
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-verify-test-'));
-});
-afterAll(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = testTempDir('engine-verify-test-');
 
 const VOCAB = 300;
 const bench = (engineName: string, liW: number, words: number, verify: boolean) => `
@@ -93,7 +80,7 @@ endmodule
 
 async function model(words: number, verify: boolean) {
   const liW = Math.max(1, Math.ceil(Math.log2(words + 1)));
-  const dir = fs.mkdtempSync(path.join(tmp, 'pe-'));
+  const dir = fs.mkdtempSync(path.join(tmp(), 'pe-'));
   const engine = protocolEngine({ imageWords: words, loadIndexBits: liW, vocabSize: VOCAB, tokenBits: 9, modelHash: 0xc0ffee, verify });
   const files = writeVerilog(elaborate(engine), dir);
   const b = path.join(dir, 'pe_bench.v');
@@ -104,7 +91,7 @@ async function model(words: number, verify: boolean) {
     p('verify_delay', 16, 'input'), p('tx_valid', 1, 'output'), p('tx_data', 8, 'output'), p('tx_fire', 1, 'output'), p('loaded', 1, 'output'),
     p('load_index', liW, 'output'), p('starts', 8, 'output'),
   ];
-  return buildVerilatorModel({ top: 'pe_bench', sources: [b, ...files], ports, cacheDir: path.join(tmp, 'cache') });
+  return buildVerilatorModel({ top: 'pe_bench', sources: [b, ...files], ports, cacheDir: path.join(tmp(), 'cache') });
 }
 
 type Step = { frame: Uint8Array; crc?: number; delay?: number; wait?: number };

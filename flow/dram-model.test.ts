@@ -1,36 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { runModel, StimulusScript, verilatorVersion, type RunResult } from './verilator.ts';
+import { runModel, StimulusScript, type RunResult } from './verilator.ts';
 import { VerilatorSession } from './verilator-session.ts';
 import { IDEAL_DRAM_TIMING, dramConfigLine, readDramStats, type DramConfig, type DramStats } from './dram.ts';
 import { buildReader, imageWord, readerChecksum, readScript, type ReadJob } from './dram-test-reader.ts';
 import { seededRandom } from '../util/prng.ts';
+import { haveVerilator, testTempDir } from './verilator-test-support.ts';
 
 const T = 300_000;
 
-let haveVerilator = true;
-try {
-  verilatorVersion();
-} catch {
-  haveVerilator = false;
-}
-
-let tmp: string;
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dram-model-test-'));
-});
-afterAll(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = testTempDir('dram-model-test-');
 
 function writeImage(name: string, bytes: number, seed: number): { file: string; data: Uint8Array } {
   const rnd = seededRandom(seed);
   const data = new Uint8Array(bytes);
   for (let i = 0; i < bytes; i++) data[i] = Math.floor(rnd() * 256);
-  const file = path.join(tmp, name);
+  const file = path.join(tmp(), name);
   fs.writeFileSync(file, data);
   return { file, data };
 }
@@ -45,7 +32,7 @@ interface Outcome {
 }
 
 async function read(width: number, dram: DramConfig, image: string | undefined, job: ReadJob): Promise<Outcome> {
-  const model = await buildReader(width, tmp);
+  const model = await buildReader(width, tmp());
   const r = await runModel(model, readScript(model, dram, image, job), { timeoutMs: T });
   return { r, stats: readDramStats(r.samples, 'dram'), span: Number(n(r, 'last_data') - n(r, 'first_cmd')) + 1 };
 }
@@ -127,7 +114,7 @@ describe.skipIf(!haveVerilator)('DRAM model in the Verilator harness', () => {
   it(
     'keeps the latency: a read to a closed bank waits the miss penalty more, a later read to the open row does not',
     async () => {
-      const model = await buildReader(64, tmp);
+      const model = await buildReader(64, tmp());
       for (const latency of [1, 7, 40]) {
         for (const missPenalty of [0, 5]) {
           const dram = timing({ latency, missPenalty, rowBytes: 1024, banks: 2 });
@@ -223,7 +210,7 @@ describe.skipIf(!haveVerilator)('DRAM model in the Verilator harness', () => {
   it(
     'refuses bad configurations with one line, and inputs it drives',
     async () => {
-      const model = await buildReader(64, tmp);
+      const model = await buildReader(64, tmp());
       const ports = model.ports;
       expect(() => new StimulusScript(ports).dram(timing({ ports: { cmdValid: 'nope' } }))).toThrow(/cmdValid port 'nope' is not a port/);
       expect(() => new StimulusScript(ports).dram(timing({ ports: { cmdReady: 'done' } }))).toThrow(/cmdReady port 'done' must be an input/);

@@ -1,32 +1,19 @@
 // DDR3 read levelling: the plan read from a core's generated files, the window choice, and the controller
 // in Verilator, wired into the start-up sequencer, against a behavioural model of LiteDRAM's wb_ctrl CSRs
 // and a PHY fake whose read-back is right only at the (bitslip, delay) settings a test gives it per lane.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { elaborate } from '../../hdl/ir/elaborate.ts';
 import { writeVerilog } from '../../hdl/verilog/emit.ts';
 import { lintVerilator } from '../../flow/verilator-lint.ts';
 import { lintYosys } from '../../flow/yosys.ts';
-import { buildVerilatorModel, runModel, StimulusScript, verilatorVersion } from '../../flow/verilator.ts';
+import { buildVerilatorModel, runModel, StimulusScript } from '../../flow/verilator.ts';
 import { dramInitSequencer, type InitStep } from './dram-init.ts';
 import { chooseSetting, dramLevelling, dramLevellingPlan, LEVELLING_PATTERNS, type LevellingPlan } from './dram-levelling.ts';
+import { haveVerilator, testTempDir } from '../../flow/verilator-test-support.ts';
 
-let haveVerilator = true;
-try {
-  verilatorVersion();
-} catch {
-  haveVerilator = false;
-}
-
-let tmp: string;
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dram-level-test-'));
-});
-afterAll(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = testTempDir('dram-level-test-');
 
 interface Shape {
   lanes: number;
@@ -51,7 +38,7 @@ const CMD = { CS: 0x01, WE: 0x02, CAS: 0x04, RAS: 0x08, WRDATA: 0x10, RDDATA: 0x
  * these are the generated core's addresses).
  */
 function fakeCore(shape: Shape, o: { phyCsrs?: boolean; drop?: string; capable?: boolean } = {}): string {
-  const dir = fs.mkdtempSync(path.join(tmp, 'core-'));
+  const dir = fs.mkdtempSync(path.join(tmp(), 'core-'));
   const inc = path.join(dir, 'software', 'include', 'generated');
   fs.mkdirSync(inc, { recursive: true });
   const dfiBits = 4 * shape.databits;
@@ -136,7 +123,7 @@ describe('the levelling plan', () => {
     expect(() => dramLevellingPlan({ dir: d2 })).toThrow(/csr.json: csr_registers.x: bad addr or size/);
     const d3 = fakeCore({ ...ECPIX5, databits: 24, lanes: 3 });
     expect(() => dramLevellingPlan({ dir: d3 })).toThrow(/24 data bits, 3 modules of 8, 96 DFI bits: not a shape levelled here/);
-    expect(() => dramLevellingPlan({ dir: path.join(tmp, 'none') })).toThrow(/sdram_phy.h: missing/);
+    expect(() => dramLevellingPlan({ dir: path.join(tmp(), 'none') })).toThrow(/sdram_phy.h: missing/);
   });
 });
 
@@ -313,7 +300,7 @@ async function runCases(shape: Shape, cases: Case[], lag: number) {
   const BD = B * D;
   const bW = Math.max(1, Math.ceil(Math.log2(B)));
   const dW = Math.max(1, Math.ceil(Math.log2(D)));
-  const rtl = fs.mkdtempSync(path.join(tmp, 'rtl-'));
+  const rtl = fs.mkdtempSync(path.join(tmp(), 'rtl-'));
   const seq = dramInitSequencer(initSteps(dir), 'dram_init_seq', plan);
   const files = writeVerilog(elaborate(seq), rtl);
   expect(lintVerilator(files, seq.name).messages).toEqual([]);
@@ -332,7 +319,7 @@ async function runCases(shape: Shape, cases: Case[], lag: number) {
     { name: 'vbreak', width: L, dir: 'input' as const },
     ...outs.map(([name, width]) => ({ name, width, dir: 'output' as const })),
   ];
-  const model = await buildVerilatorModel({ top: 'lev_bench', sources: [b, ...files], ports, cacheDir: path.join(tmp, 'cache') });
+  const model = await buildVerilatorModel({ top: 'lev_bench', sources: [b, ...files], ports, cacheDir: path.join(tmp(), 'cache') });
   const join = (v: bigint[]) => v.reduce((acc, x, i) => acc | (x << BigInt(i * BD)), 0n);
   const script = new StimulusScript(model.ports);
   cases.forEach((c, k) => {

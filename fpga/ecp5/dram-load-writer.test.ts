@@ -1,29 +1,16 @@
 // The upload into DRAM: words streamed as the protocol engine streams them (with a seek back, as a resumed
 // chunk does) come out as LiteDRAM writes that leave exactly the image in memory, behind a port that takes
 // commands when it likes and the data some cycles later; words too fast for it set `overrun`.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { elaborate } from '../../hdl/ir/elaborate.ts';
 import { writeVerilog } from '../../hdl/verilog/emit.ts';
-import { buildVerilatorModel, runModel, StimulusScript, verilatorVersion, type PortSpec } from '../../flow/verilator.ts';
+import { buildVerilatorModel, runModel, StimulusScript, type PortSpec } from '../../flow/verilator.ts';
 import { dramLoadWriter, loadIndexBitsFor } from './dram-load-writer.ts';
+import { haveVerilator, testTempDir } from '../../flow/verilator-test-support.ts';
 
-let haveVerilator = true;
-try {
-  verilatorVersion();
-} catch {
-  haveVerilator = false;
-}
-
-let tmp: string;
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'load-writer-test-'));
-});
-afterAll(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = testTempDir('load-writer-test-');
 
 const AW = 10;
 const W = 128;
@@ -65,7 +52,7 @@ endmodule
 
 async function model(words: number, base: number, lag: number) {
   const iw = loadIndexBitsFor(words);
-  const dir = fs.mkdtempSync(path.join(tmp, 'lw-'));
+  const dir = fs.mkdtempSync(path.join(tmp(), 'lw-'));
   const files = writeVerilog(elaborate(dramLoadWriter({ imageWords: words, addressBits: AW, baseWord: base, portBits: W })), dir);
   const b = path.join(dir, 'lw_bench.v');
   fs.writeFileSync(b, bench(iw, lag));
@@ -75,7 +62,7 @@ async function model(words: number, base: number, lag: number) {
     p('load_seek_addr', iw, 'input'), p('w_valid', 1, 'output'), p('w', AW + W / 8 + W, 'output'), p('loaded', 1, 'output'),
     p('load_index', iw, 'output'), p('overrun', 1, 'output'),
   ];
-  return buildVerilatorModel({ top: 'lw_bench', sources: [b, ...files], ports, cacheDir: path.join(tmp, 'cache') });
+  return buildVerilatorModel({ top: 'lw_bench', sources: [b, ...files], ports, cacheDir: path.join(tmp(), 'cache') });
 }
 
 /** Memory (port word -> 16-bit lanes) after the monitored writes, each lane written only where its two byte enables are. */

@@ -3,41 +3,28 @@
 // port word bases 0 and past 0, under latencies, queue depths and random back-pressure on commands and
 // data; the CRC at `done` must be the host's imageCrc of the image, again on a second start, and another
 // when one word in DRAM differs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { elaborate } from '../../hdl/ir/elaborate.ts';
 import { writeVerilog } from '../../hdl/verilog/emit.ts';
-import { buildVerilatorModel, runModel, StimulusScript, verilatorVersion, type PortSpec } from '../../flow/verilator.ts';
+import { buildVerilatorModel, runModel, StimulusScript, type PortSpec } from '../../flow/verilator.ts';
 import { lintVerilator } from '../../flow/verilator-lint.ts';
 import { lintYosys } from '../../flow/yosys.ts';
 import type { DramConfig } from '../../flow/dram.ts';
 import { seededRandom } from '../../util/prng.ts';
 import { imageCrc } from '../../host/board.ts';
 import { dramVerifyReader } from './dram-verify-reader.ts';
+import { haveVerilator, testTempDir } from '../../flow/verilator-test-support.ts';
 
-let haveVerilator = true;
-try {
-  verilatorVersion();
-} catch {
-  haveVerilator = false;
-}
-
-let tmp: string;
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-reader-test-'));
-});
-afterAll(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = testTempDir('verify-reader-test-');
 
 const W = 128;
 const AW = 14;
 
 async function model(words: number, base: number) {
   const mod = dramVerifyReader({ imageWords: words, addressBits: AW, baseWord: base, portBits: W });
-  const dir = fs.mkdtempSync(path.join(tmp, 'vr-'));
+  const dir = fs.mkdtempSync(path.join(tmp(), 'vr-'));
   const files = writeVerilog(elaborate(mod), dir);
   expect(lintVerilator(files, mod.name).messages).toEqual([]);
   expect(await lintYosys({ top: mod.name, sources: files })).toEqual([]);
@@ -47,7 +34,7 @@ async function model(words: number, base: number) {
     p('rdata_data', W, 'input'), p('cmd_valid', 1, 'output'), p('cmd_addr', AW, 'output'), p('rdata_ready', 1, 'output'),
     p('crc', 16, 'output'), p('done', 1, 'output'), p('busy', 1, 'output'),
   ];
-  return buildVerilatorModel({ top: mod.name, sources: files, ports, cacheDir: path.join(tmp, 'cache') });
+  return buildVerilatorModel({ top: mod.name, sources: files, ports, cacheDir: path.join(tmp(), 'cache') });
 }
 
 const PORTS = { cmdValid: 'cmd_valid', cmdReady: 'cmd_ready', cmdAddr: 'cmd_addr', rdataValid: 'rdata_valid', rdataReady: 'rdata_ready', rdataData: 'rdata_data' };
@@ -67,7 +54,7 @@ function dramBytes(image: Uint16Array, rnd: () => number): Uint8Array {
 
 async function readBack(words: number, base: number, memory: Uint8Array, cfgs: DramConfig[]): Promise<bigint[][]> {
   const m = await model(words, base);
-  const file = path.join(tmp, `mem-${words}-${base}-${Math.random().toString(36).slice(2)}.bin`);
+  const file = path.join(tmp(), `mem-${words}-${base}-${Math.random().toString(36).slice(2)}.bin`);
   const out: bigint[][] = [];
   for (const cfg of cfgs) {
     fs.writeFileSync(file, memory);
