@@ -5,7 +5,7 @@
 // It makes .venv-ecp5 when missing (LiteDRAM comes from PyPI) and builds one Verilator model of the
 // board (about two minutes on two cores).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verilatorVersion } from '../../flow/verilator.ts';
+import { haveVerilator } from '../../flow/verilator-test-support.ts';
 import { openModel } from '../../model/open.ts';
 import { FixedModel } from '../../model/fixed/fixed-model.ts';
 import { greedy } from '../../model/engine.ts';
@@ -20,12 +20,6 @@ import { ecpix5Program } from './build.ts';
 import { ecpix5Image } from './ecpix5-logic.ts';
 import { simRowsFor, startEcpix5SimBoard, verilogModulePorts } from './ecpix5-sim.ts';
 
-let haveVerilator = true;
-try {
-  verilatorVersion();
-} catch {
-  haveVerilator = false;
-}
 
 const tiny = openModel(undefined);
 const prog = ecpix5Program(tiny.weights);
