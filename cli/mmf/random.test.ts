@@ -10,7 +10,7 @@ import { Command } from 'commander';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadCheckpoint } from '../../model/checkpoint/load.ts';
 import { weightsFromTensors } from '../../model/config.ts';
-import { argmax } from '../../model/engine.ts';
+import { greedy } from '../../model/engine.ts';
 import { EMBEDDED_MODEL, makeEngine } from '../../model/open.ts';
 import { registerGenerate } from './generate.ts';
 import { registerHost } from './host.ts';
@@ -51,18 +51,9 @@ function mmfProcess(...args: string[]) {
 }
 
 /** Greedy continuation of `prompt` by an engine on the checkpoint in dir. */
-function greedy(dir: string, engine: 'float' | 'fixed', prompt: number[], n: number): number[] {
+function greedyOn(dir: string, engine: 'float' | 'fixed', prompt: number[], n: number): number[] {
   const ckpt = loadCheckpoint(dir);
-  const e = makeEngine(engine, weightsFromTensors(ckpt.config, ckpt.tensor));
-  const s = e.newState();
-  let logits: Float32Array | undefined;
-  for (const t of prompt) logits = e.step(s, t);
-  const out: number[] = [];
-  while (out.length < n) {
-    out.push(argmax(logits!));
-    logits = e.step(s, out[out.length - 1]!);
-  }
-  return out;
+  return greedy(makeEngine(engine, weightsFromTensors(ckpt.config, ckpt.tensor)), prompt, n);
 }
 
 /** Refused with one line holding every `contains`. */
@@ -83,7 +74,7 @@ describe('mmf random, --prompt-ids', { timeout: 240_000 }, () => {
     expect(w.stdout).toMatch(new RegExp(`^wrote .*: d ${shape.split(':')[0]}, ${shape.split(':')[1]} layers, .*seed ${seed}; \\d+ parameters, \\d+ bytes`));
     const prompt = [1, 2, Number(shape.split(':')[3]) - 1];
     for (const engine of ['float', 'fixed'] as const) {
-      const want = greedy(dir, engine, prompt, 6);
+      const want = greedyOn(dir, engine, prompt, 6);
       const j = await mmf('generate', '--model', dir, '--prompt-ids', prompt.join(','), '--max-tokens', '6', '--engine', engine, '--json');
       expect(j.error).toBeUndefined();
       const out = JSON.parse(j.stdout) as { tokens: number[]; promptTokens: number[]; text: string };
@@ -110,7 +101,7 @@ describe('mmf random, --prompt-ids', { timeout: 240_000 }, () => {
     const prompt = [...Buffer.from('ROMEO:')];
     const r = await mmf('host', '--sim', '--prompt-ids', prompt.join(','), '--tokens', '6');
     expect(r.error).toBeUndefined();
-    expect(r.stdout).toBe(`${prompt.join(' ')} ${greedy(EMBEDDED_MODEL, 'fixed', prompt, 6).join(' ')}\n`);
+    expect(r.stdout).toBe(`${prompt.join(' ')} ${greedyOn(EMBEDDED_MODEL, 'fixed', prompt, 6).join(' ')}\n`);
   });
 
   it('bad input: one line, nothing written', async () => {
@@ -138,7 +129,7 @@ describe('mmf random, --prompt-ids', { timeout: 240_000 }, () => {
     expect(w.code, w.stderr).toBe(0);
     const g = mmfProcess('generate', '--model', dir, '--prompt-ids', '3,14,15', '--max-tokens', '4', '--engine', 'fixed');
     expect(g.code, g.stderr).toBe(0);
-    expect(g.stdout).toBe(greedy(dir, 'fixed', [3, 14, 15], 4).join(' ') + '\n');
+    expect(g.stdout).toBe(greedyOn(dir, 'fixed', [3, 14, 15], 4).join(' ') + '\n');
     const bad = mmfProcess('generate', '--model', dir, '--prompt-ids', '3,50');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe('mmf: --prompt-ids: token id 50 (position 1) is not below the vocabulary size 50');

@@ -2,9 +2,8 @@
 // verilator -Wall against a port-only stand-in of LiteDRAM's core, every LPF pin a port of the top and every
 // port a pin (nextpnr would leave one unplaced), idle levels on the pins beyond the core's width, the boards'
 // own extras, and what the top refuses. The long build of each board synthesises it with the real core.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { compileProgram } from '../../accel/program.ts';
 import { fixedParams } from '../../model/fixed/fixed-model.ts';
@@ -18,14 +17,9 @@ import { ECP5_BOARDS, BUTTERSTICK, ORANGECRAB_85F } from './ecp5-boards.ts';
 import { ECPIX5 } from './ecpix5.ts';
 import { boardTop, coreDdrPorts, ecpix5TopVerilog, ECPIX5_CORE_DDR, logicTopPorts, lpfPorts, topName, withInoutPads, type CorePort } from './ecpix5-top.ts';
 import type { InitStep } from './dram-init.ts';
+import { testTempDir } from '../../flow/verilator-test-support.ts';
 
-let tmp: string;
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'board-top-test-'));
-});
-afterAll(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = testTempDir('board-top-test-');
 
 const STEPS: InitStep[] = [
   { csr: 'sdram_dfii_control', adr: 0x400, dat: 0x0c, wait: 2_000 },
@@ -66,7 +60,7 @@ const logic = ecpix5Logic(prog, { clockHz: 48e6, baud: 1e6, portAddressBits: AW,
 describe('the ECP5 boards\' tops', () => {
   let logicFiles: string[];
   beforeAll(() => {
-    logicFiles = writeVerilog(elaborate(logic), path.join(tmp, 'logic'));
+    logicFiles = writeVerilog(elaborate(logic), path.join(tmp(), 'logic'));
   });
 
   for (const board of Object.values(ECP5_BOARDS)) {
@@ -76,7 +70,7 @@ describe('the ECP5 boards\' tops', () => {
       expect(v).toContain(`module ${topName(board)} (`);
       expect(new Set(topPorts(v).keys())).toEqual(new Set(bt.pins.keys()));
       for (const [name, w] of topPorts(v)) expect(w, name).toBe(bt.pins.get(name));
-      const dir = fs.mkdtempSync(path.join(tmp, `${board.name}-`));
+      const dir = fs.mkdtempSync(path.join(tmp(), `${board.name}-`));
       const top = path.join(dir, `${topName(board)}.v`);
       fs.writeFileSync(top, v);
       fs.mkdirSync(path.join(dir, 'stub'));

@@ -1,9 +1,8 @@
 // The ECPIX-5's board logic and top: lint-clean (verilator -Wall, yosys check) for models of several
 // shapes, the top against a port-only stand-in of LiteDRAM's core (the long build test synthesises it with
 // the real one), the bidirectional pads, and what the logic refuses.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { compileProgram } from '../../accel/program.ts';
 import { fixedParams } from '../../model/fixed/fixed-model.ts';
@@ -17,14 +16,9 @@ import { ecpix5Image, ecpix5Logic } from './ecpix5-logic.ts';
 import { ECPIX5_ACCEL } from './build.ts';
 import { ecpix5TopVerilog, logicTopPorts, withInoutPads } from './ecpix5-top.ts';
 import type { InitStep } from './dram-init.ts';
+import { testTempDir } from '../../flow/verilator-test-support.ts';
 
-let tmp: string;
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ecpix5-top-test-'));
-});
-afterAll(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const tmp = testTempDir('ecpix5-top-test-');
 
 const STEPS: InitStep[] = [
   { csr: 'sdram_dfii_control', adr: 0x400, dat: 0x0c, wait: 200_000 },
@@ -69,7 +63,7 @@ describe('the ECPIX-5 board logic and top', () => {
       expect(words.length).toBe(img.words * 8);
       expect(words[1]).toBe(img.bytes[2]! | (img.bytes[3]! << 8));
       const logic = ecpix5Logic(prog, { clockHz: 75e6, baud: 1e6, portAddressBits: AW, initSteps: STEPS, verify: shape === shapes[0] }); // the board's VERIFY read-back on one shape, without on the other
-      const dir = fs.mkdtempSync(path.join(tmp, 'rtl-'));
+      const dir = fs.mkdtempSync(path.join(tmp(), 'rtl-'));
       const files = writeVerilog(elaborate(logic), dir);
       expect(lintVerilator(files, logic.name).messages).toEqual([]);
       expect(await lintYosys({ top: logic.name, sources: files })).toEqual([]);
