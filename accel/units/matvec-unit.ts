@@ -59,6 +59,11 @@ export interface MatvecUnitOptions {
   stages?: number;
   /** Q: q elements per write, a power of two from 1 (the default) to lanes. */
   qLanes?: number;
+  /**
+   * With it, the column mode (see the header): the most levels (`cols` in column mode) a column-mode
+   * matrix may have, 1 .. maxCols; needs qLanes 1. Absent: no column mode (and not a gate more).
+   */
+  columns?: number;
 }
 
 export interface MatvecUnitParams {
@@ -69,6 +74,8 @@ export interface MatvecUnitParams {
   stages: number;
   /** Absent for one element per write (so the one-element unit keeps its name). */
   qLanes?: number;
+  /** maxLevels of the column mode; absent without it (so the unit keeps its name). */
+  columns?: number;
 }
 
 export function matvecUnitParams(o: MatvecUnitOptions): MatvecUnitParams {
@@ -80,7 +87,12 @@ export function matvecUnitParams(o: MatvecUnitOptions): MatvecUnitParams {
   if (!Number.isInteger(stages) || stages < 0 || stages > clog2(lanes)) throw new RangeError(`matvec unit: stages must be 0..${clog2(lanes)}, got ${stages}`);
   const qLanes = o.qLanes ?? 1;
   if (!Number.isInteger(qLanes) || qLanes < 1 || qLanes > lanes || (qLanes & (qLanes - 1)) !== 0) throw new RangeError(`matvec unit: qLanes must be a power of two from 1 to lanes (${lanes}), got ${qLanes}`);
-  return { lanes, maxRows, maxCols, stages, qLanes: qLanes > 1 ? qLanes : undefined };
+  const columns = o.columns;
+  if (columns !== undefined) {
+    if (!Number.isInteger(columns) || columns < 1 || columns > maxCols) throw new RangeError(`matvec unit: columns (maxLevels) must be an integer from 1 to maxCols (${maxCols}), got ${columns}`);
+    if (qLanes !== 1) throw new RangeError(`matvec unit: columns needs qLanes 1, got qLanes ${qLanes}`);
+  }
+  return { lanes, maxRows, maxCols, stages, qLanes: qLanes > 1 ? qLanes : undefined, columns };
 }
 
 /** Width of acc_data: exactly enough for [-128 maxCols, 128 maxCols]. */
@@ -100,6 +112,17 @@ export function matvecChunks(cols: number, lanes: number): number {
 export function matvecCycles(p: MatvecUnitOptions, rows: number, cols: number): number {
   const q = matvecUnitParams(p);
   return rows * matvecChunks(cols, q.lanes) + matvecOverhead(q);
+}
+
+/**
+ * Column mode: cycles from the start pulse (cycle 0) to the cycle where done is 1, with w_valid held
+ * at 1 and no q write in the cycle before start: L words per output chunk, one cycle per output, and
+ * the start: levels * ceil(rows / P) + rows + 2.
+ */
+export function matvecColumnCycles(p: MatvecUnitOptions, rows: number, levels: number): number {
+  const q = matvecUnitParams(p);
+  if (q.columns === undefined) throw new RangeError('matvecColumnCycles: the unit has no column mode (options.columns)');
+  return levels * matvecChunks(rows, q.lanes) + rows + 2;
 }
 
 /**
@@ -158,6 +181,18 @@ function bitsOr0(e: Expr, hi: number, lo: number): Expr {
   return hi < lo ? lit(0, UInt(1)) : e.slice(hi, lo);
 }
 
+/** `e` as an unsigned `width`-bit value: zero-extended, or its low bits (callers know the value fits). */
+function fitU(e: Expr, width: number): Expr {
+  return e.width < width ? e.zext(width) : e.asUnsigned().trunc(width);
+}
+
+/** items[sel] through a binary tree of 2:1 multiplexers on sel's bits (items.length = 2^sel.width). */
+function muxTree(sel: Expr, items: Expr[]): Expr {
+  let level = items;
+  for (let b = 0; level.length > 1; b++) level = level.filter((_, i) => i % 2 === 0).map((e, i) => mux(sel.bit(b), level[2 * i + 1]!, e));
+  return level[0]!;
+}
+
 export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitParams) => {
   const P = p.lanes;
   const log2P = clog2(P);
@@ -167,6 +202,10 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   const rW = Math.max(1, clog2(p.maxRows)); // row index
   const accW = matvecAccWidth(p.maxCols);
   const latency = ternaryLaneLatency({ n: P, stages: p.stages });
+  // Column mode (p.columns = maxLevels): the chunk counter also counts levels, so it is wide enough
+  // for both; the q banks take its low kW bits.
+  const maxLevels = p.columns;
+  const kCW = maxLevels ? Math.max(kW, clog2(maxLevels), 1) : kW;
 
   // ---- ports ----------------------------------------------------------------------------------
   const Q = p.qLanes ?? 1;
@@ -176,6 +215,7 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   const start = m.input('start', Bool);
   const rows = m.input('rows', UInt(clog2(p.maxRows + 1)));
   const cols = m.input('cols', UInt(clog2(p.maxCols + 1)));
+  const columnsIn = maxLevels ? m.input('columns', Bool) : undefined;
   const busy = m.output('busy', Bool);
   const wValid = m.input('w_valid', Bool);
   const wReady = m.output('w_ready', Bool);
@@ -187,10 +227,10 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
 
   // ---- state of the weight side ----------------------------------------------------------------
   const feeding = m.reg('feeding', Bool, { reset: 0 });
-  const k = m.reg('chunk', UInt(kW), { reset: 0 }); // chunk of the next word; 0 whenever idle
+  const k = m.reg('chunk', UInt(kCW), { reset: 0 }); // chunk (level) of the next word; 0 whenever idle
   const r = m.reg('row', UInt(rW), { reset: 0 });
   // The last chunk and row less one (and whether the last chunk is 0), set by start.
-  const lastKM1 = m.reg('last_chunk_m1', UInt(kW));
+  const lastKM1 = m.reg('last_chunk_m1', UInt(kCW));
   const lastKZero = m.reg('last_chunk_zero', Bool);
   const lastRowM1 = m.reg('last_row_m1', UInt(rW));
 
@@ -200,6 +240,9 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
     wr1Valid: Signal;
     fwdValid: Signal;
     writeBank: (mem: Memory, j: number) => void;
+    /** Column mode: the shadow copy's read register and the pair address it reads when no q write does. */
+    pairRd?: Signal;
+    colPairAddr?: Signal;
   }
   const elementWrites = (): QWrites => {
     const addrW = log2P + kW; // q_wr_addr as (word, lane); maxCols <= P * maxChunks so it always fits
@@ -224,7 +267,12 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
     // proves the two never collide and adds no read-old-data emulation (see the banks below).
     const pairs = m.memory('q_pairs', UInt(16), Math.max(MIN_EBR_DEPTH, Math.ceil(p.maxCols / 2)));
     const pairCollides = m.let('wr_pair_collides', wr1Valid.and(pairIn.eq(wr1Pair)));
-    const pairOld = pairs.read(pairIn, { name: 'q_pair_rd', enable: qWrEn.and(pairCollides.not()) });
+    // In column mode the same read port also fetches q[l]'s pair for the column lanes whenever no q
+    // write needs it (then w_ready is 0 anyway), and never on an edge that writes the shadow copy.
+    const colPairAddr = maxLevels ? m.wire('col_pair_raddr', pairIn.type) : undefined;
+    const pairOld = colPairAddr
+      ? pairs.read(mux(qWrEn, pairIn, colPairAddr), { name: 'q_pair_rd', enable: mux(qWrEn, pairCollides.not(), wr1Valid.not()) })
+      : pairs.read(pairIn, { name: 'q_pair_rd', enable: qWrEn.and(pairCollides.not()) });
     // Stage 2 forwards when the write-back of the previous cycle went to the same pair, which is the
     // collision stage 1 saw: a register instead of a comparator on the merge path.
     const hit = m.reg('wr_fwd', Bool);
@@ -247,6 +295,8 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
     return {
       wr1Valid,
       fwdValid,
+      pairRd: pairOld,
+      colPairAddr,
       writeBank: (mem, j) => {
         // Decoded a cycle early; ANDed with fwd_valid so yosys can see it exclude the read enable.
         const sel = m.reg(`q_we${j}`, Bool);
@@ -299,15 +349,21 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   // w_ready waits until the banks' read register holds chunk k with every earlier q write in it: a
   // write at cycle t reaches its bank on the edge ending cycle t + 2 (the banks skip their read on
   // that edge), so cycles t + 1 .. t + 3 take no word.
-  m.assign(wReady, feeding.and(qSettling.not()));
+  // Column mode: no word while the column sums are emitted, nor before a row matrix's last result is
+  // out (its results and the column mode's share acc_valid / acc_data).
+  const colMode = maxLevels ? m.reg('col_mode', Bool, { reset: 0 }) : undefined;
+  const emit = maxLevels ? m.reg('col_emit', Bool, { reset: 0 }) : undefined;
+  const rowDrain = maxLevels ? m.reg('row_drain', Bool, { reset: 0 }) : undefined;
+  if (colMode && emit && rowDrain) m.assign(wReady, feeding.and(qSettling.not()).and(emit.or(colMode.and(rowDrain)).not()));
+  else m.assign(wReady, feeding.and(qSettling.not()));
   const fire = m.let('fire', wValid.and(wReady));
   // k == last chunk and r == last row, kept in registers next to k and r (updated by comparing the
   // old count with the last one less one), so no adder or comparator sits on their paths.
   const kLast = m.reg('k_last', Bool);
   const rLast = m.reg('r_last', Bool);
-  const kInc = m.let('k_inc', k.add(1).trunc(kW));
+  const kInc = m.let('k_inc', k.add(1).trunc(kCW));
   const rInc = m.let('r_inc', r.add(1).trunc(rW));
-  const kNext = m.let('k_next', mux(kLast, lit(0, UInt(kW)), kInc));
+  const kNext = m.let('k_next', mux(kLast, lit(0, UInt(kCW)), kInc));
   // The banks' read address: the chunk of the word accepted next.
   const raddr = m.let('q_raddr', mux(fire, kNext, k));
 
@@ -315,7 +371,9 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   // collide and maps each bank onto an EBR without the bypass logic it otherwise adds to emulate
   // read-old-data on a collision (a multiplexer on every read bit: about 250 LUTs at P = 32).
   const bankMems = Array.from({ length: banks }, (_, j) => m.memory(`q_bank${j}`, UInt(16), Math.max(MIN_EBR_DEPTH, maxChunks)));
-  const bankData: Signal[] = bankMems.map((mem, j) => mem.read(raddr, { name: `q_rd${j}`, enable: fwdValid.not() }));
+  const bankAddr = kCW > kW ? raddr.slice(kW - 1, 0) : raddr;
+  const bankData: Signal[] = bankMems.map((mem, j) => mem.read(bankAddr, { name: `q_rd${j}`, enable: fwdValid.not() }));
+  if (qw.colPairAddr) m.assign(qw.colPairAddr, fitU(bitsOr0(raddr, kCW - 1, 1), qw.colPairAddr.width)); // level >> 1
   bankMems.forEach((mem, j) => qw.writeBank(mem, j));
 
   // ---- the weight side: count chunks and rows of the accepted words -----------------------------
@@ -330,18 +388,42 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   m.sink(colsM1x.slice(log2P - 1, 0));
   if (colsM1x.width > colW) m.sink(colsM1x.slice(colsM1x.width - 1, colW)); // cols <= maxCols: zero
   const cmdValid = m.reg('cmd_valid', Bool, { reset: 0 });
-  const cmdLastKM1 = m.reg('cmd_last_chunk_m1', UInt(kW));
+  const cmdLastKM1 = m.reg('cmd_last_chunk_m1', UInt(kCW));
   const cmdLastKZero = m.reg('cmd_last_chunk_zero', Bool);
   const cmdLastRowM1 = m.reg('cmd_last_row_m1', UInt(rW));
   const cmdRowsOne = m.reg('cmd_rows_one', Bool);
-  m.assign(busy, feeding.or(cmdValid));
-  m.sync(() => {
-    cmdValid.set(start.and(feeding.or(cmdValid).not()).and(colsM1.msb().not()).and(rowsM1.msb().not()));
-    cmdLastKM1.set(lastKIn.sub(1).trunc(kW)); // unused when the last chunk is 0
-    cmdLastKZero.set(lastKIn.eq(0));
-    cmdLastRowM1.set(rowsM1.sub(1).trunc(rW)); // unused when rows = 1
-    cmdRowsOne.set(rowsM1.eq(0));
-  });
+  // Column mode: its last output chunk's last lane, taken with start.
+  const lastLane = maxLevels ? m.reg('col_last_lane', UInt(log2P)) : undefined;
+  if (columnsIn && colMode && emit && lastLane) {
+    // Column mode: busy also covers the emission of the sums (see the header). The counters' limits
+    // are the levels and the output chunks instead of the chunks and the rows.
+    m.assign(busy, feeding.or(cmdValid).or(emit));
+    const take = m.let('start_take', start.and(busy.not()).and(colsM1.msb().not()).and(rowsM1.msb().not()));
+    const lastK = m.let('cmd_last_k', mux(columnsIn, fitU(colsM1, kCW), fitU(lastKIn, kCW)));
+    const rowsM1r = rowsM1.trunc(rW);
+    if (rowsM1.width - 2 >= rW) m.sink(rowsM1.slice(rowsM1.width - 2, rW)); // rows <= maxRows: zero
+    const lastR = m.let('cmd_last_r', mux(columnsIn, fitU(bitsOr0(rowsM1r, rW - 1, log2P), rW), rowsM1r));
+    m.sync(() => {
+      cmdValid.set(take);
+      cmdLastKM1.set(lastK.sub(1).trunc(kCW)); // unused when the last chunk is 0
+      cmdLastKZero.set(lastK.eq(0));
+      cmdLastRowM1.set(lastR.sub(1).trunc(rW)); // unused when there is one row (output chunk)
+      cmdRowsOne.set(lastR.eq(0));
+      m.if(take, () => {
+        colMode.set(columnsIn);
+        lastLane.set(rowsM1r.width > log2P ? rowsM1r.slice(log2P - 1, 0) : fitU(rowsM1r, log2P));
+      });
+    });
+  } else {
+    m.assign(busy, feeding.or(cmdValid));
+    m.sync(() => {
+      cmdValid.set(start.and(feeding.or(cmdValid).not()).and(colsM1.msb().not()).and(rowsM1.msb().not()));
+      cmdLastKM1.set(lastKIn.sub(1).trunc(kW)); // unused when the last chunk is 0
+      cmdLastKZero.set(lastKIn.eq(0));
+      cmdLastRowM1.set(rowsM1.sub(1).trunc(rW)); // unused when rows = 1
+      cmdRowsOne.set(rowsM1.eq(0));
+    });
+  }
   m.sync(() => {
     m.if(fire, () => {
       k.set(kNext);
@@ -370,7 +452,7 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   const lane = m.instance('u_lane', ternaryLane({ n: P, stages: p.stages }), {
     act: m.let('q_chunk', cat(...[...bankData].reverse())),
     codes: wData,
-    in_valid: fire,
+    in_valid: colMode ? m.let('row_fire', fire.and(colMode.not())) : fire,
   });
   const dot = lane.out('dot');
   const dotValid = lane.out('out_valid');
@@ -390,6 +472,7 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   const acc = m.reg('acc', SInt(accW), { reset: 0 }); // 0 at the start of every row
   const outRow = m.reg('out_row', UInt(rW), { reset: 0 });
   const sum = m.let('acc_sum', acc.add(dot).trunc(accW)); // partial sums of a row fit: |sum| <= 128 cols
+  const column = colMode && emit && rowDrain && lastLane && qw.pairRd ? columnLanes(colMode, emit, rowDrain, lastLane, qw.pairRd) : undefined;
   m.sync(() => {
     accValid.set(0);
     done.set(0);
@@ -407,7 +490,61 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
         });
       });
     });
+    column?.();
   });
+
+  // ---- the column mode: P per-lane sums of q[l] times one code, emitted one a cycle --------------
+  // Returns the statements of the shared clocked block (acc_valid, acc_data, acc_row, done and
+  // out_row are set there too): each lane adds +q[l], -q[l] or nothing to its sum per word; after a
+  // chunk's last level the sums go out through a P:1 multiplexer, one a cycle with w_ready at 0, and
+  // the edge of the last one clears them all (a synchronous reset: no load multiplexer in the lanes).
+  function columnLanes(col: Signal, emitting: Signal, drain: Signal, lastLaneR: Signal, pairRd: Signal): () => void {
+    const aW = QACT.bits + clog2(maxLevels!) + 1; // |sum| <= 128 maxLevels
+    // q[l]: the byte of the pair read for this word's level l (the chunk counter k).
+    const ql = m.let('col_q', mux(k.bit(0), pairRd.slice(15, 8), pairRd.slice(7, 0)));
+    const colFire = m.let('col_fire', fire.and(col));
+    const laneSel = m.reg('col_lane', UInt(log2P));
+    const emitLastChunk = m.reg('col_emit_last_chunk', Bool);
+    const emitLast = m.let('col_emit_last', laneSel.andR().or(emitLastChunk.and(laneSel.eq(lastLaneR))));
+    const clear = m.let('col_clear', emitting.and(emitLast));
+    const sums = Array.from({ length: P }, (_, i) => m.reg(`col_sum${i}`, UInt(aW), { reset: 0 }));
+    const next = sums.map((s, i) => {
+      const en = colFire.and(wData.bit(2 * i)); // code 01: +q, 11: -q (= ~q + 1), 00 and 10: nothing
+      const neg = en.and(wData.bit(2 * i + 1));
+      const addend = mux(en, mux(neg, ql.not(), ql), lit(0, UInt(QACT.bits)));
+      return m.let(`col_next${i}`, s.add(addend.sext(aW).asUnsigned()).add(neg).trunc(aW));
+    });
+    const out = m.let('col_out', muxTree(laneSel, sums));
+    // Set when a row matrix's last word goes in, cleared when its last result is out.
+    const rowMatrixEnd = rowEnd.and(matrixEnd);
+    return () => {
+      sums.forEach((s, i) => {
+        s.set(next[i]!);
+        m.if(clear, () => s.set(0));
+      });
+      m.if(dotValid.and(rowMatrixEnd), () => drain.set(0));
+      m.if(fire.and(kLast).and(rLast).and(col.not()), () => drain.set(1));
+      m.if(colFire.and(kLast), () => {
+        emitting.set(1);
+        laneSel.set(0);
+        emitLastChunk.set(rLast);
+      });
+      m.if(emitting, () => {
+        accValid.set(1);
+        accData.set(out.sext(accW));
+        accRow.set(outRow);
+        outRow.set(outRow.add(1).trunc(rW));
+        laneSel.set(laneSel.add(1).trunc(log2P));
+        m.if(emitLast, () => {
+          emitting.set(0);
+          m.if(emitLastChunk, () => {
+            outRow.set(0);
+            done.set(1);
+          });
+        });
+      });
+    };
+  }
 });
 
 /** The unit for the given options (stages defaults to clog2(lanes)). */
