@@ -23,6 +23,7 @@ import {
   matvecChunks,
   matvecCycles,
   matvecColumnCycles,
+  matvecColumnSumWidth,
   packWeightWords,
   type MatvecUnitOptions,
 } from './matvec-unit.ts';
@@ -393,7 +394,28 @@ describe('matvec unit column mode: parameters and cycles', () => {
     expect(matvecColumnCycles(o, 256, 9)).toBe(9 * 32 + 256 + 2);
     expect(matvecColumnCycles(o, 1, 1)).toBe(4);
     expect(matvecColumnCycles(o, 9, 3)).toBe(3 * 2 + 9 + 2);
+    // The lane sums: exactly [-128 L, 128 L].
+    expect(matvecColumnSumWidth(9)).toBe(12);
+    expect(matvecColumnSumWidth(8)).toBe(12);
+    expect(matvecColumnSumWidth(1)).toBe(9);
   });
+});
+
+describe.skipIf(!haveVerilator)('matvec unit column mode: lint of the edge shapes', () => {
+  const shapes: MatvecUnitOptions[] = [
+    { lanes: 4, maxRows: 1, maxCols: 1, stages: 0, columns: 1 }, // one output, one level
+    { lanes: 64, maxRows: 20, maxCols: 130, columns: 130 }, // fewer outputs than lanes, maxLevels = maxCols
+    { lanes: 8, maxRows: 256, maxCols: 256, columns: 9 }, // the FFF's shape at 8 lanes
+  ];
+  for (const o of shapes) {
+    it(`lanes=${o.lanes} maxRows=${o.maxRows} maxCols=${o.maxCols} maxLevels=${o.columns}: verilator -Wall clean`, () => {
+      const top = matvecUnit(o);
+      const files = writeVerilog(elaborate(top), path.join(tmp(), 'lint', top.name));
+      const lint = lintVerilator(files, top.name);
+      expect(lint.messages).toEqual([]);
+      expect(lint.ok).toBe(true);
+    });
+  }
 });
 
 // Cell counts with the option (maxRows 256, maxCols 256, maxLevels 9) are printed for the record;

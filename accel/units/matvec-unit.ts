@@ -43,6 +43,39 @@
 // (element Q a + i in bits [8i + 7 : 8i]). A group is Q / 2 whole pairs of one word, so it is written
 // straight into its banks with no read-modify-write and no shadow copy, through the same three stages
 // (so w_ready's rule above is unchanged).
+//
+// Column mode (options.columns = maxLevels, qLanes 1; absent, the unit is exactly the row-mode one).
+// Why: a Fast FeedForward (numerics/fff.ts) computes per token out_j = sum_l q[l] W[j, n_l] over the
+// L = depth + 1 nodes n_l of its path, W = node_out [d, N]. Read by rows that is the dense matrix,
+// d * N / P words; kept by column instead (node n's d weights contiguous in ceil(d / P) words:
+// packWeightWords of W transposed), only the path's L columns are read: L * ceil(d / P) words plus d
+// cycles for the outputs (d = 256, N = 511, P = 8: 546 cycles against 16,390).
+//   columns                        a third size taken with start (ignored unless the start is taken):
+//                                  1 = column mode; then rows = the outputs (<= maxRows) and cols =
+//                                  the levels L (1 .. maxLevels). q[0 .. L - 1] is written as above.
+//   w_data                         ceil(rows / P) chunks x L words, chunk-major: lane k of word l of
+//                                  chunk c (bits [2k+1:2k], the same codes) is W[cP + k, n_l], weighing
+//                                  output cP + k by q[l]. Lanes past rows in the last chunk are ignored.
+//   acc_valid, acc_data, acc_row   out_j for j = 0 .. rows - 1 in order, one a cycle, exact, on the
+//                                  same ports (|out_j| <= 128 L); done with the last.
+//   busy                           1 from the cycle after an accepted start until the last output has
+//                                  been emitted (0 again in the cycle done is 1, where a new start is
+//                                  taken): unlike row mode it covers the emission, so a start cannot
+//                                  disturb the last chunk's outputs. q writes may come at any time.
+// Timing, w_valid held at 1 and no q write from the cycle before start (cycle 0) on: w_ready is 1 at
+// cycles 2 + c (L + P) .. 2 + c (L + P) + L - 1 (chunk c's L words) and 0 in the P cycles after each
+// run (the chunk's sums go out: last word at X, acc_valid at X + 2 .. X + P + 1), and the last chunk's
+// e = rows - (C - 1) P outputs end with done at cycle L C + rows + 2 (C = ceil(rows / P);
+// matvecColumnCycles). With gaps in w_valid the runs stretch, the P idle cycles stay. A q
+// write costs 3 cycles of w_ready as in row mode, and after a row matrix the first column word waits
+// for the cycle of that matrix's done (the two modes share acc_valid; the row results come first).
+// Hardware: P lane sums of matvecColumnSumWidth(maxLevels) bits, each adding +q[l], -q[l] (~q[l] plus a
+// carry in) or nothing per word as its code says, no multiplier. q[l] comes from the shadow copy's read
+// port (its pair at l >> 1, a 2:1 byte choice), read whenever no q write needs the port, instead of from
+// the banks (a P:1 byte multiplexer, 8 (P - 1) LUTs). The sums leave through one P:1 multiplexer with
+// w_ready held at 0 (no second bank), and the last output's edge clears them all with the flip-flops'
+// synchronous reset: that costs the next chunk its first cycle (P rather than P - 1 idle cycles) where
+// loading instead of adding at a chunk's first level would cost a multiplexer on every sum bit.
 import { defineModule, UInt, SInt, Bool, clog2, cat, mux, lit, type Expr, type Module, type Signal } from '../../hdl/index.ts';
 import type { Memory } from '../../hdl/core/memory.ts';
 import { ternaryLane, ternaryLaneLatency } from '../../hdl/lib/ternary-lane.ts';
@@ -100,6 +133,14 @@ export function matvecAccWidth(maxCols: number): number {
   return QACT.bits + clog2(maxCols) + 1;
 }
 
+/**
+ * Width of a column-mode lane sum: exactly enough for [-128 maxLevels, 128 maxLevels] (one bit less
+ * than matvecAccWidth's form when maxLevels is not a power of two: 12 bits for 9 levels).
+ */
+export function matvecColumnSumWidth(maxLevels: number): number {
+  return clog2(-QACT.min * maxLevels + 1) + 1;
+}
+
 /** Weight words of one row: ceil(cols / lanes). */
 export function matvecChunks(cols: number, lanes: number): number {
   return Math.ceil(cols / lanes);
@@ -116,7 +157,7 @@ export function matvecCycles(p: MatvecUnitOptions, rows: number, cols: number): 
 
 /**
  * Column mode: cycles from the start pulse (cycle 0) to the cycle where done is 1, with w_valid held
- * at 1 and no q write in the cycle before start: L words per output chunk, one cycle per output, and
+ * at 1 and no q write from the cycle before start on (nor a row matrix's results still to come): L words per output chunk, one cycle per output, and
  * the start: levels * ceil(rows / P) + rows + 2.
  */
 export function matvecColumnCycles(p: MatvecUnitOptions, rows: number, levels: number): number {
@@ -499,7 +540,7 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   // chunk's last level the sums go out through a P:1 multiplexer, one a cycle with w_ready at 0, and
   // the edge of the last one clears them all (a synchronous reset: no load multiplexer in the lanes).
   function columnLanes(col: Signal, emitting: Signal, drain: Signal, lastLaneR: Signal, pairRd: Signal): () => void {
-    const aW = QACT.bits + clog2(maxLevels!) + 1; // |sum| <= 128 maxLevels
+    const aW = matvecColumnSumWidth(maxLevels!);
     // q[l]: the byte of the pair read for this word's level l (the chunk counter k).
     const ql = m.let('col_q', mux(k.bit(0), pairRd.slice(15, 8), pairRd.slice(7, 0)));
     const colFire = m.let('col_fire', fire.and(col));
