@@ -56,7 +56,10 @@ interface Case {
 
 interface Matrix {
   c: Case;
+  /** W[j, l] (row mode: W[r, c]) at j * cols + l. */
+  codes: Int8Array;
   words: bigint[];
+  /** From the codes and q as written before start (TernaryMatrix.matvec in row mode). */
   expected: number[];
   /** q elements written before start (address, value), in order; junk rewrites included. */
   writes: [number, number][];
@@ -94,7 +97,7 @@ function makeMatrix(c: Case, lanes: number, r: () => number, qState: Int8Array):
   if (c.kind === 'row') {
     const out = new Int32Array(c.rows);
     new TernaryMatrix(c.rows, c.cols, codes, 1).matvec(q, out);
-    return { c, words: packWeightWords(codes, c.rows, c.cols, lanes), expected: Array.from(out), writes };
+    return { c, codes, words: packWeightWords(codes, c.rows, c.cols, lanes), expected: Array.from(out), writes };
   }
   // Column mode: the reference straight from the codes, and the stream from the transposed matrix
   // ([L, rows]: level l's column as a row), reordered chunk-major.
@@ -109,11 +112,13 @@ function makeMatrix(c: Case, lanes: number, r: () => number, qState: Int8Array):
   const chunks = matvecChunks(c.rows, lanes);
   const words: bigint[] = [];
   for (let ch = 0; ch < chunks; ch++) for (let l = 0; l < c.cols; l++) words.push(byLevel[l * chunks + ch]!);
-  return { c, words, expected, writes };
+  return { c, codes, words, expected, writes };
 }
 
 interface SessionResult {
   matrices: Matrix[];
+  /** Each matrix's outputs from its words' codes times q as it was when each word was accepted. */
+  sums: number[][];
   acc: number[];
   rows: number[];
   dones: number;
@@ -134,7 +139,16 @@ interface SessionResult {
  * predicts w_ready, and the test checks the samples against the prediction. Gaps: the harness's
  * wait-for-ready hands the words over, with random holes.
  */
-async function runSession(model: VerilatorModel, o: MatvecUnitOptions, cases: Case[], mode: 'full' | 'gaps', seed: number, holes = 0.3): Promise<SessionResult> {
+async function runSession(
+  model: VerilatorModel,
+  o: MatvecUnitOptions,
+  cases: Case[],
+  mode: 'full' | 'gaps',
+  seed: number,
+  holes = 0.3,
+  /** Gaps only: the chance that a hole writes a random q element (seen by the words after it). */
+  midWrites = 0,
+): Promise<SessionResult> {
   const p = matvecUnitParams(o);
   const P = p.lanes;
   const r = seededRandom(seed);
@@ -174,6 +188,7 @@ async function runSession(model: VerilatorModel, o: MatvecUnitOptions, cases: Ca
   for (let i = 0; i < 3; i++) step();
 
   const matrices: Matrix[] = [];
+  const sums: number[][] = [];
   const starts: number[] = [];
   const doneAt: number[] = [];
   let busyFree = 0; // first cycle a start is taken
@@ -199,6 +214,21 @@ async function runSession(model: VerilatorModel, o: MatvecUnitOptions, cases: Ca
     s.set('start', 0);
     junkSizes();
     const n = mx.words.length;
+    // Word j's products with q as it is now (in the cycle the word is accepted).
+    const acc = new Array<number>(c.rows).fill(0);
+    sums.push(acc);
+    const take = (j: number) => {
+      if (c.kind === 'col') {
+        const ch = Math.floor(j / c.cols);
+        const l = j % c.cols;
+        for (let row = ch * P; row < Math.min(c.rows, (ch + 1) * P); row++) acc[row]! += mx.codes[row * c.cols + l]! * qState[l]!;
+      } else {
+        const chunks = matvecChunks(c.cols, P);
+        const row = Math.floor(j / chunks);
+        const k = j % chunks;
+        for (let i = k * P; i < Math.min(c.cols, (k + 1) * P); i++) acc[row]! += mx.codes[row * c.cols + i]! * qState[i]!;
+      }
+    };
     if (full) {
       const readyAt = new Set<number>();
       let done: number;
@@ -221,7 +251,7 @@ async function runSession(model: VerilatorModel, o: MatvecUnitOptions, cases: Ca
       let j = 0;
       while (j < n) {
         s.set('w_valid', 1).set('w_data', mx.words[j]!);
-        if (readyAt.has(cycle)) j++;
+        if (readyAt.has(cycle)) take(j++);
         step();
       }
       s.set('w_data', junkWord()); // w_valid stays 1: nothing must be taken
@@ -230,10 +260,17 @@ async function runSession(model: VerilatorModel, o: MatvecUnitOptions, cases: Ca
         while (r() < holes) {
           s.set('w_valid', 0).set('w_data', junkWord()).set('start', r() < 0.5 ? 1 : 0);
           junkSizes();
+          if (r() < midWrites) {
+            const a = Math.floor(r() * p.maxCols);
+            qState[a] = Math.floor(r() * 256) - 128;
+            s.set('q_wr_en', 1).set('q_wr_addr', a).set('q_wr_data', qState[a]!);
+          }
           step();
+          s.set('q_wr_en', 0);
         }
         s.set('w_valid', 1).set('w_data', mx.words[i]!).set('start', 0);
         s.waitFor('w_ready', 1000);
+        take(i);
         cycle++;
       }
       s.set('w_valid', 0).set('w_data', junkWord());
@@ -253,6 +290,7 @@ async function runSession(model: VerilatorModel, o: MatvecUnitOptions, cases: Ca
   const fill = (a: number[]) => Array.from({ length: cycle }, (_, i) => a[i] ?? 0);
   return {
     matrices,
+    sums,
     acc: (res.monitors.get('acc') ?? []).map((x) => Number(BigInt.asIntN(accW, x))),
     rows: (res.monitors.get('row') ?? []).map(Number),
     dones: (res.monitors.get('done') ?? []).length,
@@ -265,9 +303,13 @@ async function runSession(model: VerilatorModel, o: MatvecUnitOptions, cases: Ca
   };
 }
 
-/** Every output exact and in order, acc_row counting 0 .. rows - 1, done once per matrix. */
-function expectExact(res: SessionResult): void {
-  const exp = res.matrices.flatMap((m) => m.expected);
+/**
+ * Every output exact and in order, acc_row counting 0 .. rows - 1, done once per matrix. The driver's
+ * running sums equal the reference unless q was rewritten mid-matrix (then they are what counts).
+ */
+function expectExact(res: SessionResult, midWrites = false): void {
+  if (!midWrites) expect(res.sums).toEqual(res.matrices.map((m) => m.expected));
+  const exp = res.sums.flat();
   const bad = exp.flatMap((e, i) => (res.acc[i] === e ? [] : [{ i, expected: e, got: res.acc[i] }]));
   expect(bad.slice(0, 5)).toEqual([]);
   expect(res.acc.length).toBe(exp.length);
@@ -361,6 +403,10 @@ for (const o of configs) {
       expectExact(await runSession(model, o, sweep(P + 2), 'gaps', P + 2));
       expectExact(await runSession(model, o, mixed(P + 3), 'gaps', P + 3));
       expectExact(await runSession(model, o, mixed(P + 4), 'gaps', P + 4, 0)); // w_valid held, waits only
+      // q rewritten between words: each word sees the writes before it (w_ready waits 3 cycles).
+      const res = await runSession(model, o, mixed(P + 5), 'gaps', P + 5, 0.4, 0.5);
+      expectExact(res, true);
+      expect(res.sums).not.toEqual(res.matrices.map((m) => m.expected));
     });
 
     it('verilator -Wall clean', () => {
