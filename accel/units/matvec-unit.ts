@@ -157,8 +157,8 @@ export function matvecCycles(p: MatvecUnitOptions, rows: number, cols: number): 
 
 /**
  * Column mode: cycles from the start pulse (cycle 0) to the cycle where done is 1, with w_valid held
- * at 1 and no q write from the cycle before start on (nor a row matrix's results still to come): L words per output chunk, one cycle per output, and
- * the start: levels * ceil(rows / P) + rows + 2.
+ * at 1, no q write from the cycle before start on and no row matrix's result still to come: L words
+ * per output chunk, one cycle per output, and the start: levels * ceil(rows / P) + rows + 2.
  */
 export function matvecColumnCycles(p: MatvecUnitOptions, rows: number, levels: number): number {
   const q = matvecUnitParams(p);
