@@ -1,5 +1,5 @@
 // Hardware configuration of the accelerator and the sizes derived from it and from the model's shape.
-import type { ModelShape } from '../model/config.ts';
+import { fffDepthOf, type ModelShape } from '../model/config.ts';
 import { clog2 } from '../hdl/core/types.ts';
 import { matvecChunks } from './units/matvec-unit.ts';
 import { scalarTable } from './units/scalar-tables.ts';
@@ -117,10 +117,31 @@ export interface AccelGeometry {
    * only up to LOGITS_KEPT_MAX_VOCAB, so a 32,000-token lm_head streams through the argmax alone.
    */
   keepLogits: boolean;
+  /**
+   * The channel mixer's intermediate vector in the vector memories: the GLU's I; an FFF's path, D + 1
+   * entries (silu(z) on the nodes visited), not its N nodes.
+   */
+  inner: number;
+  /** The FFF tree of an FFF model (accel/program.ts, accel/control/tree-walk.ts). */
+  fff?: FffGeometry;
   /** Longest BitLinear input (q store, quantiser) and most rows. */
   maxCols: number;
   maxRows: number;
   isa: IsaGeometry;
+}
+
+/**
+ * An FFF channel mixer as the accelerator runs it: node_in row by row along the walk (row n at wide word
+ * n C of its matrix), node_out by column (column n's d weights at n C, chunk c at n C + c).
+ */
+export interface FffGeometry {
+  depth: number;
+  /** N = 2^(D+1) - 1. */
+  nodes: number;
+  /** D + 1: the nodes a token visits, the rows of node_in it reads and the columns of node_out. */
+  levels: number;
+  /** C: words of a node_in row and of a node_out column, ceil(d / P). */
+  chunks: number;
 }
 
 function hasLowerBound(cfg: ModelShape, n: number): boolean {
@@ -189,31 +210,42 @@ function weightMemory(cfg: ModelShape, config: AccelConfig): { banks: number; pa
   for (let n = 0; n < L; n++) paramWords += 8 * d + I + (hasLowerBound(cfg, n) ? d : 0);
   // wide words of a matrix's 2-bit codes (P / 8 halfwords a chunk)
   const mat = (rows: number, cols: number) => Math.ceil((rows * matvecChunks(cols, P) * (P / 8)) / banks);
+  // the channel mixer: gate_up and down, or an FFF's node_in and node_out (N rows of d each: node_out by
+  // column), and a region of D + 1 zero words (the SiLU's STATE weights, accel/program.ts)
+  const depth = fffDepthOf(cfg);
+  const mixer = depth === undefined ? mat(2 * I, d) + mat(d, I) : 2 * mat(I, d);
+  if (depth !== undefined) paramWords += depth + 1;
   const embedRowWords = Math.ceil(d / (2 * banks));
   // The program sits at the end of the image: at most PROGRAM_OPS_PER_LAYER L + PROGRAM_OPS_FIXED
   // instructions of at most MAX_INSTRUCTION_BITS each (accel/isa.ts), each from a wide-word boundary.
   const programWideWords = (PROGRAM_OPS_PER_LAYER * L + PROGRAM_OPS_FIXED) * Math.ceil(MAX_INSTRUCTION_BITS / (16 * banks));
-  const imageWideWords = Math.ceil(paramWords / banks) + L * (4 * mat(d, d) + mat(2 * I, d) + mat(d, I)) + mat(V, d) + V * embedRowWords + programWideWords;
+  const imageWideWords = Math.ceil(paramWords / banks) + L * (4 * mat(d, d) + mixer) + mat(V, d) + V * embedRowWords + programWideWords;
   const targetWideWords = config.target === 'up5k' ? (UP5K_SPRAM_WORDS * UP5K_SPRAMS) / banks : undefined;
   return { banks, paramWords, embedRowWords, imageWideWords, targetWideWords };
 }
 
-/** The accelerator runs the GLU channel mixer; a Fast FeedForward tree is the golden model's alone for now. */
-function checkChannelMixer(cfg: ModelShape): void {
-  if (cfg.channelMixer === 'fff') throw new RangeError(`the accelerator does not run Fast FeedForward channel mixers yet (fff_depth ${cfg.fffDepth}); the golden engines (mmf generate, eval, parity) do`);
+/**
+ * The on-chip targets run both channel mixers; the external target the GLU only (its weight stream is
+ * read in program order, and a tree's rows are picked as the token goes: it would need a read port that
+ * seeks). Overlap (accel/overlap.ts) is not combined with an FFF tree either.
+ */
+function checkChannelMixer(cfg: ModelShape, config: AccelConfig): void {
+  if (cfg.channelMixer !== 'fff') return;
+  if (config.target === 'external') throw new RangeError(`the external target does not run Fast FeedForward channel mixers (fff_depth ${cfg.fffDepth}): its weights stream in program order; use the up5k or generic target`);
+  if ((config as { overlap?: boolean }).overlap === true) throw new RangeError(`overlap is not available for Fast FeedForward channel mixers (fff_depth ${cfg.fffDepth})`);
 }
 
 /** Whether the model's image fits the target's weight memory (a generic target's is sized to the model). */
 export function fitsWeightMemory(cfg: ModelShape, config: AccelConfig): boolean {
   checkConfig(config);
-  checkChannelMixer(cfg);
+  checkChannelMixer(cfg, config);
   const w = weightMemory(cfg, config);
   return w.targetWideWords === undefined || w.imageWideWords <= w.targetWideWords;
 }
 
 export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeometry {
   checkConfig(config);
-  checkChannelMixer(cfg);
+  checkChannelMixer(cfg, config);
   const d = cfg.hiddenSize;
   const I = cfg.intermediateSize;
   const L = cfg.numLayers;
@@ -226,8 +258,12 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
   const weightWords = targetWideWords ?? imageWideWords;
   const rowLanes = config.rowLanes ?? defaultRowLanes(cfg, config);
   if (d % rowLanes !== 0 || I % rowLanes !== 0) throw new RangeError(`row lanes ${rowLanes} must divide the hidden size ${d} and the intermediate size ${I}`);
-  const maxCols = Math.max(d, I);
-  const maxRows = Math.max(d, 2 * I, V);
+  const depth = fffDepthOf(cfg);
+  const fff = depth === undefined ? undefined : { depth, nodes: I, levels: depth + 1, chunks: matvecChunks(d, P) };
+  const inner = fff ? fff.levels : I;
+  const maxCols = Math.max(d, inner);
+  // an FFF's node_in runs D + 1 rows, its node_out d outputs
+  const maxRows = Math.max(d, fff ? fff.levels : 2 * I, V);
   const keepLogits = config.target !== 'external' || V <= LOGITS_KEPT_MAX_VOCAB;
   return {
     d,
@@ -244,11 +280,13 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
     paramWords,
     tokenBits: Math.max(1, clog2(V)),
     keepLogits,
+    inner,
+    ...(fff ? { fff } : {}),
     maxCols,
     maxRows,
     // The external target's instructions carry no addresses: their words follow them in the stream.
     isa: config.target === 'external'
       ? { maxN: Math.max(maxCols, V, L * d), maxRows, paramWords: 1, stateWords: L * d, weightWords: 1 }
-      : { maxN: Math.max(maxCols, V, L * d), maxRows, paramWords, stateWords: L * d, weightWords },
+      : { maxN: Math.max(maxCols, V, L * d), maxRows, paramWords, stateWords: L * d, weightWords, fff: fff !== undefined },
   };
 }

@@ -60,6 +60,39 @@ describe('gen-rtl for a model', () => {
   });
 });
 
+describe('gen-rtl for an FFF model (tiny-fff8)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accel-gen-fff-'));
+  const fff = openModel(path.join(path.dirname(tiny.dir), 'tiny-fff8'));
+  const gen = generateAccel(fff.weights, { target: 'up5k', lanes: 8 }, dir, 'tiny-fff8');
+  const verilog = gen.files.filter((f) => f.endsWith('.v'));
+
+  it('writes Verilog that passes verilator -Wall and yosys check with no warnings', { timeout: 120_000 }, async () => {
+    const r = lintVerilator(verilog, gen.top);
+    expect(r.messages).toEqual([]);
+    expect(await lintYosys({ top: gen.top, sources: verilog })).toEqual([]);
+  });
+
+  it('describes the tree in the manifest: its layout, and the D + 1 rows and columns a token reads', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const [d, D, N, V, L, P] = [64, 8, 511, 256, 4, 8];
+    expect(manifest.model).toMatchObject({ hiddenSize: d, intermediateSize: N, channelMixer: 'fff', fffDepth: D, fff: { nodes: N, levelsPerToken: D + 1, wordsPerNode: d / P } });
+    // 4 d^2 for the token mixer, (D + 1) rows of node_in and (D + 1) columns of node_out, and lm_head
+    expect(manifest.cycles.weightsPerToken).toBe(L * (4 * d * d + 2 * (D + 1) * d) + V * d);
+    expect(manifest.cycles.weightsPerToken).toBe(86528);
+    expect(manifest.cycles.boundPerToken).toBe(86528 / P);
+    // both tree matrices hold all N nodes, d weights each (node_out by column), at 2 bits
+    const mixer = manifest.memoryMap.filter((r: { name: string }) => /^layers\.0\.mlp\.node_(in|out)/.test(r.name));
+    expect(mixer.map((r: { name: string; words: number }) => [r.name, r.words])).toEqual([
+      ['layers.0.mlp.node_in', (N * d * 2) / 16],
+      ['layers.0.mlp.node_out (by column)', (N * d * 2) / 16],
+    ]);
+    // the instruction word has the walk field; one BITLINEAR walks the tree, the next one reads by column
+    expect(manifest.instructionFields.map((f: { name: string }) => f.name)).toContain('walk');
+    const walks = manifest.program.filter((i: { walk?: number }) => i.walk !== undefined).map((i: { walk: number; rows: number; n: number }) => [i.walk, i.n, i.rows]);
+    expect(walks).toEqual(Array.from({ length: L }, () => [[1, d, D + 1], [2, D + 1, d]]).flat());
+  });
+});
+
 describe('configurations that cannot work', () => {
   it('rejects a model too large for the UP5K SPRAMs, naming the sizes', () => {
     const big = randomModel({ hiddenSize: 256, intermediateSize: 768, numLayers: 4, vocabSize: 256 });
@@ -74,10 +107,9 @@ describe('configurations that cannot work', () => {
     expect(compileProgram(p, { target: 'up5k', lanes: 16 }).geometry).toMatchObject({ banks: 2, weightWords: 32768 });
   });
 
-  it('refuses a Fast FeedForward model on every target, saying the golden engines run it', () => {
-    const fff = openModel(path.join(path.dirname(tiny.dir), 'tiny-fff8'));
-    for (const target of ['up5k', 'generic', 'external'] as const) {
-      expect(() => compileProgram(fixedParams(fff.weights), { target, lanes: 32 })).toThrow(/does not run Fast FeedForward channel mixers yet \(fff_depth 8\)/);
-    }
+  it('refuses a Fast FeedForward model on the external target and with overlap, saying which targets run it', () => {
+    const fff = fixedParams(openModel(path.join(path.dirname(tiny.dir), 'tiny-fff8')).weights);
+    expect(() => compileProgram(fff, { target: 'external', lanes: 32 })).toThrow(/^the external target does not run Fast FeedForward channel mixers \(fff_depth 8\): .* use the up5k or generic target$/);
+    expect(() => compileProgram(fff, { target: 'up5k', lanes: 32, overlap: true })).toThrow(/^overlap is not available for Fast FeedForward channel mixers \(fff_depth 8\)$/);
   });
 });

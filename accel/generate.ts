@@ -50,7 +50,25 @@ export function generateAccel(weights: WeightSource, config: AccelConfig, dir: s
   const timing = predictCycles(prog);
   const manifest = {
     generator: 'mmfree-fpga accel',
-    model: { source: modelLabel, hiddenSize: g.d, intermediateSize: g.I, numLayers: g.L, vocabSize: g.V },
+    model: {
+      source: modelLabel,
+      hiddenSize: g.d,
+      intermediateSize: g.I,
+      numLayers: g.L,
+      vocabSize: g.V,
+      ...(g.fff
+        ? {
+            channelMixer: 'fff',
+            fffDepth: g.fff.depth,
+            fff: {
+              nodes: g.fff.nodes,
+              levelsPerToken: g.fff.levels,
+              wordsPerNode: g.fff.chunks,
+              layout: 'node_in row-major: node n\'s row at wide word n C of its region; node_out by column: node n\'s d weights at n C, chunk c (outputs c P .. c P + P - 1) at n C + c; C = wordsPerNode = ceil(d / lanes)',
+            },
+          }
+        : {}),
+    },
     // the on-chip targets' weight memory, or the external target's port (its image is `dramMap`)
     hardware: img
       ? { ...config, rowLanes: g.rowLanes, packing: g.packing, portBits: img.wordBits, prefetchWords: prefetchDepth(img), instructionBits: prog.layout.width }

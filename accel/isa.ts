@@ -37,6 +37,14 @@ export const M2REG = { u: 0, s: 1 } as const;
 /** Where results go. `split`: rows < I to A, the rest to B (gate, up). `logits`: A, and the argmax. */
 export const DST = { h: 0, g: 1, a: 2, u: 3, s: 4, b: 5, split: 6, logits: 7 } as const;
 
+/**
+ * How a BITLINEAR of an FFF model walks the tree (the `walk` field, present only in an FFF model's
+ * layout): `tree` is node_in, whose rows are read along the walk (each row's sign picks the next) and
+ * whose branches are kept; `columns` is node_out, whose norm words are gathered along that path and
+ * whose matrix is read by column (the matvec unit's column mode).
+ */
+export const WALK = { none: 0, tree: 1, columns: 2 } as const;
+
 /** The sizes the field widths are derived from. */
 export interface IsaGeometry {
   /** Longest vector any op streams (elements or cols). */
@@ -49,6 +57,8 @@ export interface IsaGeometry {
   stateWords: number;
   /** Wide words of the weight memory. */
   weightWords: number;
+  /** An FFF model: the layout has the `walk` field. */
+  fff?: boolean;
 }
 
 export interface Field {
@@ -60,7 +70,7 @@ export interface Field {
 
 export type FieldName =
   | 'op' | 'rowop' | 'n' | 'rows' | 'param' | 'sbase' | 'wbase' | 'shift' | 'xsel' | 'ysel' | 'wsel' | 'm1reg' | 'm2reg' | 'dst' | 'haslb'
-  | 'cmant' | 'cexp' | 'nexp' | 'ovl';
+  | 'cmant' | 'cexp' | 'nexp' | 'ovl' | 'walk';
 
 export interface IsaLayout {
   fields: Record<FieldName, Field>;
@@ -70,7 +80,8 @@ export interface IsaLayout {
 /**
  * The instruction word's fields, low bits first. `overlapFlag` (the generator's overlap option, accel/
  * overlap.ts) adds the last field, ovl: 1 when the instruction may start while a matrix still streams.
- * Without it the field is absent (its decode is never read), so the layout is the one of before.
+ * Without it the field is absent (its decode is never read), so the layout is the one of before. An FFF
+ * model's layout adds `walk` (WALK) the same way.
  */
 export function isaLayout(g: IsaGeometry, o: { overlapFlag?: boolean } = {}): IsaLayout {
   const spec: [FieldName, number, boolean][] = [
@@ -93,6 +104,7 @@ export function isaLayout(g: IsaGeometry, o: { overlapFlag?: boolean } = {}): Is
     ['cexp', SCALE_EXP_BITS, true],
     ['nexp', SCALE_EXP_BITS, true],
     ...(o.overlapFlag ? ([['ovl', 1, false]] as [FieldName, number, boolean][]) : []),
+    ...(g.fff ? ([['walk', 2, false]] as [FieldName, number, boolean][]) : []),
   ];
   const fields = {} as Record<FieldName, Field>;
   let lo = 0;

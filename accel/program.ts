@@ -6,7 +6,7 @@ import type { FixedParams } from '../model/fixed/fixed-model.ts';
 import type { FixedBitLinearParams, FixedVector } from '../numerics/bitlinear.ts';
 import { ACT } from '../numerics/formats.ts';
 import { packWeightHalfwords } from './units/matvec-unit.ts';
-import { isaLayout, encodeInstruction, DST, XSEL, YSEL, WSEL, M1REG, M2REG, type Instruction, type IsaLayout } from './isa.ts';
+import { isaLayout, encodeInstruction, DST, XSEL, YSEL, WSEL, M1REG, M2REG, WALK, type Instruction, type IsaLayout } from './isa.ts';
 import { scalarTable } from './units/scalar-tables.ts';
 import { ROW_ZERO_SHIFT } from './units/row-unit.ts';
 import { accelGeometry, MAX_INSTRUCTION_BITS, PROGRAM_OPS_FIXED, PROGRAM_OPS_PER_LAYER, type AccelConfig, type AccelGeometry } from './config.ts';
@@ -98,7 +98,9 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
   const param = (name: string, v: ArrayLike<number>): number => img.add(`param ${name}`, v).word;
   interface LayerParams {
     attnNorm: number;
-    proj: Record<'f' | 'i' | 'g' | 'o' | 'gateUp' | 'down', number>;
+    proj: Record<'f' | 'i' | 'g' | 'o', number>;
+    /** The channel mixer's norms: gate_proj and down_proj's, or an FFF's node_in and node_out (N words, gathered along the path). */
+    mixer: { first: number; second: number };
     gNorm: number;
     mlpNorm: number;
     lb: number | undefined;
@@ -110,13 +112,17 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
       i: param(`layers.${n}.i_proj.norm`, layer.i.norm.mant),
       g: param(`layers.${n}.g_proj.norm`, layer.g.norm.mant),
       o: param(`layers.${n}.o_proj.norm`, layer.o.norm.mant),
-      gateUp: param(`layers.${n}.gate_proj.norm`, layer.gateUp.norm.mant),
-      down: param(`layers.${n}.down_proj.norm`, layer.down.norm.mant),
     },
+    mixer: layer.fff
+      ? { first: param(`layers.${n}.mlp.node_in.norm`, layer.fff.nodeIn.norm.mant), second: param(`layers.${n}.mlp.node_out.norm`, layer.fff.nodeOut.norm.mant) }
+      : { first: param(`layers.${n}.gate_proj.norm`, layer.gateUp.norm.mant), second: param(`layers.${n}.down_proj.norm`, layer.down.norm.mant) },
     gNorm: param(`layers.${n}.g_norm`, layer.gNorm.mant),
     mlpNorm: param(`layers.${n}.mlp_norm`, layer.mlpNorm.mant),
     lb: layer.lowerBound ? param(`layers.${n}.lower_bound`, layer.lowerBound) : undefined,
   }));
+  // An FFF model's SiLU is a STATE with forget gate 0 (state' = silu(z) + 0 (state - silu(z))): its f
+  // are these D + 1 zero words, shared by every layer.
+  const fffZeros = geo.fff ? param('fff.zeros', new Uint16Array(geo.fff.levels)) : 0;
   const finalNorm = param('norm', params.finalNorm.mant);
   const lmNorm = param('lm_head.norm', params.lmHead.norm.mant);
   const rowScale = param('embeddings.row_scale', params.embeddings.rowScale);
@@ -128,13 +134,20 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
     const r = img.add(name, packWeightHalfwords(p.weights.codes, p.weights.rows, p.weights.cols, config.lanes));
     return r.word / B;
   };
+  // An FFF's node_out goes in by column (its transpose's rows): the d weights of node n, chunk c of them
+  // at wide word n C + c, as node_in's row n (accel/config.ts FffGeometry).
+  const codes = (name: string, m: { codes: ArrayLike<number>; rows: number; cols: number }): number => {
+    img.align();
+    return img.add(name, packWeightHalfwords(m.codes, m.rows, m.cols, config.lanes)).word / B;
+  };
   const mats = params.layers.map((layer, n) => ({
     f: matrix(`layers.${n}.f_proj`, layer.f),
     i: matrix(`layers.${n}.i_proj`, layer.i),
     g: matrix(`layers.${n}.g_proj`, layer.g),
     o: matrix(`layers.${n}.o_proj`, layer.o),
-    gateUp: matrix(`layers.${n}.gate_proj`, layer.gateUp),
-    down: matrix(`layers.${n}.down_proj`, layer.down),
+    mixer: layer.fff
+      ? { first: matrix(`layers.${n}.mlp.node_in`, layer.fff.nodeIn), second: codes(`layers.${n}.mlp.node_out (by column)`, layer.fff.nodeOutColumns) }
+      : { first: matrix(`layers.${n}.gate_proj`, layer.gateUp), second: matrix(`layers.${n}.down_proj`, layer.down) },
   }));
   const lmHead = matrix('lm_head', params.lmHead);
 
@@ -176,9 +189,19 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
     bitlinear(`layer ${n}: o = o_proj(u)`, layer.o, at.proj.o, m.o, DST.b);
     prog.push({ op: 'element', rowop: 'residual', note: `layer ${n}: h += o`, n: d, xsel: XSEL.m1, m1reg: M1REG.h, ysel: YSEL.m3, dst: DST.h });
     prescale(`layer ${n}: u = h * mlp_norm`, M1REG.h, layer.mlpNorm, at.mlpNorm);
-    bitlinear(`layer ${n}: gate, up = gate_proj(u)`, layer.gateUp, at.proj.gateUp, m.gateUp, DST.split);
-    prog.push({ op: 'element', rowop: 'gated', note: `layer ${n}: u = silu(gate) * up`, n: I, xsel: XSEL.m1, m1reg: M1REG.a, ysel: YSEL.m3, dst: DST.u });
-    bitlinear(`layer ${n}: down = down_proj(u)`, layer.down, at.proj.down, m.down, DST.b);
+    if (layer.fff) {
+      // numerics/fff.ts: node_in's D + 1 rows along the walk (z to A), silu(z) to U, then node_out's D + 1
+      // columns (its norm gathered along the path) to B
+      const { nodeIn, nodeOut, depth } = layer.fff;
+      const levels = depth + 1;
+      prog.push({ op: 'bitlinear', note: `layer ${n}: z = node_in(u) along the tree walk`, n: d, rows: levels, xsel: XSEL.m2, m2reg: M2REG.u, wsel: WSEL.param, param: at.mixer.first, wbase: m.mixer.first, dst: DST.a, cmant: nodeIn.outScale.mant, cexp: nodeIn.outScale.exp, nexp: nodeIn.norm.exp, walk: WALK.tree });
+      prog.push({ op: 'element', rowop: 'state', note: `layer ${n}: u = silu(z) (a STATE with f = 0)`, n: levels, xsel: XSEL.m1, m1reg: M1REG.a, wsel: WSEL.param, param: fffZeros, dst: DST.u });
+      prog.push({ op: 'bitlinear', note: `layer ${n}: down = node_out(u) on the path, by column`, n: levels, rows: d, xsel: XSEL.m2, m2reg: M2REG.u, wsel: WSEL.param, param: at.mixer.second, wbase: m.mixer.second, dst: DST.b, cmant: nodeOut.outScale.mant, cexp: nodeOut.outScale.exp, nexp: nodeOut.norm.exp, walk: WALK.columns });
+    } else {
+      bitlinear(`layer ${n}: gate, up = gate_proj(u)`, layer.gateUp, at.mixer.first, m.mixer.first, DST.split);
+      prog.push({ op: 'element', rowop: 'gated', note: `layer ${n}: u = silu(gate) * up`, n: I, xsel: XSEL.m1, m1reg: M1REG.a, ysel: YSEL.m3, dst: DST.u });
+      bitlinear(`layer ${n}: down = down_proj(u)`, layer.down, at.mixer.second, m.mixer.second, DST.b);
+    }
     prog.push({ op: 'element', rowop: 'residual', note: `layer ${n}: h += down`, n: d, xsel: XSEL.m1, m1reg: M1REG.h, ysel: YSEL.m3, dst: DST.h });
   });
   dump('final h', { n: d, xsel: XSEL.m1, m1reg: M1REG.h });
@@ -209,7 +232,8 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
   const clearWide = programWide + prog.length * instructionWideWords;
   const image = img.build();
   if (image.length > geo.weightWords * B) throw new Error(`weight image of ${image.length} words does not fit the weight memory (${geo.weightWords * B} words)`);
-  const weightsPerToken = L * (4 * d * d + 2 * I * d + d * I) + V * d;
+  // an FFF layer reads D + 1 rows of node_in and D + 1 columns of node_out
+  const weightsPerToken = L * (4 * d * d + (geo.fff ? 2 * geo.fff.levels * d : 3 * I * d)) + V * d;
   return { config, geometry: geo, layout, instructions: prog, clearInstructions: clear, rom, programWide, clearWide, instructionWideWords, image, regions: img.regions, weightsPerToken, tables };
 }
 

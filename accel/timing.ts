@@ -1,10 +1,10 @@
 // Predicted cycles per token of the controller in accel/top.ts, op by op (with debug read-out off).
 // The constants are the controller's own sequencing plus the units' published latencies; the
 // co-simulation measures the same count (the top's step_cycles) and a test holds the two equal.
-import { matvecChunks, matvecOverhead } from './units/matvec-unit.ts';
+import { matvecChunks, matvecColumnCycles, matvecOverhead, type MatvecUnitOptions } from './units/matvec-unit.ts';
 import { rowUnitLatency, rowUnitLateOffset, rowUnitStatsLatency, ROW_LATE_OPS, type RowOp } from './units/row-unit.ts';
 import { startsUnderMatrix } from './overlap.ts';
-import { WSEL } from './isa.ts';
+import { WALK, WSEL } from './isa.ts';
 import { scalarSerialCycles } from './units/scalar-serial.ts';
 import { trit5GearboxCycles } from './units/trit5-gearbox.ts';
 import type { AccelProgram } from './program.ts';
@@ -65,9 +65,24 @@ export function bitlinearPhases(prog: AccelProgram, ins: Instruction): { pass1: 
  */
 export function matvecWordCycles(prog: AccelProgram, ins: Instruction): number {
   const g = prog.geometry;
+  if (g.fff && ins.walk === WALK.tree) {
+    // node_in along the walk: each row's C words, then the wait for its sign (the matvec unit's latency
+    // from a word to its row's sum, less one: accel/top.ts reads the next row in that sum's cycle)
+    return (ins.rows ?? 0) * g.fff.chunks + ((ins.rows ?? 0) - 1) * (matvecOverhead(matvecOptions(prog)) - 1);
+  }
+  if (g.fff && ins.walk === WALK.columns) {
+    // node_out by column: the unit's column mode, from start to its last output, less the row mode's tail
+    return matvecColumnCycles(matvecOptions(prog), ins.rows ?? 0, ins.n ?? 0) - matvecOverhead(matvecOptions(prog));
+  }
   const chunks = (ins.rows ?? 0) * matvecChunks(ins.n ?? 0, g.lanes);
   if (g.packing !== '5trit') return chunks;
   return trit5GearboxCycles({ wordBits: 16 * g.banks, lanes: g.lanes, chunkBits: 32 }, chunks) - 1;
+}
+
+/** The matvec unit's options as accel/datapath/row-side.ts places it (sizes do not change its timing). */
+function matvecOptions(prog: AccelProgram): MatvecUnitOptions {
+  const g = prog.geometry;
+  return { lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: Math.min(MATVEC_STAGES, Math.log2(g.lanes)), ...(g.fff ? { columns: g.fff.levels } : {}) };
 }
 
 /**

@@ -31,7 +31,7 @@ import { Fsm } from '../hdl/core/fsm.ts';
 import { Bool, UInt, clog2 } from '../hdl/core/types.ts';
 import { singlePortRam } from '../hdl/lib/memories.ts';
 import { regOf } from './units/pipeline.ts';
-import { OP, WSEL } from './isa.ts';
+import { OP, WALK, WSEL } from './isa.ts';
 import type { AccelProgram } from './program.ts';
 import { predictCycles, overlapHold } from './timing.ts';
 import { hostPorts } from './control/host-ports.ts';
@@ -40,6 +40,7 @@ import { decodeFields } from './control/fields.ts';
 import { elementStream } from './control/element-stream.ts';
 import { vectorMemories } from './datapath/vector-memories.ts';
 import { fit, placeScalarUnit, rowSide } from './datapath/row-side.ts';
+import { treeWalk, type TreeWalk } from './control/tree-walk.ts';
 
 /**
  * Width of the step_cycles counter: four times the predicted cycles per token fit (a counter that
@@ -160,8 +161,15 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const paramPtr = m.reg('param_ptr', UInt(pSumW), { reset: 0 });
     const paramPtrLate = m.reg('param_ptr_late', UInt(pSumW), { reset: 0 });
     const paramTok = m.reg('param_tok', UInt(pSumW), { reset: 0 });
+    // An FFF model's tree (accel/control/tree-walk.ts): node_in's rows (WALK.tree) record the walk, which
+    // node_out (WALK.columns) follows again in each pass, to gather its norm words (param + node), and
+    // for its columns.
+    const walkIs = (w: number): Expr => (g.fff ? eq(f.walk!, w) : lit(0, Bool));
+    const walkCtl = g.fff ? { restart: m.wire('walk_restart', Bool), record: m.wire('walk_record', Bool), branch: m.wire('walk_record_branch', Bool), replay: m.wire('walk_replay', Bool) } : undefined;
+    const walk: TreeWalk | undefined = g.fff && walkCtl ? treeWalk(m, g.fff, walkCtl) : undefined;
+    const gathering = walk ? m.let('gathering', walkIs(WALK.columns).and(fsm.is('bl_p1').or(fsm.is('bl_p2')))) : lit(0, Bool);
     m.sync(() => {
-      m.if(streaming, () => paramPtr.set(paramPtr.add(1).trunc(pSumW)));
+      m.if(streaming, () => paramPtr.set(walk ? mux(gathering, fParam.zext(pSumW).add(walk.nodeNext.zext(pSumW)).trunc(pSumW), paramPtr.add(1).trunc(pSumW)) : paramPtr.add(1).trunc(pSumW)));
       paramPtrLate.set(paramPtrLate.add(1).trunc(pSumW));
       m.if(startStream, () => {
         paramPtr.set(fParam.zext(pSumW));
@@ -209,10 +217,14 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     // The matvec unit's weight reader: w_wide holds the word at mv_addr while mv_have; a taken word moves on.
     const mvAddr = m.reg('mv_addr', UInt(wAw), { reset: 0 });
     const mvHave = m.reg('mv_have', Bool, { reset: 0 });
+    // An FFF's node_in waits after each row's last word until the row's sign has picked the next row.
+    const treeWait = walk ? m.reg('tree_wait', Bool, { reset: 0 }) : undefined;
+    const mvValid = treeWait ? m.let('mv_valid', mvHave.and(treeWait.not())) : mvHave;
     const mvStart = m.wire('mv_start', Bool);
     const wReady = m.wire('mv_w_ready', Bool);
-    const mvFire = m.let('mv_fire', mvHave.and(wReady));
-    const mvNext = m.let('mv_next', mux(mvFire, mvAddr.add(1).trunc(wAw), mvAddr));
+    const mvFire = m.let('mv_fire', mvValid.and(wReady));
+    // the word after mv_addr; an FFF's walk moves it elsewhere (below)
+    const mvNext = walk ? m.wire('mv_next', UInt(wAw)) : m.let('mv_next', mux(mvFire, mvAddr.add(1).trunc(wAw), mvAddr));
     const embStreaming = m.let('emb_streaming', fsm.is('el_stream').and(isOp('embed')));
     const wbase = fWbase.zext(wAw + fWbase.width).trunc(wAw);
     const fetchAddr = m.reg('fetch_addr', UInt(wAw), { reset: 0 });
@@ -245,11 +257,50 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       embByte,
       scalar,
       mvStart,
-      matrix: { valid: mvHave, data: wideData, ready: wReady },
+      matrix: { valid: mvValid, data: wideData, ready: wReady },
       ports: { tokOutData, dbgValid: host.dbg.valid, dbgData: host.dbg.data },
       overlap: ovl,
     });
     const { embScale, normGo, scaleSetup, outIdx, anyWrite } = rs;
+    if (walk && walkCtl && treeWait && g.fff) {
+      // node_in (WALK.tree): row n's C words from wbase + n C; after the last, the row's sign picks the
+      // next (numerics/fff.ts fffChild: right when the sum is > 0 and the BitLinear is live).
+      // node_out (WALK.columns): for each output chunk c, the column of each level's node, word c of it:
+      // wbase + c + n C.
+      const { chunks: C } = g.fff;
+      const inMv = fsm.is('bl_mv');
+      const tree = m.let('walk_tree', walkIs(WALK.tree));
+      const columns = m.let('walk_columns', walkIs(WALK.columns));
+      const rowK = C > 1 ? m.reg('tree_word', UInt(clog2(C)), { reset: 0 }) : undefined;
+      const rowLastWord = rowK ? m.let('tree_row_last_word', rowK.eq(C - 1)) : lit(1, Bool);
+      const rowResult = m.let('tree_row_result', tree.and(inMv).and(rs.row.valid));
+      const columnFire = m.let('column_fire', columns.and(inMv).and(mvFire));
+      const colBase = m.reg('column_base', UInt(wAw), { reset: 0 });
+      const offset = (base: Expr) => base.zext(wAw + 1).add(walk.wordsNext.zext(wAw + 1)).trunc(wAw);
+      m.comb(() => {
+        mvNext.set(mvAddr);
+        m.if(mvFire, () => mvNext.set(mvAddr.add(1).trunc(wAw)));
+        m.if(columnFire, () => mvNext.set(mux(walk.lastLevel, colBase.add(1).trunc(wAw), offset(colBase))));
+        m.if(rowResult, () => mvNext.set(offset(wbase)));
+      });
+      m.assign(walkCtl.restart, startStream.or(mvStart).or(columnFire.and(walk.lastLevel)));
+      m.assign(walkCtl.record, rowResult);
+      m.assign(walkCtl.branch, rs.row.data.gt(lit(0, rs.row.data.type)).and(rs.row.live));
+      m.assign(walkCtl.replay, gathering.and(streaming).or(columnFire));
+      m.sync(() => {
+        m.if(tree.and(mvFire), () => {
+          if (rowK) rowK.set(mux(rowLastWord, lit(0, rowK.type), rowK.add(1).trunc(rowK.width)));
+          m.if(rowLastWord, () => treeWait.set(1));
+        });
+        m.if(rowResult, () => treeWait.set(0));
+        m.if(columnFire.and(walk.lastLevel), () => colBase.set(colBase.add(1).trunc(wAw)));
+        m.if(mvStart, () => {
+          colBase.set(wbase);
+          treeWait.set(0);
+          if (rowK) rowK.set(0);
+        });
+      });
+    }
     // The matrix in flight, and the port it may read: not while the phase machine fetches, streams a pass,
     // reads a scalar table word or an element op's parameter words, nor for overlapHold cycles after a
     // stream (a row of a word read then would meet the pass's last elements at the row unit's late stage).

@@ -2,7 +2,10 @@
 // (models/tiny-fff8: depth 8, 511 nodes, 9 on a token's path) evaluating the path alone, against the
 // same tree evaluated densely (all 511 nodes of node_in and node_out, then masked) and against the GLU
 // tiny model of the same hidden size; in both engines, single thread, whole model and channel mixer
-// alone. Printed, never asserted.
+// alone. And what it buys the accelerator on the UP5K target: cycles per token of both models at each
+// lane count, from accel/timing.ts (which sim/accel-sim-fff.test.ts holds equal to the co-simulation),
+// against the weight bound (weights read per token / lanes) and the row unit's floor. Printed, never
+// asserted.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EMBEDDED_MODEL, openModel } from '../model/open.ts';
@@ -14,6 +17,9 @@ import { FffScratch, fffFixed, fffFixedDense } from '../numerics/fff.ts';
 import { sumOfSquares } from '../numerics/bitlinear.ts';
 import { layerTensorNames } from '../model/config.ts';
 import { seededRandom } from '../util/prng.ts';
+import { compileProgram } from '../accel/program.ts';
+import { UP5K_LANES } from '../accel/config.ts';
+import { predictCycles, rowUnitFloor } from '../accel/timing.ts';
 
 export const FFF8_MODEL = path.join(path.dirname(EMBEDDED_MODEL), 'tiny-fff8');
 
@@ -86,4 +92,20 @@ export function benchFff(tokens = 2048): void {
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) benchFff();
+/** Cycles per token on the up5k target, tiny-fff8 against the GLU tiny model, at each lane count. */
+export function benchFffAccelerator(): void {
+  const models = { 'tiny-fff8': fixedParams(openModel(FFF8_MODEL).weights), 'tiny (GLU)': fixedParams(openModel(EMBEDDED_MODEL).weights) };
+  for (const lanes of UP5K_LANES) {
+    const parts = Object.entries(models).map(([name, params]) => {
+      const prog = compileProgram(params, { target: 'up5k', lanes });
+      const c = predictCycles(prog).total;
+      return `${name} ${c} cycles/token (weights ${prog.weightsPerToken}, bound ${prog.weightsPerToken / lanes}, row-unit floor ${rowUnitFloor(prog)})`;
+    });
+    console.log(`accelerator, up5k, ${lanes} lanes: ${parts.join('; ')}`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  benchFff();
+  benchFffAccelerator();
+}

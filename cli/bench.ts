@@ -18,7 +18,7 @@ import { simulateAccel } from '../sim/accel-sim.ts';
 import { DEFAULT_CONFIG } from '../accel/config.ts';
 import { exitOnUncaught } from './run-command.ts';
 import { benchRealSizes } from './bench-real-sizes.ts';
-import { benchFff } from './bench-fff.ts';
+import { benchFff, benchFffAccelerator } from './bench-fff.ts';
 
 exitOnUncaught('bench'); // a failed step ends in one line, not a stack trace
 
@@ -43,6 +43,7 @@ for (const [name, dir] of [['tiny', EMBEDDED_MODEL], ['small', small]] as const)
 }
 
 benchFff();
+benchFffAccelerator();
 
 await benchRealSizes();
 

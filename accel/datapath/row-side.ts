@@ -21,7 +21,7 @@ import { RECIP_BITS } from '../units/scalar-tables.ts';
 import { MAX_SCALAR_WIDTH, SCALE_EXP_CONST, QUANT_MM_EXP_BITS } from '../units/scalar-widths.ts';
 import { scalarSerial, SCALAR_MODE, SCALAR_SERIAL_EXP_BITS } from '../units/scalar-serial.ts';
 import { rowUnit, rowUnitLatency, rowUnitLateOffset, ROW_OP, ROW_OP_BITS, ROW_SHIFT_BITS } from '../units/row-unit.ts';
-import { DST, XSEL, YSEL, WSEL } from '../isa.ts';
+import { DST, XSEL, YSEL, WSEL, WALK } from '../isa.ts';
 import { MATVEC_STAGES, ROW_RINGS_MAX_LANES, type AccelGeometry } from '../config.ts';
 import type { Decoded } from '../control/fields.ts';
 import type { ElementStream } from '../control/element-stream.ts';
@@ -90,6 +90,12 @@ export interface RowSide {
   rowsDone?: Expr;
   /** With `overlap`: the matrix has words still to take (its q is still read: the next pass 2 waits). */
   mvFeeding?: Expr;
+  /**
+   * A row of the matrix running, before its output scale: an FFF's node_in takes its branch from the
+   * sign (accel/control/tree-walk.ts). `live` is 0 when the BitLinear's output is all zero (no input,
+   * or S = 0): numerics/fff.ts then branches as for a zero sum.
+   */
+  row: { valid: Expr; data: Expr; live: Expr };
 }
 
 /** An unsigned value brought to exactly w bits (its range is known to fit). */
@@ -290,7 +296,8 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   });
   const qAw = Math.max(1, clog2(Math.ceil(g.maxCols / R)));
   const qData = R === 1 ? rowOut.trunc(QACT.bits) : cat(...rowOuts.map((o) => o.trunc(QACT.bits)).reverse());
-  const matvec = m.instance('u_matvec', matvecUnit({ lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: MATVEC_STAGES, qLanes: R }), {
+  // an FFF model's node_out runs in the unit's column mode (its D + 1 levels against d outputs)
+  const matvec = m.instance('u_matvec', matvecUnit({ lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: MATVEC_STAGES, qLanes: R, ...(g.fff ? { columns: g.fff.levels } : {}) }), {
     q_wr_en: qWrite,
     q_wr_addr: qIdx.zext(qAw + nW).trunc(qAw),
     q_wr_data: qData,
@@ -299,6 +306,7 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
     cols: f.n.zext(clog2(g.maxCols + 1) + nW).trunc(clog2(g.maxCols + 1)),
     w_valid: i.matrix.valid,
     w_data: i.matrix.data,
+    ...(g.fff ? { columns: eq(f.walk, WALK.columns) } : {}),
   });
   m.assign(i.matrix.ready, matvec.out('w_ready'));
   m.sink(...(ovl ? [] : [matvec.out('busy')]), matvec.out('done'));
@@ -378,5 +386,6 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
     i.ports.dbgData.set(dumpX);
   });
   const mvFeeding = mvActive ? m.let('mv_feeding', mvActive.and(matvec.out('busy'))) : undefined;
-  return { embScale, normGo, scaleSetup, scalarDone, outIdx, anyWrite, ...(mvActive ? { mvActive, rowsDone, mvFeeding } : {}) };
+  const row = { valid: accValid, data: accData, live: scaleZero.not() };
+  return { embScale, normGo, scaleSetup, scalarDone, outIdx, anyWrite, row, ...(mvActive ? { mvActive, rowsDone, mvFeeding } : {}) };
 }

@@ -29,7 +29,7 @@ export interface FixedLayer {
   mlpNorm: FixedVector;
   /**
    * gate rows [0, I), up rows [I, 2I): one tensor, one scale, one int8 quantisation. An FFF layer has
-   * neither: reading gateUp or down there throws (the accelerator does not walk trees yet).
+   * neither: reading gateUp or down there throws (a clear error instead of a wrong matrix).
    */
   gateUp: FixedBitLinearParams;
   down: FixedBitLinearParams;
@@ -96,7 +96,7 @@ export function fixedParams(src: WeightSource): FixedParams {
 /** Makes `layer` an FFF layer: its tree, and gateUp / down that refuse to be read (a clear error, not a wrong matrix). */
 function withFff(layer: FixedLayer, fff: FixedFffParams, t: ReturnType<typeof layerTensorNames>): void {
   const refuse = (what: string) => (): never => {
-    throw new Error(`${t.nodeIn}: this layer has an FFF channel mixer (depth ${fff.depth}), no ${what} (the accelerator does not run FFF models yet)`);
+    throw new Error(`${t.nodeIn}: this layer has an FFF channel mixer (depth ${fff.depth}), no ${what} (read layer.fff)`);
   };
   Object.defineProperties(layer, { gateUp: { get: refuse('gate_proj'), enumerable: false }, down: { get: refuse('down_proj'), enumerable: false } });
   layer.fff = fff;
