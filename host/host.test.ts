@@ -141,4 +141,18 @@ describe('mmf host', { timeout: 600_000 }, () => {
     expect(j.tokens).toEqual(g.tokens);
     expect(j.text).toBe(g.text);
   });
+
+  it('--sim with an FFF model (tiny-fff8): the iCEBreaker\'s accelerator walks the tree and generates what the fixed engine does', () => {
+    const run = (args: string[]) => spawnSync('npx', ['mmf', ...args], { cwd: repo, encoding: 'utf8', timeout: 590_000 });
+    const fff = path.join(repo, 'models', 'tiny-fff8');
+    const host = run(['host', '--sim', '--model', fff, '--prompt', 'To be, or not', '--tokens', '12', '--json']);
+    expect(host.status, host.stderr).toBe(0);
+    const j = JSON.parse(host.stdout) as { board: string; tokens: number[]; text: string };
+    const gen = run(['generate', '--model', fff, '--engine', 'fixed', '--prompt', 'To be, or not', '--max-tokens', '12', '--json']);
+    expect(gen.status, gen.stderr).toBe(0);
+    const g = JSON.parse(gen.stdout) as { tokens: number[]; text: string };
+    expect(j.board).toBe('icebreaker');
+    expect(j.tokens).toEqual(g.tokens);
+    expect(j.text).toBe(g.text);
+  });
 });

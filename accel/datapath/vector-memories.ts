@@ -53,7 +53,8 @@ function readAll(banks: Memory[], addr: Expr, name: string): Expr[] {
 }
 
 export function vectorMemories(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStream): VectorMemories {
-  const { d, I, L, V } = g;
+  const { d, L, V } = g;
+  const I = g.inner; // the GLU's I, or an FFF's path of D + 1 (its N nodes never sit in a vector)
   const R = g.rowLanes;
   const r = clog2(R);
   const { f, eq, isOp } = dec;
@@ -107,8 +108,10 @@ export function vectorWrites(m: Module, g: AccelGeometry, dec: Decoded, vm: Vect
   const { rowOut, anyWrite, wide, outIdx, idxW } = w;
   const { M1, M2, M3, m1Depth, m2Depth, m3Depth, sBase, regionAddr } = vm;
   const dstIs = (x: number) => eq(f.dst, x);
-  const rowHigh = m.let('row_high', outIdx.zext(idxW + 1).ge(I));
-  const rowLow = m.let('row_minus_i', outIdx.zext(idxW + 1).sub(I).trunc(idxW));
+  // A split (the GLU's gate_up) sends rows < I to A and the rest to B; an FFF model has none.
+  const split = g.fff
+    ? undefined
+    : { is: dstIs(DST.split), high: m.let('row_high', outIdx.zext(idxW + 1).ge(I)), low: m.let('row_minus_i', outIdx.zext(idxW + 1).sub(I).trunc(idxW)) };
   // Writes `at` (a word index for a wide write, an element index otherwise) from the region's first word.
   const write = (banks: Memory[], base: Expr | number, at: Expr, depth: number, en: Expr) => {
     if (R === 1) return banks[0]!.write(regionAddr(base, at, depth), rowOut[0]!, en);
@@ -118,10 +121,10 @@ export function vectorWrites(m: Module, g: AccelGeometry, dec: Decoded, vm: Vect
   };
   // M1: H, G, A (A also takes the gate rows of a split and the logits, when kept).
   const m1WBase = mux(dstIs(DST.h), lit(0, UInt(aw(m1Depth))), mux(dstIs(DST.g), lit(d / R, UInt(aw(m1Depth))), lit((2 * d) / R, UInt(aw(m1Depth)))));
-  const toM1 = dstIs(DST.h).or(dstIs(DST.g)).or(dstIs(DST.a)).or(g.keepLogits ? dstIs(DST.logits) : lit(0, UInt(1))).or(dstIs(DST.split).and(rowHigh.not()));
+  const toM1 = dstIs(DST.h).or(dstIs(DST.g)).or(dstIs(DST.a)).or(g.keepLogits ? dstIs(DST.logits) : lit(0, UInt(1))).or(split ? split.is.and(split.high.not()) : lit(0, UInt(1)));
   write(M1, m1WBase, outIdx, m1Depth, anyWrite.and(toM1));
   const toM2 = dstIs(DST.u).or(dstIs(DST.s));
   write(M2, mux(dstIs(DST.s), sBase, lit(0, UInt(aw(m2Depth)))), outIdx, m2Depth, anyWrite.and(toM2));
-  const toM3 = dstIs(DST.b).or(dstIs(DST.split).and(rowHigh));
-  write(M3, 0, mux(dstIs(DST.split), rowLow.zext(idxW), outIdx), m3Depth, anyWrite.and(toM3));
+  const toM3 = split ? dstIs(DST.b).or(split.is.and(split.high)) : dstIs(DST.b);
+  write(M3, 0, split ? mux(split.is, split.low.zext(idxW), outIdx) : outIdx, m3Depth, anyWrite.and(toM3));
 }
