@@ -77,7 +77,7 @@ function makeCodes(c: Case, r: () => number): Int8Array {
 }
 
 /** The matrix's words and expected outputs; q is the store's contents (updated by the writes). */
-function makeMatrix(c: Case, lanes: number, r: () => number, qState: Int8Array): Matrix {
+function makeMatrix(c: Case, lanes: number, groupLanes: number, r: () => number, qState: Int8Array): Matrix {
   const codes = makeCodes(c, r); // W[j, l] at j * cols + l (row-major, rows x cols, both modes)
   const writes: [number, number][] = [];
   if (!c.sameQ) {
@@ -100,7 +100,8 @@ function makeMatrix(c: Case, lanes: number, r: () => number, qState: Int8Array):
     return { c, codes, words: packWeightWords(codes, c.rows, c.cols, lanes), expected: Array.from(out), writes };
   }
   // Column mode: the reference straight from the codes, and the stream from the transposed matrix
-  // ([L, rows]: level l's column as a row), reordered chunk-major.
+  // ([L, rows]: level l's column as a row), reordered group-major: for each group g of A outputs its
+  // chunk's L words (each chunk's words once per group in it).
   const expected = Array.from({ length: c.rows }, (_, j) => {
     let s = 0;
     for (let l = 0; l < c.cols; l++) s += q[l]! * codes[j * c.cols + l]!;
@@ -111,7 +112,7 @@ function makeMatrix(c: Case, lanes: number, r: () => number, qState: Int8Array):
   const byLevel = packWeightWords(t, c.cols, c.rows, lanes); // word l * C + c
   const chunks = matvecChunks(c.rows, lanes);
   const words: bigint[] = [];
-  for (let ch = 0; ch < chunks; ch++) for (let l = 0; l < c.cols; l++) words.push(byLevel[l * chunks + ch]!);
+  for (let g = 0; g < Math.ceil(c.rows / groupLanes); g++) for (let l = 0; l < c.cols; l++) words.push(byLevel[l * chunks + Math.floor((g * groupLanes) / lanes)]!);
   return { c, codes, words, expected, writes };
 }
 
@@ -151,6 +152,7 @@ async function runSession(
 ): Promise<SessionResult> {
   const p = matvecUnitParams(o);
   const P = p.lanes;
+  const A = p.columnLanes ?? P;
   const r = seededRandom(seed);
   const s = new StimulusScript(model.ports);
   const accW = matvecAccWidth(p.maxCols);
@@ -194,7 +196,7 @@ async function runSession(
   let busyFree = 0; // first cycle a start is taken
   let rowDone = -1; // the last row matrix's done cycle (its results precede a column matrix's)
   for (const c of cases) {
-    const mx = makeMatrix(c, P, r, qState);
+    const mx = makeMatrix(c, P, A, r, qState);
     matrices.push(mx);
     let lastWrite = -10;
     for (const [a, v] of mx.writes) {
@@ -219,9 +221,9 @@ async function runSession(
     sums.push(acc);
     const take = (j: number) => {
       if (c.kind === 'col') {
-        const ch = Math.floor(j / c.cols);
+        const g = Math.floor(j / c.cols);
         const l = j % c.cols;
-        for (let row = ch * P; row < Math.min(c.rows, (ch + 1) * P); row++) acc[row]! += mx.codes[row * c.cols + l]! * qState[l]!;
+        for (let row = g * A; row < Math.min(c.rows, (g + 1) * A); row++) acc[row]! += mx.codes[row * c.cols + l]! * qState[l]!;
       } else {
         const chunks = matvecChunks(c.cols, P);
         const row = Math.floor(j / chunks);
@@ -240,7 +242,9 @@ async function runSession(
       } else {
         const base = Math.max(start + 2, rowDone);
         const L = c.cols;
-        for (let ch = 0; ch < matvecChunks(c.rows, P); ch++) for (let i = 0; i < L; i++) readyAt.add(base + ch * (L + P) + i);
+        // L words per group, then A cycles of emission (none with A = 1).
+        const gap = A > 1 ? A : 0;
+        for (let g = 0; g < Math.ceil(c.rows / A); g++) for (let i = 0; i < L; i++) readyAt.add(base + g * (L + gap) + i);
         done = base - 2 + matvecColumnCycles(o, c.rows, L);
         busyFree = done;
       }
@@ -276,9 +280,12 @@ async function runSession(
       s.set('w_valid', 0).set('w_data', junkWord());
       if (c.kind === 'col') {
         // A start (sizes valid) during the emission is ignored: busy stays 1 until the last output.
-        s.set('start', 1).set('rows', 1).set('cols', 1).set('columns', r() < 0.5 ? 1 : 0);
-        step();
-        s.set('start', 0);
+        // (With A = 1 there is none: done comes in the cycle after the last word, busy 0 with it.)
+        if (A > 1) {
+          s.set('start', 1).set('rows', 1).set('cols', 1).set('columns', r() < 0.5 ? 1 : 0);
+          step();
+          s.set('start', 0);
+        }
         s.waitFor('done', 10_000);
         cycle++;
       }
@@ -336,20 +343,25 @@ function expectCycles(res: SessionResult, o: MatvecUnitOptions): void {
   });
 }
 
-const configs: MatvecUnitOptions[] = [
+const shapes: MatvecUnitOptions[] = [
   { lanes: 8, maxRows: 200, maxCols: 25, columns: 25 }, // maxLevels = maxCols: the sums as wide as acc_data
   { lanes: 16, maxRows: 200, maxCols: 41, columns: 21, stages: 2 },
   { lanes: 32, maxRows: 200, maxCols: 73, columns: 40 },
 ];
+// Each shape with A = P (columnLanes absent), 2 and 1, and P = 8 with 4 too.
+const configs: MatvecUnitOptions[] = shapes.flatMap((o) => [o, ...(o.lanes === 8 ? [4] : []).concat(2, 1).map((a) => ({ ...o, columnLanes: a }))]);
 
 for (const o of configs) {
   const P = o.lanes;
+  const A = o.columnLanes ?? P;
   const maxLevels = o.columns!;
-  describe.skipIf(!haveVerilator)(`matvec unit column mode P=${P}, maxRows=${o.maxRows}, maxLevels=${maxLevels} (Verilator)`, () => {
+  describe.skipIf(!haveVerilator)(`matvec unit column mode P=${P}, A=${A}, maxRows=${o.maxRows}, maxLevels=${maxLevels} (Verilator)`, () => {
     let model: VerilatorModel | undefined;
-    const getModel = async () => (model ??= (await buildRtlModel(matvecUnit(o), { dir: path.join(tmp(), `p${P}`) })).model);
-    const rowsSet = [1, P - 1, P, P + 1, 64, o.maxRows];
-    const levelsSet = [1, 2, 9, P + 1, maxLevels];
+    const getModel = async () => (model ??= (await buildRtlModel(matvecUnit(o), { dir: path.join(tmp(), `p${P}a${A}`) })).model);
+    // Fewer shapes with A < P (groups of A: 1, A + 1 and P + 1 outputs leave a partial group).
+    const rowsSet = A === P ? [1, P - 1, P, P + 1, 64, o.maxRows] : [...new Set([1, A + 1, P - 1, P + 1, 64, o.maxRows])];
+    const levelsSet = A === P ? [1, 2, 9, P + 1, maxLevels] : [1, 2, 9, maxLevels];
+    const seed = A === P ? P : 100 * P + A; // A = P: the seeds this file had before columnLanes
     const sweep = (seed: number): Case[] => {
       const r = seededRandom(seed);
       const cases: Case[] = [];
@@ -385,7 +397,7 @@ for (const o of configs) {
     };
 
     it('full rate: exact, w_ready / busy / done cycle by cycle, done at matvecColumnCycles', { timeout: 600_000 }, async () => {
-      const res = await runSession(await getModel(), o, sweep(P), 'full', P);
+      const res = await runSession(await getModel(), o, sweep(seed), 'full', seed);
       expectExact(res);
       expectCycles(res, o);
       expect(res.acc).toContain(128 * maxLevels);
@@ -393,18 +405,18 @@ for (const o of configs) {
     });
 
     it('row and column matrices interleaved at full rate: both modes exact, row timing unchanged', { timeout: 600_000 }, async () => {
-      const res = await runSession(await getModel(), o, mixed(P + 1), 'full', P + 1);
+      const res = await runSession(await getModel(), o, mixed(seed + 1), 'full', seed + 1);
       expectExact(res);
       expectCycles(res, o);
     });
 
     it('random w_valid gaps, junk starts, interleaved modes: still exact', { timeout: 600_000 }, async () => {
       const model = await getModel();
-      expectExact(await runSession(model, o, sweep(P + 2), 'gaps', P + 2));
-      expectExact(await runSession(model, o, mixed(P + 3), 'gaps', P + 3));
-      expectExact(await runSession(model, o, mixed(P + 4), 'gaps', P + 4, 0)); // w_valid held, waits only
+      expectExact(await runSession(model, o, sweep(seed + 2), 'gaps', seed + 2));
+      expectExact(await runSession(model, o, mixed(seed + 3), 'gaps', seed + 3));
+      expectExact(await runSession(model, o, mixed(seed + 4), 'gaps', seed + 4, 0)); // w_valid held, waits only
       // q rewritten between words: each word sees the writes before it (w_ready waits 3 cycles).
-      const res = await runSession(model, o, mixed(P + 5), 'gaps', P + 5, 0.4, 0.5);
+      const res = await runSession(model, o, mixed(seed + 5), 'gaps', seed + 5, 0.4, 0.5);
       expectExact(res, true);
       expect(res.sums).not.toEqual(res.matrices.map((m) => m.expected));
     });
@@ -426,6 +438,29 @@ describe('matvec unit column mode: parameters and cycles', () => {
     expect(() => matvecUnitParams({ lanes: 8, maxRows: 4, maxCols: 16, columns: 2.5 })).toThrow(/columns/);
     expect(() => matvecUnitParams({ lanes: 8, maxRows: 4, maxCols: 16, columns: 9, qLanes: 2 })).toThrow(/qLanes/);
     expect(() => matvecColumnCycles({ lanes: 8, maxRows: 4, maxCols: 16 }, 4, 2)).toThrow(/column mode/);
+  });
+
+  it('refuses columnLanes without columns, or not a power of two from 1 to lanes', () => {
+    expect(() => matvecUnitParams({ lanes: 8, maxRows: 4, maxCols: 16, columnLanes: 2 })).toThrow(/columnLanes .*needs columns/);
+    for (const a of [0, 3, 16, 1.5, -2]) expect(() => matvecUnitParams({ lanes: 8, maxRows: 4, maxCols: 16, columns: 9, columnLanes: a })).toThrow(/columnLanes/);
+    for (const a of [1, 2, 4, 8]) expect(() => matvecUnitParams({ lanes: 8, maxRows: 4, maxCols: 16, columns: 9, columnLanes: a })).not.toThrow();
+  });
+
+  it('names columnLanes only when it is not lanes (A = P units keep their name)', () => {
+    const o = { lanes: 8, maxRows: 256, maxCols: 256, columns: 9 };
+    expect(matvecUnit({ ...o, columnLanes: 8 }).name).toBe(matvecUnit(o).name);
+    expect(matvecUnitParams({ ...o, columnLanes: 8 })).not.toHaveProperty('columnLanes');
+    expect(matvecUnit({ ...o, columnLanes: 2 }).name).toMatch(/columnLanes2/);
+  });
+
+  it('counts L words per group of A outputs, one cycle per output (none at A = 1), and the start', () => {
+    const o = { lanes: 8, maxRows: 256, maxCols: 256, columns: 9 };
+    for (const [A, rows, L] of [[4, 256, 9], [2, 9, 3], [1, 9, 3], [1, 1, 1], [2, 1, 1], [4, 7, 2]] as const) {
+      const groups = Math.ceil(rows / A);
+      expect(matvecColumnCycles({ ...o, columnLanes: A }, rows, L)).toBe(L * groups + (A > 1 ? rows : 0) + 2);
+    }
+    expect(matvecColumnCycles({ ...o, columnLanes: 1 }, 64, 9)).toBe(9 * 64 + 2);
+    expect(matvecColumnCycles({ ...o, columnLanes: 8 }, 64, 9)).toBe(matvecColumnCycles(o, 64, 9));
   });
 
   it('keeps the unit name without the option, and names maxLevels with it', () => {
@@ -452,9 +487,15 @@ describe.skipIf(!haveVerilator)('matvec unit column mode: lint of the edge shape
     { lanes: 4, maxRows: 1, maxCols: 1, stages: 0, columns: 1 }, // one output, one level
     { lanes: 64, maxRows: 20, maxCols: 130, columns: 130 }, // fewer outputs than lanes, maxLevels = maxCols
     { lanes: 8, maxRows: 256, maxCols: 256, columns: 9 }, // the FFF's shape at 8 lanes
+    { lanes: 4, maxRows: 1, maxCols: 1, stages: 0, columns: 1, columnLanes: 1 }, // a group counter narrower than its place
+    { lanes: 4, maxRows: 3, maxCols: 2, stages: 0, columns: 2, columnLanes: 2 },
+    { lanes: 64, maxRows: 20, maxCols: 130, columns: 130, columnLanes: 1 },
+    { lanes: 64, maxRows: 300, maxCols: 130, columns: 3, columnLanes: 32 },
+    { lanes: 8, maxRows: 256, maxCols: 64, stages: 3, columns: 9, columnLanes: 1 }, // the UP5K board's shape
+    { lanes: 8, maxRows: 256, maxCols: 64, stages: 3, columns: 9, columnLanes: 2 },
   ];
   for (const o of shapes) {
-    it(`lanes=${o.lanes} maxRows=${o.maxRows} maxCols=${o.maxCols} maxLevels=${o.columns}: verilator -Wall clean`, () => {
+    it(`lanes=${o.lanes} maxRows=${o.maxRows} maxCols=${o.maxCols} maxLevels=${o.columns} A=${o.columnLanes ?? o.lanes}: verilator -Wall clean`, () => {
       const top = matvecUnit(o);
       const files = writeVerilog(elaborate(top), path.join(tmp(), 'lint', top.name));
       const lint = lintVerilator(files, top.name);

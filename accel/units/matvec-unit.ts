@@ -97,6 +97,11 @@ export interface MatvecUnitOptions {
    * matrix may have, 1 .. maxCols; needs qLanes 1. Absent: no column mode (and not a gate more).
    */
   columns?: number;
+  /**
+   * A: the column mode's accumulators (outputs summed at once), a power of two from 1 to lanes;
+   * default lanes. Fewer cost fewer LUTs and re-read each chunk's words P / A times (see the header).
+   */
+  columnLanes?: number;
 }
 
 export interface MatvecUnitParams {
@@ -109,6 +114,8 @@ export interface MatvecUnitParams {
   qLanes?: number;
   /** maxLevels of the column mode; absent without it (so the unit keeps its name). */
   columns?: number;
+  /** A of the column mode; absent when it is lanes (so those units keep their name). */
+  columnLanes?: number;
 }
 
 export function matvecUnitParams(o: MatvecUnitOptions): MatvecUnitParams {
@@ -125,7 +132,14 @@ export function matvecUnitParams(o: MatvecUnitOptions): MatvecUnitParams {
     if (!Number.isInteger(columns) || columns < 1 || columns > maxCols) throw new RangeError(`matvec unit: columns (maxLevels) must be an integer from 1 to maxCols (${maxCols}), got ${columns}`);
     if (qLanes !== 1) throw new RangeError(`matvec unit: columns needs qLanes 1, got qLanes ${qLanes}`);
   }
-  return { lanes, maxRows, maxCols, stages, qLanes: qLanes > 1 ? qLanes : undefined, columns };
+  const columnLanes = o.columnLanes;
+  if (columnLanes !== undefined) {
+    if (columns === undefined) throw new RangeError(`matvec unit: columnLanes (${columnLanes}) needs columns (the column mode)`);
+    if (!Number.isInteger(columnLanes) || columnLanes < 1 || columnLanes > lanes || (columnLanes & (columnLanes - 1)) !== 0) throw new RangeError(`matvec unit: columnLanes must be a power of two from 1 to lanes (${lanes}), got ${columnLanes}`);
+  }
+  const params: MatvecUnitParams = { lanes, maxRows, maxCols, stages, qLanes: qLanes > 1 ? qLanes : undefined, columns };
+  if (columnLanes !== undefined && columnLanes !== lanes) params.columnLanes = columnLanes;
+  return params;
 }
 
 /** Width of acc_data: exactly enough for [-128 maxCols, 128 maxCols]. */
@@ -158,12 +172,14 @@ export function matvecCycles(p: MatvecUnitOptions, rows: number, cols: number): 
 /**
  * Column mode: cycles from the start pulse (cycle 0) to the cycle where done is 1, with w_valid held
  * at 1, no q write from the cycle before start on and no row matrix's result still to come: L words
- * per output chunk, one cycle per output, and the start: levels * ceil(rows / P) + rows + 2.
+ * per group of A outputs, one cycle per output (none with A = 1: its sum goes out as the next group's
+ * words go in), and the start: levels * ceil(rows / A) + (A > 1 ? rows : 0) + 2.
  */
 export function matvecColumnCycles(p: MatvecUnitOptions, rows: number, levels: number): number {
   const q = matvecUnitParams(p);
   if (q.columns === undefined) throw new RangeError('matvecColumnCycles: the unit has no column mode (options.columns)');
-  return levels * matvecChunks(rows, q.lanes) + rows + 2;
+  const A = q.columnLanes ?? q.lanes;
+  return levels * Math.ceil(rows / A) + (A > 1 ? rows : 0) + 2;
 }
 
 /**
@@ -247,6 +263,11 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   // for both; the q banks take its low kW bits.
   const maxLevels = p.columns;
   const kCW = maxLevels ? Math.max(kW, clog2(maxLevels), 1) : kW;
+  // A column-mode accumulators; the row counter counts their groups of outputs, and its low log2G
+  // bits are a group's place in its chunk (which lanes of the word it takes).
+  const A = p.columnLanes ?? P;
+  const log2A = clog2(A);
+  const log2G = log2P - log2A;
 
   // ---- ports ----------------------------------------------------------------------------------
   const Q = p.qLanes ?? 1;
@@ -393,9 +414,10 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   // Column mode: no word while the column sums are emitted, nor before a row matrix's last result is
   // out (its results and the column mode's share acc_valid / acc_data).
   const colMode = maxLevels ? m.reg('col_mode', Bool, { reset: 0 }) : undefined;
-  const emit = maxLevels ? m.reg('col_emit', Bool, { reset: 0 }) : undefined;
+  // With A = 1 there is no emission (the sum goes out from the last level's edge).
+  const emit = maxLevels && A > 1 ? m.reg('col_emit', Bool, { reset: 0 }) : undefined;
   const rowDrain = maxLevels ? m.reg('row_drain', Bool, { reset: 0 }) : undefined;
-  if (colMode && emit && rowDrain) m.assign(wReady, feeding.and(qSettling.not()).and(emit.or(colMode.and(rowDrain)).not()));
+  if (colMode && rowDrain) m.assign(wReady, feeding.and(qSettling.not()).and((emit ? emit.or(colMode.and(rowDrain)) : colMode.and(rowDrain)).not()));
   else m.assign(wReady, feeding.and(qSettling.not()));
   const fire = m.let('fire', wValid.and(wReady));
   // k == last chunk and r == last row, kept in registers next to k and r (updated by comparing the
@@ -433,17 +455,17 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   const cmdLastKZero = m.reg('cmd_last_chunk_zero', Bool);
   const cmdLastRowM1 = m.reg('cmd_last_row_m1', UInt(rW));
   const cmdRowsOne = m.reg('cmd_rows_one', Bool);
-  // Column mode: its last output chunk's last lane, taken with start.
-  const lastLane = maxLevels ? m.reg('col_last_lane', UInt(log2P)) : undefined;
-  if (columnsIn && colMode && emit && lastLane) {
+  // Column mode: its last group's last accumulator, taken with start (none with A = 1).
+  const lastLane = maxLevels && A > 1 ? m.reg('col_last_lane', UInt(log2A)) : undefined;
+  if (columnsIn && colMode) {
     // Column mode: busy also covers the emission of the sums (see the header). The counters' limits
-    // are the levels and the output chunks instead of the chunks and the rows.
-    m.assign(busy, feeding.or(cmdValid).or(emit));
+    // are the levels and the groups of A outputs instead of the chunks and the rows.
+    m.assign(busy, emit ? feeding.or(cmdValid).or(emit) : feeding.or(cmdValid));
     const take = m.let('start_take', start.and(busy.not()).and(colsM1.msb().not()).and(rowsM1.msb().not()));
     const lastK = m.let('cmd_last_k', mux(columnsIn, fitU(colsM1, kCW), fitU(lastKIn, kCW)));
     const rowsM1r = rowsM1.trunc(rW);
     if (rowsM1.width - 2 >= rW) m.sink(rowsM1.slice(rowsM1.width - 2, rW)); // rows <= maxRows: zero
-    const lastR = m.let('cmd_last_r', mux(columnsIn, fitU(bitsOr0(rowsM1r, rW - 1, log2P), rW), rowsM1r));
+    const lastR = m.let('cmd_last_r', mux(columnsIn, fitU(bitsOr0(rowsM1r, rW - 1, log2A), rW), rowsM1r));
     m.sync(() => {
       cmdValid.set(take);
       cmdLastKM1.set(lastK.sub(1).trunc(kCW)); // unused when the last chunk is 0
@@ -452,7 +474,7 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
       cmdRowsOne.set(lastR.eq(0));
       m.if(take, () => {
         colMode.set(columnsIn);
-        lastLane.set(rowsM1r.width > log2P ? rowsM1r.slice(log2P - 1, 0) : fitU(rowsM1r, log2P));
+        if (lastLane) lastLane.set(rowsM1r.width > log2A ? rowsM1r.slice(log2A - 1, 0) : fitU(rowsM1r, log2A));
       });
     });
   } else {
@@ -513,7 +535,7 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   const acc = m.reg('acc', SInt(accW), { reset: 0 }); // 0 at the start of every row
   const outRow = m.reg('out_row', UInt(rW), { reset: 0 });
   const sum = m.let('acc_sum', acc.add(dot).trunc(accW)); // partial sums of a row fit: |sum| <= 128 cols
-  const column = colMode && emit && rowDrain && lastLane && qw.pairRd ? columnLanes(colMode, emit, rowDrain, lastLane, qw.pairRd) : undefined;
+  const column = colMode && rowDrain && qw.pairRd ? columnSums(colMode, emit, rowDrain, lastLane, qw.pairRd) : undefined;
   m.sync(() => {
     accValid.set(0);
     done.set(0);
@@ -534,30 +556,48 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
     column?.();
   });
 
-  // ---- the column mode: P per-lane sums of q[l] times one code, emitted one a cycle --------------
+  // ---- the column mode: A sums of q[l] times one code each, emitted one a cycle -----------------
   // Returns the statements of the shared clocked block (acc_valid, acc_data, acc_row, done and
-  // out_row are set there too): each lane adds +q[l], -q[l] or nothing to its sum per word; after a
-  // chunk's last level the sums go out through a P:1 multiplexer, one a cycle with w_ready at 0, and
-  // the edge of the last one clears them all (a synchronous reset: no load multiplexer in the lanes).
-  function columnLanes(col: Signal, emitting: Signal, drain: Signal, lastLaneR: Signal, pairRd: Signal): () => void {
+  // out_row are set there too): sum a adds +q[l], -q[l] or nothing per word as the code of lane
+  // (g mod P / A) A + a says (g the group counter); after a group's last level the sums go out through
+  // an A:1 multiplexer, one a cycle with w_ready at 0, and the edge of the last one clears them all
+  // (a synchronous reset: no load multiplexer in the sums). With A = 1 the sum goes from its adder
+  // straight into acc_data on the last level's edge, which clears it: no emission cycle, and no
+  // lane counter, output multiplexer or emission state.
+  function columnSums(col: Signal, emitting: Signal | undefined, drain: Signal, lastLaneR: Signal | undefined, pairRd: Signal): () => void {
     const aW = matvecColumnSumWidth(maxLevels!);
     // q[l]: the byte of the pair read for this word's level l (the chunk counter k).
     const ql = m.let('col_q', mux(k.bit(0), pairRd.slice(15, 8), pairRd.slice(7, 0)));
     const colFire = m.let('col_fire', fire.and(col));
-    const laneSel = m.reg('col_lane', UInt(log2P));
-    const emitLastChunk = m.reg('col_emit_last_chunk', Bool);
-    const emitLast = m.let('col_emit_last', laneSel.andR().or(emitLastChunk.and(laneSel.eq(lastLaneR))));
-    const clear = m.let('col_clear', emitting.and(emitLast));
-    const sums = Array.from({ length: P }, (_, i) => m.reg(`col_sum${i}`, UInt(aW), { reset: 0 }));
+    const laneSel = emitting ? m.reg('col_lane', UInt(log2A)) : undefined;
+    const emitLastChunk = emitting ? m.reg('col_emit_last_chunk', Bool) : undefined;
+    const emitLast = laneSel && emitLastChunk && lastLaneR ? m.let('col_emit_last', laneSel.andR().or(emitLastChunk.and(laneSel.eq(lastLaneR)))) : undefined;
+    const clear = emitting && emitLast ? m.let('col_clear', emitting.and(emitLast)) : m.let('col_clear', colFire.and(kLast));
+    // Bit b of sum a's code: lane a of the word (A = P), or lane (g mod P / A) A + a through a
+    // (P / A):1 multiplexer on the group counter's low bits.
+    const place = log2G > 0 ? m.let('col_place', r.width >= log2G ? r.slice(log2G - 1, 0) : r.zext(log2G)) : undefined;
+    const codeBit = (a: number, b: number): Expr => (place ? muxTree(place, Array.from({ length: P / A }, (_, i) => wData.bit(2 * (i * A + a) + b))) : wData.bit(2 * a + b));
+    const sums = Array.from({ length: A }, (_, i) => m.reg(`col_sum${i}`, UInt(aW), { reset: 0 }));
     const next = sums.map((s, i) => {
-      const en = colFire.and(wData.bit(2 * i)); // code 01: +q, 11: -q (= ~q + 1), 00 and 10: nothing
-      const neg = en.and(wData.bit(2 * i + 1));
+      const en = colFire.and(codeBit(i, 0)); // code 01: +q, 11: -q (= ~q + 1), 00 and 10: nothing
+      const neg = en.and(codeBit(i, 1));
       const addend = mux(en, mux(neg, ql.not(), ql), lit(0, UInt(QACT.bits)));
       return m.let(`col_next${i}`, s.add(addend.sext(aW).asUnsigned()).add(neg).trunc(aW));
     });
-    const out = m.let('col_out', muxTree(laneSel, sums));
+    const out = laneSel ? m.let('col_out', muxTree(laneSel, sums)) : undefined;
     // Set when a row matrix's last word goes in, cleared when its last result is out.
     const rowMatrixEnd = rowEnd.and(matrixEnd);
+    // One output: its value, and whether it is the matrix's last.
+    const emitOne = (value: Expr, last: Expr) => {
+      accValid.set(1);
+      accData.set(value.sext(accW));
+      accRow.set(outRow);
+      outRow.set(outRow.add(1).trunc(rW));
+      m.if(last, () => {
+        outRow.set(0);
+        done.set(1);
+      });
+    };
     return () => {
       sums.forEach((s, i) => {
         s.set(next[i]!);
@@ -565,6 +605,10 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
       });
       m.if(dotValid.and(rowMatrixEnd), () => drain.set(0));
       m.if(fire.and(kLast).and(rLast).and(col.not()), () => drain.set(1));
+      if (!emitting || !laneSel || !emitLastChunk || !emitLast || !out) {
+        m.if(clear, () => emitOne(next[0]!, rLast));
+        return;
+      }
       m.if(colFire.and(kLast), () => {
         emitting.set(1);
         laneSel.set(0);
@@ -575,7 +619,7 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
         accData.set(out.sext(accW));
         accRow.set(outRow);
         outRow.set(outRow.add(1).trunc(rW));
-        laneSel.set(laneSel.add(1).trunc(log2P));
+        laneSel.set(laneSel.add(1).trunc(log2A));
         m.if(emitLast, () => {
           emitting.set(0);
           m.if(emitLastChunk, () => {
