@@ -48,3 +48,10 @@ describe('the external target\'s configuration', () => {
     expect(() => checkConfig({ target: 'up5k', lanes: 32, packing: '5trit' })).toThrow(/5trit packing needs the external target/);
   });
 });
+
+describe('an FFF model\'s configuration', () => {
+  it('takes column lanes that are a power of two up to the lanes, and refuses others, naming them', () => {
+    for (const A of [1, 2, 8, 32]) expect(() => checkConfig({ target: 'up5k', lanes: 32, columnLanes: A })).not.toThrow();
+    for (const A of [0, 3, 64, 1.5]) expect(() => checkConfig({ target: 'up5k', lanes: 32, columnLanes: A })).toThrow(/^column lanes must be a power of two from 1 to the lanes \(32\), got /);
+  });
+});

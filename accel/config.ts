@@ -37,6 +37,12 @@ export interface AccelConfig {
    * sits in front of the controller. At 2 bits the port is always 2 P.
    */
   portBits?: number;
+  /**
+   * A: accumulators of the matvec unit's column mode, for an FFF model's node_out (a power of two up to
+   * P; default P). Each takes one output at a time, so node_out's words are read P / A times: fewer
+   * save logic cells (about 31 LUTs an accumulator on an iCE40) for (D + 1) d / A cycles a layer.
+   */
+  columnLanes?: number;
 }
 
 export const PACKINGS = ['2bit', '5trit'] as const;
@@ -142,6 +148,10 @@ export interface FffGeometry {
   levels: number;
   /** C: words of a node_in row and of a node_out column, ceil(d / P). */
   chunks: number;
+  /** A: node_out's outputs taken at a time (AccelConfig.columnLanes). */
+  columnLanes: number;
+  /** node_out's norm regions start at multiples of this power of two above N, so node n's word is base | n. */
+  normAlign: number;
 }
 
 function hasLowerBound(cfg: ModelShape, n: number): boolean {
@@ -167,6 +177,8 @@ export function checkConfig(config: AccelConfig): void {
     const least = narrowest5TritPort(P);
     if (!Number.isInteger(W) || (W & (W - 1)) !== 0 || W < least || W > 512) throw new RangeError(`port bits must be a power of two from ${least} (what ${P} lanes need at 5 trits) to 512, got ${W}`);
   }
+  const A = config.columnLanes;
+  if (A !== undefined && (!Number.isInteger(A) || A < 1 || A > P || (A & (A - 1)) !== 0)) throw new RangeError(`column lanes must be a power of two from 1 to the lanes (${P}), got ${A}`);
   const R = config.rowLanes;
   if (R !== undefined) {
     if (!Number.isInteger(R) || R < 1 || (R & (R - 1)) !== 0) throw new RangeError(`row lanes must be a power of two, got ${R}`);
@@ -214,7 +226,8 @@ function weightMemory(cfg: ModelShape, config: AccelConfig): { banks: number; pa
   // column), and a region of D + 1 zero words (the SiLU's STATE weights, accel/program.ts)
   const depth = fffDepthOf(cfg);
   const mixer = depth === undefined ? mat(2 * I, d) + mat(d, I) : 2 * mat(I, d);
-  if (depth !== undefined) paramWords += depth + 1;
+  // (node_out's norms each start at a multiple of 2^(D+1): N words and one of padding, accel/program.ts)
+  if (depth !== undefined) paramWords += depth + 1 + L;
   const embedRowWords = Math.ceil(d / (2 * banks));
   // The program sits at the end of the image: at most PROGRAM_OPS_PER_LAYER L + PROGRAM_OPS_FIXED
   // instructions of at most MAX_INSTRUCTION_BITS each (accel/isa.ts), each from a wide-word boundary.
@@ -259,7 +272,7 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
   const rowLanes = config.rowLanes ?? defaultRowLanes(cfg, config);
   if (d % rowLanes !== 0 || I % rowLanes !== 0) throw new RangeError(`row lanes ${rowLanes} must divide the hidden size ${d} and the intermediate size ${I}`);
   const depth = fffDepthOf(cfg);
-  const fff = depth === undefined ? undefined : { depth, nodes: I, levels: depth + 1, chunks: matvecChunks(d, P) };
+  const fff = depth === undefined ? undefined : { depth, nodes: I, levels: depth + 1, chunks: matvecChunks(d, P), columnLanes: config.columnLanes ?? P, normAlign: 2 ** (depth + 1) };
   const inner = fff ? fff.levels : I;
   const maxCols = Math.max(d, inner);
   // an FFF's node_in runs D + 1 rows, its node_out d outputs

@@ -53,8 +53,9 @@ class ImageBuilder {
     return this.words;
   }
 
-  align(): void {
-    const pad = (this.banks - (this.words % this.banks)) % this.banks;
+  /** Pads to a multiple of `k` words (default: a wide word). */
+  align(k = this.banks): void {
+    const pad = (k - (this.words % k)) % k;
     if (pad > 0) this.add('', new Uint16Array(pad), false);
   }
 
@@ -105,6 +106,13 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
     mlpNorm: number;
     lb: number | undefined;
   }
+  // node_out's norms first, each from a multiple of 2^(D+1) (N words and one of padding): the controller
+  // gathers node n's word as base | n, with no adder (accel/top.ts)
+  const nodeOutNorms = params.layers.map((layer, n) => {
+    if (!layer.fff || !geo.fff) return 0;
+    img.align(geo.fff.normAlign);
+    return param(`layers.${n}.mlp.node_out.norm`, layer.fff.nodeOut.norm.mant);
+  });
   const lp: LayerParams[] = params.layers.map((layer, n) => ({
     attnNorm: param(`layers.${n}.attn_norm`, layer.attnNorm.mant),
     proj: {
@@ -114,7 +122,7 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
       o: param(`layers.${n}.o_proj.norm`, layer.o.norm.mant),
     },
     mixer: layer.fff
-      ? { first: param(`layers.${n}.mlp.node_in.norm`, layer.fff.nodeIn.norm.mant), second: param(`layers.${n}.mlp.node_out.norm`, layer.fff.nodeOut.norm.mant) }
+      ? { first: param(`layers.${n}.mlp.node_in.norm`, layer.fff.nodeIn.norm.mant), second: nodeOutNorms[n]! }
       : { first: param(`layers.${n}.gate_proj.norm`, layer.gateUp.norm.mant), second: param(`layers.${n}.down_proj.norm`, layer.down.norm.mant) },
     gNorm: param(`layers.${n}.g_norm`, layer.gNorm.mant),
     mlpNorm: param(`layers.${n}.mlp_norm`, layer.mlpNorm.mant),

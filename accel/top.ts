@@ -169,7 +169,8 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const walk: TreeWalk | undefined = g.fff && walkCtl ? treeWalk(m, g.fff, walkCtl) : undefined;
     const gathering = walk ? m.let('gathering', walkIs(WALK.columns).and(fsm.is('bl_p1').or(fsm.is('bl_p2')))) : lit(0, Bool);
     m.sync(() => {
-      m.if(streaming, () => paramPtr.set(walk ? mux(gathering, fParam.zext(pSumW).add(walk.nodeNext.zext(pSumW)).trunc(pSumW), paramPtr.add(1).trunc(pSumW)) : paramPtr.add(1).trunc(pSumW)));
+      // node_out's norm regions start at multiples of 2^(D+1) (accel/program.ts): node n's word is param | n
+      m.if(streaming, () => paramPtr.set(walk ? mux(gathering, fParam.zext(pSumW).or(walk.nodeNext.zext(pSumW)), paramPtr.add(1).trunc(pSumW)) : paramPtr.add(1).trunc(pSumW)));
       paramPtrLate.set(paramPtrLate.add(1).trunc(pSumW));
       m.if(startStream, () => {
         paramPtr.set(fParam.zext(pSumW));
@@ -265,9 +266,10 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     if (walk && walkCtl && treeWait && g.fff) {
       // node_in (WALK.tree): row n's C words from wbase + n C; after the last, the row's sign picks the
       // next (numerics/fff.ts fffChild: right when the sum is > 0 and the BitLinear is live).
-      // node_out (WALK.columns): for each output chunk c, the column of each level's node, word c of it:
-      // wbase + c + n C.
-      const { chunks: C } = g.fff;
+      // node_out (WALK.columns): for each group of A outputs (P / A groups a chunk c), the column of each
+      // level's node, word c of it: wbase + c + n C (accel/units/matvec-unit.ts, column mode).
+      const { chunks: C, columnLanes: A } = g.fff;
+      const groups = g.lanes / A; // groups a chunk
       const inMv = fsm.is('bl_mv');
       const tree = m.let('walk_tree', walkIs(WALK.tree));
       const columns = m.let('walk_columns', walkIs(WALK.columns));
@@ -275,17 +277,23 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       const rowLastWord = rowK ? m.let('tree_row_last_word', rowK.eq(C - 1)) : lit(1, Bool);
       const rowResult = m.let('tree_row_result', tree.and(inMv).and(rs.row.valid));
       const columnFire = m.let('column_fire', columns.and(inMv).and(mvFire));
+      const groupEnd = m.let('column_group_end', columnFire.and(walk.lastLevel));
+      const group = groups > 1 ? m.reg('column_group', UInt(clog2(groups)), { reset: 0 }) : undefined;
+      const chunkEnd = group ? m.let('column_chunk_end', groupEnd.and(group.eq(groups - 1))) : groupEnd;
       const colBase = m.reg('column_base', UInt(wAw), { reset: 0 });
-      const offset = (base: Expr) => base.zext(wAw + 1).add(walk.wordsNext.zext(wAw + 1)).trunc(wAw);
+      // one adder for every jump: the next row (wbase + n C), the next level's column (base + n C), the
+      // chunk's first word again for the next group (+ 0) or the next chunk's (+ 1)
+      const jumpBase = mux(tree, wbase, colBase);
+      const jumpOffset = mux(groupEnd, mux(chunkEnd, lit(1, UInt(wAw)), lit(0, UInt(wAw))), walk.wordsNext.zext(wAw + walk.wordsNext.width).trunc(wAw));
+      const jump = m.let('walk_jump', jumpBase.add(jumpOffset).trunc(wAw));
       m.comb(() => {
         mvNext.set(mvAddr);
         m.if(mvFire, () => mvNext.set(mvAddr.add(1).trunc(wAw)));
-        m.if(columnFire, () => mvNext.set(mux(walk.lastLevel, colBase.add(1).trunc(wAw), offset(colBase))));
-        m.if(rowResult, () => mvNext.set(offset(wbase)));
+        m.if(rowResult.or(columnFire), () => mvNext.set(jump));
       });
-      m.assign(walkCtl.restart, startStream.or(mvStart).or(columnFire.and(walk.lastLevel)));
+      m.assign(walkCtl.restart, startStream.or(mvStart).or(groupEnd));
       m.assign(walkCtl.record, rowResult);
-      m.assign(walkCtl.branch, rs.row.data.gt(lit(0, rs.row.data.type)).and(rs.row.live));
+      m.assign(walkCtl.branch, rs.row.data.msb().not().and(rs.row.data.orR()).and(rs.row.live));
       m.assign(walkCtl.replay, gathering.and(streaming).or(columnFire));
       m.sync(() => {
         m.if(tree.and(mvFire), () => {
@@ -293,11 +301,13 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
           m.if(rowLastWord, () => treeWait.set(1));
         });
         m.if(rowResult, () => treeWait.set(0));
-        m.if(columnFire.and(walk.lastLevel), () => colBase.set(colBase.add(1).trunc(wAw)));
+        if (group) m.if(groupEnd, () => group.set(group.add(1).trunc(group.width)));
+        m.if(chunkEnd, () => colBase.set(jump));
         m.if(mvStart, () => {
           colBase.set(wbase);
           treeWait.set(0);
           if (rowK) rowK.set(0);
+          if (group) group.set(0);
         });
       });
     }

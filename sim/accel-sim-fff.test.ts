@@ -18,12 +18,15 @@ const MINUTES = 60_000;
 const FFF8 = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../models/tiny-fff8');
 
 describe('the accelerator on FFF models', () => {
-  it('runs tiny-fff8 on the up5k target bit-exact on every reference prompt, 32 generated tokens each', async () => {
+  it.each([
+    ['up5k', { target: 'up5k', lanes: 32 }],
+    ['generic', { target: 'generic', lanes: 32 }],
+  ] as const)('runs tiny-fff8 on the %s target bit-exact on every reference prompt, 32 generated tokens each', async (_, config) => {
     const m = openModel(FFF8);
     const ref = JSON.parse(fs.readFileSync(path.join(FFF8, 'reference.json'), 'utf8')) as { prompts: { text: string; ids: number[] }[] };
     expect(ref.prompts.length).toBeGreaterThanOrEqual(4);
     for (const p of ref.prompts) {
-      const r = await simulateAccel({ weights: m.weights, config: { target: 'up5k', lanes: 32 }, prompt: p.ids, tokens: 32 });
+      const r = await simulateAccel({ weights: m.weights, config, prompt: p.ids, tokens: 32 });
       expect(r.mismatches, p.text).toEqual([]);
       expect(r.bitExact).toBe(true);
       expect(r.tokens).toEqual(r.goldenTokens);

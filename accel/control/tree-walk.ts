@@ -4,22 +4,20 @@
 // again, from the kept branches, as often as it needs it: once per pass to gather its norm words, once
 // per output chunk for its columns.
 //
-// The walker holds the node, its wide-word offset n C (the matrices' rows and columns are C words each:
-// accel/config.ts FffGeometry) and the level, and says where a step would go (nodeNext, wordsNext), so
-// an address can be formed in the cycle the step is taken. Only D branches are kept: the last level's
-// would pick a node below the leaves.
+// The walker holds the node (and its wide-word offset n C, when C is not a power of two: the matrices'
+// rows and columns are C words each, accel/config.ts FffGeometry) and the level, and says where a step
+// would go (nodeNext, wordsNext), so an address can be formed in the cycle the step is taken. Only D
+// branches are kept: the last level's would pick a node below the leaves.
 import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
 import type { Module } from '../../hdl/core/module.ts';
-import type { Signal } from '../../hdl/core/signal.ts';
 import { Bool, UInt, clog2 } from '../../hdl/core/types.ts';
 import type { FffGeometry } from '../config.ts';
 
 export interface TreeWalk {
-  /** The node at the current level (0 after a restart). */
-  node: Signal;
-  /** node C: its row's (node_in) or column's (node_out) first wide word from the matrix's base. */
-  words: Signal;
-  /** Where a step taken now goes (with the branch given to `record`, or the kept one). */
+  /**
+   * Where a step taken now goes (with the branch given to `record`, or the kept one): the node, and n C,
+   * its row's (node_in) or column's (node_out) first wide word from the matrix's base.
+   */
   nodeNext: Expr;
   wordsNext: Expr;
   /** The walk is at its last level (D): the step after it is a restart. */
@@ -42,7 +40,10 @@ export function treeWalk(m: Module, t: FffGeometry, c: TreeWalkControl): TreeWal
   const wordsW = Math.max(1, clog2(t.nodes * t.chunks));
   const levelW = Math.max(1, clog2(D + 1));
   const node = m.reg('walk_node', UInt(nodeW), { reset: 0 });
-  const words = m.reg('walk_words', UInt(wordsW), { reset: 0 });
+  // n C: node shifted when C is a power of two, else a register of its own stepped beside the node
+  const log2C = clog2(t.chunks);
+  const shifted = 2 ** log2C === t.chunks;
+  const words = shifted ? undefined : m.reg('walk_words', UInt(wordsW), { reset: 0 });
   const level = m.reg('walk_level', UInt(levelW), { reset: 0 });
   const kept = D > 0 ? m.reg('walk_branches', UInt(D), { reset: 0 }) : undefined;
   const lastLevel = m.let('walk_last_level', level.eq(lit(D, UInt(levelW))));
@@ -59,22 +60,23 @@ export function treeWalk(m: Module, t: FffGeometry, c: TreeWalkControl): TreeWal
   const bit = m.let('walk_branch', mux(c.record, c.branch, keptBit));
   // 2n + 1 + b, and (2n + 1 + b) C = 2 nC + (b ? 2C : C); the last level's step overflows and is never used.
   const nodeNext = m.let('walk_node_next', cat(node, lit(1, Bool)).zext(nodeW + 2).add(bit.zext(nodeW + 2)).trunc(nodeW));
-  const step = m.let('walk_step', mux(bit, lit(2 * t.chunks, UInt(wordsW + 1)), lit(t.chunks, UInt(wordsW + 1))));
-  const wordsNext = m.let('walk_words_next', words.shl(1).zext(wordsW + 2).add(step.zext(wordsW + 2)).trunc(wordsW));
+  const wordsNext = words
+    ? m.let('walk_words_next', words.shl(1).zext(wordsW + 2).add(mux(bit, lit(2 * t.chunks, UInt(wordsW + 2)), lit(t.chunks, UInt(wordsW + 2)))).trunc(wordsW))
+    : nodeNext.shl(log2C);
 
   m.sync(() => {
     m.if(c.record.or(c.replay), () => {
       node.set(nodeNext);
-      words.set(wordsNext);
+      if (words) words.set(wordsNext);
       level.set(level.add(1).trunc(levelW));
       // shifted in from the top, D of them (not the last level's): branch l ends in bit l
       if (kept) m.if(c.record.and(lastLevel.not()), () => kept.set(D === 1 ? c.branch : cat(c.branch, kept.slice(D - 1, 1))));
     });
     m.if(c.restart, () => {
       node.set(0);
-      words.set(0);
+      if (words) words.set(0);
       level.set(0);
     });
   });
-  return { node, words, nodeNext, wordsNext, lastLevel };
+  return { nodeNext, wordsNext, lastLevel };
 }

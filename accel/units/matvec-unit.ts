@@ -534,27 +534,62 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   // ---- the accumulator across the chunks of a row ----------------------------------------------
   const acc = m.reg('acc', SInt(accW), { reset: 0 }); // 0 at the start of every row
   const outRow = m.reg('out_row', UInt(rW), { reset: 0 });
-  const sum = m.let('acc_sum', acc.add(dot).trunc(accW)); // partial sums of a row fit: |sum| <= 128 cols
-  const column = colMode && rowDrain && qw.pairRd ? columnSums(colMode, emit, rowDrain, lastLane, qw.pairRd) : undefined;
+  // Column mode with A = 1: its one sum is this accumulator, which adds +-q[l] instead of the lane's
+  // dot in the cycles a column word goes in (columnIntoAcc).
+  const one = colMode && rowDrain && qw.pairRd && A === 1 ? columnIntoAcc(colMode, rowDrain, qw.pairRd) : undefined;
+  const sum = one
+    ? m.let('acc_sum', acc.add(one.operand).add(one.carry).trunc(accW)) // |sum| <= 128 max(cols, L)
+    : m.let('acc_sum', acc.add(dot).trunc(accW)); // partial sums of a row fit: |sum| <= 128 cols
+  const column = !one && colMode && rowDrain && qw.pairRd ? columnSums(colMode, emit, rowDrain, lastLane, qw.pairRd) : undefined;
   m.sync(() => {
     accValid.set(0);
     done.set(0);
-    m.if(dotValid, () => {
+    m.if(one ? one.valid : dotValid, () => {
       acc.set(sum);
-      m.if(rowEnd, () => {
+      m.if(one ? one.end : rowEnd, () => {
         acc.set(0);
         accValid.set(1);
         accData.set(sum);
         accRow.set(outRow);
         outRow.set(outRow.add(1).trunc(rW));
-        m.if(matrixEnd, () => {
+        m.if(one ? one.last : matrixEnd, () => {
           outRow.set(0);
           done.set(1);
         });
       });
     });
     column?.();
+    one?.sync();
   });
+
+  // ---- the column mode with A = 1: the row accumulator sums the one output ----------------------
+  // Each column word adds +q[l], -q[l] or nothing as the code of lane g mod P says (g the output
+  // counter), through the row mode's adder and register, and the output's last level ends it as a
+  // row's last chunk does (acc_data from the adder, the accumulator cleared): no sum register, adder,
+  // emission cycle or acc_data multiplexer of its own, only a multiplexer on the adder's operand. Row
+  // results and column words never meet: column words wait for a row matrix's last result (row_drain),
+  // and a row matrix's first result comes a lane latency after its first word.
+  function columnIntoAcc(col: Signal, drain: Signal, pairRd: Signal) {
+    const ql = m.let('col_q', mux(k.bit(0), pairRd.slice(15, 8), pairRd.slice(7, 0)));
+    const colFire = m.let('col_fire', fire.and(col));
+    const place = m.let('col_place', r.width >= log2P ? r.slice(log2P - 1, 0) : r.zext(log2P));
+    const code = (b: number) => muxTree(place, Array.from({ length: P }, (_, i) => wData.bit(2 * i + b)));
+    const plus = m.let('col_code_lo', code(0)); // code 01: +q, 11: -q (= ~q + 1), 00 and 10: nothing
+    const minus = m.let('col_code_hi', code(1));
+    const addend = mux(plus, mux(minus, ql.not(), ql), lit(0, UInt(QACT.bits)));
+    const rowMatrixEnd = rowEnd.and(matrixEnd);
+    return {
+      operand: m.let('acc_operand', mux(colFire, addend.sext(dot.width), dot)),
+      carry: m.let('acc_carry', colFire.and(plus).and(minus)).zext(2).asSigned(),
+      valid: m.let('acc_add', dotValid.or(colFire)),
+      end: m.let('acc_end', mux(colFire, kLast, rowEnd)),
+      last: m.let('acc_last', mux(colFire, rLast, matrixEnd)),
+      sync: () => {
+        m.if(dotValid.and(rowMatrixEnd), () => drain.set(0));
+        m.if(fire.and(kLast).and(rLast).and(col.not()), () => drain.set(1));
+      },
+    };
+  }
 
   // ---- the column mode: A sums of q[l] times one code each, emitted one a cycle -----------------
   // Returns the statements of the shared clocked block (acc_valid, acc_data, acc_row, done and
