@@ -12,6 +12,7 @@ import { accelTop } from './top.ts';
 import { externalTop, prefetchDepth } from './external/top.ts';
 import { externalImage } from './external/stream-image.ts';
 import type { AccelConfig } from './config.ts';
+import type { OverlapOption } from './overlap.ts';
 import { predictCycles, rowUnitFloor } from './timing.ts';
 import { writeIfChanged } from '../util/write-if-changed.ts';
 
@@ -30,7 +31,7 @@ function hexLines(words: ArrayLike<number | bigint>, bits: number): string {
   return s;
 }
 
-export function generateAccel(weights: WeightSource, config: AccelConfig, dir: string, modelLabel: string): GeneratedAccel {
+export function generateAccel(weights: WeightSource, config: AccelConfig & OverlapOption, dir: string, modelLabel: string): GeneratedAccel {
   const prog = compileProgram(fixedParams(weights), config);
   const external = config.target === 'external';
   const img = external ? externalImage(prog) : undefined;
@@ -64,6 +65,7 @@ export function generateAccel(weights: WeightSource, config: AccelConfig, dir: s
               nodes: g.fff.nodes,
               levelsPerToken: g.fff.levels,
               wordsPerNode: g.fff.chunks,
+              columnLanes: g.fff.columnLanes,
               layout: 'node_in row-major: node n\'s row at wide word n C of its region; node_out by column: node n\'s d weights at n C, chunk c (outputs c P .. c P + P - 1) at n C + c; C = wordsPerNode = ceil(d / lanes)',
             },
           }
