@@ -1,13 +1,16 @@
 // The matvec unit's column mode (the Fast FeedForward's node_out read by column) in Verilator, against
 // sums computed here from the codes and q: out_j = sum_l q[l] W[j, l], with W's columns streamed
-// chunk-major as packWeightWords packs the transposed matrix (column l, chunk c is one word).
+// as packWeightWords packs the transposed matrix (column l, chunk c is one word), in the order of
+// groups of A outputs (columnLanes: each chunk's words once per group in it; chunk-major at A = P).
 //
-// Per P in {8, 16, 32} (one Verilator build each), a unit built with the column option:
+// Per P in {8, 16, 32} and A in {P, 2, 1} (and 4 at P = 8; one Verilator build each, fewer shapes
+// for A < P), a unit built with the column option:
 //   - full rate: w_valid held at 1 (junk on w_data when no word is due); every cycle's w_ready, busy
-//     and done are sampled and checked against the pattern the header states, so done comes exactly
-//     matvecColumnCycles after start; the next matrix's q writes overlap the emission and its start
-//     comes in the cycle busy drops. Shapes: rows in {1, P - 1, P, P + 1, 64, maxRows} x levels in
-//     {1, 2, 9, P + 1, maxLevels}, plus the rails (all -1 or all +1 codes against q = -128: |out| =
+//     and done are sampled and checked against the pattern the header states (A idle cycles after each
+//     group's L words, none at A = 1), so done comes exactly matvecColumnCycles after start; the next
+//     matrix's q writes overlap the emission and its start comes in the cycle busy drops. Shapes:
+//     rows in {1, P - 1, P, P + 1, 64, maxRows} x levels in {1, 2, 9, P + 1, maxLevels} (A < P: rows
+//     in {1, A + 1, P - 1, P + 1, 64, maxRows} x levels in {1, 2, 9, maxLevels}), plus the rails (all -1 or all +1 codes against q = -128: |out| =
 //     128 L). Row matrices sit in between (row mode's timing unchanged, TernaryMatrix.matvec results),
 //     so both mode switches are checked cycle by cycle too.
 //   - gaps: random holes in w_valid with junk on w_data and a held start with junk sizes (ignored
@@ -508,9 +511,9 @@ describe.skipIf(!haveVerilator)('matvec unit column mode: lint of the edge shape
 // Cell counts with the option (maxRows 256, maxCols 256, maxLevels 9) are printed for the record;
 // the q store stays on the same block RAMs (the column mode reads q through the shadow copy's port).
 describe('matvec unit column mode: synthesis', () => {
-  for (const lanes of [8, 32]) {
-    it(`P=${lanes}, maxLevels 9: yosys synth_ice40 + check clean, no multiplier, no extra block RAM`, { timeout: 300_000 }, async () => {
-      const top = matvecUnit({ lanes, maxRows: 256, maxCols: 256, columns: 9 });
+  for (const [lanes, columnLanes] of [[8, 8], [32, 32], [8, 1], [8, 2]] as const) {
+    it(`P=${lanes}, A=${columnLanes}, maxLevels 9: yosys synth_ice40 + check clean, no multiplier, no extra block RAM`, { timeout: 300_000 }, async () => {
+      const top = matvecUnit({ lanes, maxRows: 256, maxCols: 256, columns: 9, columnLanes });
       const dir = path.join(tmp(), 'synth', top.name);
       const files = writeVerilog(elaborate(top), dir);
       const synth = await synthIce40({ top: top.name, sources: files, workDir: dir, device: 'up5k' });
@@ -518,7 +521,7 @@ describe('matvec unit column mode: synthesis', () => {
       expect(synth.cells.ebr).toBe(lanes / 2 + 1);
       expect(synth.cells.dsp).toBe(0);
       expect(synth.log).not.toMatch(/non-transparent/);
-      console.log(`matvec unit P=${lanes} with column mode (maxLevels 9): LUT4 ${synth.cells.lut4}, carry ${synth.cells.carry}, DFF ${synth.cells.ff}, EBR ${synth.cells.ebr}`);
+      console.log(`matvec unit P=${lanes} with column mode (maxLevels 9, A = ${columnLanes}): LUT4 ${synth.cells.lut4}, carry ${synth.cells.carry}, DFF ${synth.cells.ff}, EBR ${synth.cells.ebr}`);
     });
   }
 });

@@ -50,32 +50,48 @@
 // d * N / P words; kept by column instead (node n's d weights contiguous in ceil(d / P) words:
 // packWeightWords of W transposed), only the path's L columns are read: L * ceil(d / P) words plus d
 // cycles for the outputs (d = 256, N = 511, P = 8: 546 cycles against 16,390).
+// The outputs are summed A at a time (options.columnLanes, a power of two 1 .. P, default P): group g
+// is outputs gA .. gA + A - 1, lanes (g mod P / A) A .. + A - 1 of chunk c = floor(gA / P)'s words.
 //   columns                        a third size taken with start (ignored unless the start is taken):
 //                                  1 = column mode; then rows = the outputs (<= maxRows) and cols =
 //                                  the levels L (1 .. maxLevels). q[0 .. L - 1] is written as above.
-//   w_data                         ceil(rows / P) chunks x L words, chunk-major: lane k of word l of
-//                                  chunk c (bits [2k+1:2k], the same codes) is W[cP + k, n_l], weighing
-//                                  output cP + k by q[l]. Lanes past rows in the last chunk are ignored.
-//   acc_valid, acc_data, acc_row   out_j for j = 0 .. rows - 1 in order, one a cycle, exact, on the
-//                                  same ports (|out_j| <= 128 L); done with the last.
+//   w_data                         for each group g = 0 .. G - 1 (G = ceil(rows / A)) and each level
+//                                  l = 0 .. L - 1, the word of (chunk floor(gA / P), level l): lane k of
+//                                  it (bits [2k+1:2k], the same codes) is W[cP + k, n_l], weighing
+//                                  output cP + k by q[l]. So each chunk's L words come P / A times, once
+//                                  per group in it (the last chunk only for the groups up to G - 1);
+//                                  A = P is chunk-major, each word once. Lanes outside the group and
+//                                  past rows are ignored.
+//   acc_valid, acc_data, acc_row   out_j for j = 0 .. rows - 1 in order, exact, on the same ports
+//                                  (|out_j| <= 128 L); done with the last. A > 1: a group's outputs one
+//                                  a cycle after its last level; A = 1: each in the cycle after its last
+//                                  level's word.
 //   busy                           1 from the cycle after an accepted start until the last output has
 //                                  been emitted (0 again in the cycle done is 1, where a new start is
 //                                  taken): unlike row mode it covers the emission, so a start cannot
-//                                  disturb the last chunk's outputs. q writes may come at any time.
-// Timing, w_valid held at 1 and no q write from the cycle before start (cycle 0) on: w_ready is 1 at
-// cycles 2 + c (L + P) .. 2 + c (L + P) + L - 1 (chunk c's L words) and 0 in the P cycles after each
-// run (the chunk's sums go out: last word at X, acc_valid at X + 2 .. X + P + 1), and the last chunk's
-// e = rows - (C - 1) P outputs end with done at cycle L C + rows + 2 (C = ceil(rows / P);
-// matvecColumnCycles). With gaps in w_valid the runs stretch, the P idle cycles stay. A q
-// write costs 3 cycles of w_ready as in row mode, and after a row matrix the first column word waits
-// for the cycle of that matrix's done (the two modes share acc_valid; the row results come first).
-// Hardware: P lane sums of matvecColumnSumWidth(maxLevels) bits, each adding +q[l], -q[l] (~q[l] plus a
-// carry in) or nothing per word as its code says, no multiplier. q[l] comes from the shadow copy's read
-// port (its pair at l >> 1, a 2:1 byte choice), read whenever no q write needs the port, instead of from
-// the banks (a P:1 byte multiplexer, 8 (P - 1) LUTs). The sums leave through one P:1 multiplexer with
-// w_ready held at 0 (no second bank), and the last output's edge clears them all with the flip-flops'
-// synchronous reset: that costs the next chunk its first cycle (P rather than P - 1 idle cycles) where
-// loading instead of adding at a chunk's first level would cost a multiplexer on every sum bit.
+//                                  disturb the last group's outputs. q writes may come at any time.
+// Timing, w_valid held at 1 and no q write from the cycle before start (cycle 0) on, E = A for A > 1
+// and 0 for A = 1: w_ready is 1 at cycles 2 + g (L + E) .. 2 + g (L + E) + L - 1 (group g's L words)
+// and 0 in the E cycles after each run (A > 1: the group's sums go out, last word at X, acc_valid at
+// X + 2 .. X + e + 1 for its e = min(A, rows - gA) outputs; A = 1: acc_valid at X + 1 as the next
+// group's words go in), and done is at cycle L G + rows + 2 (A > 1) or L rows + 2 (A = 1)
+// (matvecColumnCycles). With gaps in w_valid the runs stretch, the E idle cycles stay. A q write
+// costs 3 cycles of w_ready as in row mode, and after a row matrix the first column word waits for
+// the cycle of that matrix's done (the two modes share acc_valid; the row results come first).
+// Hardware: A sums, each adding +q[l], -q[l] (~q[l] plus a carry in) or nothing per word as its code
+// says, no multiplier; with A < P sum a takes lane (g mod P / A) A + a's code through a (P / A):1
+// multiplexer on the group counter's low bits. q[l] comes from the shadow copy's read port (its pair
+// at l >> 1, a 2:1 byte choice), read whenever no q write needs the port, instead of from the banks
+// (a P:1 byte multiplexer, 8 (P - 1) LUTs). A > 1: the sums are registers of matvecColumnSumWidth(
+// maxLevels) bits, and leave through one A:1 multiplexer with w_ready held at 0 (no second bank); the
+// last output's edge clears them all with the flip-flops' synchronous reset: that costs the next group
+// its first cycle (A rather than A - 1 idle cycles) where loading instead of adding at a group's first
+// level would cost a multiplexer on every sum bit. A = 1: the one sum is the row mode's accumulator
+// (a multiplexer on its adder's operand picks +-q[l] instead of the lane's dot), ended and put on
+// acc_data as a row is: no sum register, adder, output multiplexer or emission cycle of its own.
+// The cost at P = 8 (maxRows 256, maxCols 64, maxLevels 9, stages 3; yosys synth_ice40, nextpnr's
+// packing): the column mode adds 314 LUT4 (315 logic cells) with A = 8, 182 (178) with A = 4, 129
+// (122) with A = 2 and 61 (68) with A = 1, whose L rows + 2 cycles matter little next to a token.
 import { defineModule, UInt, SInt, Bool, clog2, cat, mux, lit, type Expr, type Module, type Signal } from '../../hdl/index.ts';
 import type { Memory } from '../../hdl/core/memory.ts';
 import { ternaryLane, ternaryLaneLatency } from '../../hdl/lib/ternary-lane.ts';
@@ -540,7 +556,7 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   const sum = one
     ? m.let('acc_sum', acc.add(one.operand).add(one.carry).trunc(accW)) // |sum| <= 128 max(cols, L)
     : m.let('acc_sum', acc.add(dot).trunc(accW)); // partial sums of a row fit: |sum| <= 128 cols
-  const column = !one && colMode && rowDrain && qw.pairRd ? columnSums(colMode, emit, rowDrain, lastLane, qw.pairRd) : undefined;
+  const column = colMode && emit && rowDrain && lastLane && qw.pairRd ? columnSums(colMode, emit, rowDrain, lastLane, qw.pairRd) : undefined;
   m.sync(() => {
     accValid.set(0);
     done.set(0);
@@ -591,23 +607,21 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
     };
   }
 
-  // ---- the column mode: A sums of q[l] times one code each, emitted one a cycle -----------------
+  // ---- the column mode with A > 1: A sums of q[l] times one code each, emitted one a cycle -------
   // Returns the statements of the shared clocked block (acc_valid, acc_data, acc_row, done and
   // out_row are set there too): sum a adds +q[l], -q[l] or nothing per word as the code of lane
   // (g mod P / A) A + a says (g the group counter); after a group's last level the sums go out through
   // an A:1 multiplexer, one a cycle with w_ready at 0, and the edge of the last one clears them all
-  // (a synchronous reset: no load multiplexer in the sums). With A = 1 the sum goes from its adder
-  // straight into acc_data on the last level's edge, which clears it: no emission cycle, and no
-  // lane counter, output multiplexer or emission state.
-  function columnSums(col: Signal, emitting: Signal | undefined, drain: Signal, lastLaneR: Signal | undefined, pairRd: Signal): () => void {
+  // (a synchronous reset: no load multiplexer in the sums).
+  function columnSums(col: Signal, emitting: Signal, drain: Signal, lastLaneR: Signal, pairRd: Signal): () => void {
     const aW = matvecColumnSumWidth(maxLevels!);
     // q[l]: the byte of the pair read for this word's level l (the chunk counter k).
     const ql = m.let('col_q', mux(k.bit(0), pairRd.slice(15, 8), pairRd.slice(7, 0)));
     const colFire = m.let('col_fire', fire.and(col));
-    const laneSel = emitting ? m.reg('col_lane', UInt(log2A)) : undefined;
-    const emitLastChunk = emitting ? m.reg('col_emit_last_chunk', Bool) : undefined;
-    const emitLast = laneSel && emitLastChunk && lastLaneR ? m.let('col_emit_last', laneSel.andR().or(emitLastChunk.and(laneSel.eq(lastLaneR)))) : undefined;
-    const clear = emitting && emitLast ? m.let('col_clear', emitting.and(emitLast)) : m.let('col_clear', colFire.and(kLast));
+    const laneSel = m.reg('col_lane', UInt(log2A));
+    const emitLastChunk = m.reg('col_emit_last_chunk', Bool);
+    const emitLast = m.let('col_emit_last', laneSel.andR().or(emitLastChunk.and(laneSel.eq(lastLaneR))));
+    const clear = m.let('col_clear', emitting.and(emitLast));
     // Bit b of sum a's code: lane a of the word (A = P), or lane (g mod P / A) A + a through a
     // (P / A):1 multiplexer on the group counter's low bits.
     const place = log2G > 0 ? m.let('col_place', r.width >= log2G ? r.slice(log2G - 1, 0) : r.zext(log2G)) : undefined;
@@ -619,20 +633,9 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
       const addend = mux(en, mux(neg, ql.not(), ql), lit(0, UInt(QACT.bits)));
       return m.let(`col_next${i}`, s.add(addend.sext(aW).asUnsigned()).add(neg).trunc(aW));
     });
-    const out = laneSel ? m.let('col_out', muxTree(laneSel, sums)) : undefined;
+    const out = m.let('col_out', muxTree(laneSel, sums));
     // Set when a row matrix's last word goes in, cleared when its last result is out.
     const rowMatrixEnd = rowEnd.and(matrixEnd);
-    // One output: its value, and whether it is the matrix's last.
-    const emitOne = (value: Expr, last: Expr) => {
-      accValid.set(1);
-      accData.set(value.sext(accW));
-      accRow.set(outRow);
-      outRow.set(outRow.add(1).trunc(rW));
-      m.if(last, () => {
-        outRow.set(0);
-        done.set(1);
-      });
-    };
     return () => {
       sums.forEach((s, i) => {
         s.set(next[i]!);
@@ -640,10 +643,6 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
       });
       m.if(dotValid.and(rowMatrixEnd), () => drain.set(0));
       m.if(fire.and(kLast).and(rLast).and(col.not()), () => drain.set(1));
-      if (!emitting || !laneSel || !emitLastChunk || !emitLast || !out) {
-        m.if(clear, () => emitOne(next[0]!, rLast));
-        return;
-      }
       m.if(colFire.and(kLast), () => {
         emitting.set(1);
         laneSel.set(0);
