@@ -6,8 +6,8 @@
 // Per P in {8, 16, 32} and A in {P, 2, 1} (and 4 at P = 8; one Verilator build each, fewer shapes
 // for A < P), a unit built with the column option:
 //   - full rate: w_valid held at 1 (junk on w_data when no word is due); every cycle's w_ready, busy
-//     and done are sampled and checked against the pattern the header states (A idle cycles after each
-//     group's L words, none at A = 1), so done comes exactly matvecColumnCycles after start; the next
+//     and done are sampled and checked against the pattern the header states (P idle cycles after each
+//     group's L words at A = P, A - 1 at A < P), so done comes exactly matvecColumnCycles after start; the next
 //     matrix's q writes overlap the emission and its start comes in the cycle busy drops. Shapes:
 //     rows in {1, P - 1, P, P + 1, 64, maxRows} x levels in {1, 2, 9, P + 1, maxLevels} (A < P: rows
 //     in {1, A + 1, P - 1, P + 1, 64, maxRows} x levels in {1, 2, 9, maxLevels}), plus the rails (all -1 or all +1 codes against q = -128: |out| =
@@ -245,8 +245,9 @@ async function runSession(
       } else {
         const base = Math.max(start + 2, rowDone);
         const L = c.cols;
-        // L words per group, then A cycles of emission (none with A = 1).
-        const gap = A > 1 ? A : 0;
+        // L words per group, then A cycles of emission (A = P) or A - 1 (A < P: output gA leaves from
+        // the accumulator as the next group's words go in).
+        const gap = A === P ? P : A - 1;
         for (let g = 0; g < Math.ceil(c.rows / A); g++) for (let i = 0; i < L; i++) readyAt.add(base + g * (L + gap) + i);
         done = base - 2 + matvecColumnCycles(o, c.rows, L);
         busyFree = done;
@@ -283,8 +284,9 @@ async function runSession(
       s.set('w_valid', 0).set('w_data', junkWord());
       if (c.kind === 'col') {
         // A start (sizes valid) during the emission is ignored: busy stays 1 until the last output.
-        // (With A = 1 there is none: done comes in the cycle after the last word, busy 0 with it.)
-        if (A > 1) {
+        // (With A < P there is none when the last group has one output: done comes in the cycle after
+        // the last word, busy 0 with it.)
+        if (A === P || c.rows - (Math.ceil(c.rows / A) - 1) * A > 1) {
           s.set('start', 1).set('rows', 1).set('cols', 1).set('columns', r() < 0.5 ? 1 : 0);
           step();
           s.set('start', 0);
@@ -456,11 +458,11 @@ describe('matvec unit column mode: parameters and cycles', () => {
     expect(matvecUnit({ ...o, columnLanes: 2 }).name).toMatch(/columnLanes2/);
   });
 
-  it('counts L words per group of A outputs, one cycle per output (none at A = 1), and the start', () => {
+  it('counts L words per group of A outputs, one cycle per output (A < P: not for the first of each group), and the start', () => {
     const o = { lanes: 8, maxRows: 256, maxCols: 256, columns: 9 };
-    for (const [A, rows, L] of [[4, 256, 9], [2, 9, 3], [1, 9, 3], [1, 1, 1], [2, 1, 1], [4, 7, 2]] as const) {
+    for (const [A, rows, L] of [[4, 256, 9], [2, 9, 3], [1, 9, 3], [1, 1, 1], [2, 1, 1], [4, 7, 2], [8, 9, 2]] as const) {
       const groups = Math.ceil(rows / A);
-      expect(matvecColumnCycles({ ...o, columnLanes: A }, rows, L)).toBe(L * groups + (A > 1 ? rows : 0) + 2);
+      expect(matvecColumnCycles({ ...o, columnLanes: A }, rows, L)).toBe(L * groups + (A === 8 ? rows : rows - groups) + 2);
     }
     expect(matvecColumnCycles({ ...o, columnLanes: 1 }, 64, 9)).toBe(9 * 64 + 2);
     expect(matvecColumnCycles({ ...o, columnLanes: 8 }, 64, 9)).toBe(matvecColumnCycles(o, 64, 9));

@@ -62,36 +62,38 @@
 //                                  per group in it (the last chunk only for the groups up to G - 1);
 //                                  A = P is chunk-major, each word once. Lanes outside the group and
 //                                  past rows are ignored.
-//   acc_valid, acc_data, acc_row   out_j for j = 0 .. rows - 1 in order, exact, on the same ports
-//                                  (|out_j| <= 128 L); done with the last. A > 1: a group's outputs one
-//                                  a cycle after its last level; A = 1: each in the cycle after its last
-//                                  level's word.
+//   acc_valid, acc_data, acc_row   out_j for j = 0 .. rows - 1 in order, one a cycle, exact, on the
+//                                  same ports (|out_j| <= 128 L); done with the last. A group's outputs
+//                                  follow its last level (A < P: the first in the next cycle, from the
+//                                  accumulator; at A = 1 as the next group's words go in).
 //   busy                           1 from the cycle after an accepted start until the last output has
 //                                  been emitted (0 again in the cycle done is 1, where a new start is
 //                                  taken): unlike row mode it covers the emission, so a start cannot
 //                                  disturb the last group's outputs. q writes may come at any time.
-// Timing, w_valid held at 1 and no q write from the cycle before start (cycle 0) on, E = A for A > 1
-// and 0 for A = 1: w_ready is 1 at cycles 2 + g (L + E) .. 2 + g (L + E) + L - 1 (group g's L words)
-// and 0 in the E cycles after each run (A > 1: the group's sums go out, last word at X, acc_valid at
-// X + 2 .. X + e + 1 for its e = min(A, rows - gA) outputs; A = 1: acc_valid at X + 1 as the next
-// group's words go in), and done is at cycle L G + rows + 2 (A > 1) or L rows + 2 (A = 1)
-// (matvecColumnCycles). With gaps in w_valid the runs stretch, the E idle cycles stay. A q write
-// costs 3 cycles of w_ready as in row mode, and after a row matrix the first column word waits for
-// the cycle of that matrix's done (the two modes share acc_valid; the row results come first).
+// Timing, w_valid held at 1 and no q write from the cycle before start (cycle 0) on, E = P for A = P
+// and A - 1 for A < P: w_ready is 1 at cycles 2 + g (L + E) .. 2 + g (L + E) + L - 1 (group g's L
+// words) and 0 in the E cycles after each run. Group g's last word at X, its e = min(A, rows - gA)
+// outputs have acc_valid at X + 2 .. X + e + 1 (A = P) or X + 1 .. X + e (A < P; so no idle cycle at
+// A = 1, nor after a last group of one output). done is at cycle L G + rows + 2 (A = P) or
+// L G + rows - G + 2 (A < P; L rows + 2 at A = 1), G = ceil(rows / A) (matvecColumnCycles). With gaps
+// in w_valid the runs stretch, the E idle cycles stay. A q write costs 3 cycles of w_ready as in row
+// mode, and after a row matrix the first column word waits for the cycle of that matrix's done (the
+// two modes share acc_valid; the row results come first).
 // Hardware: A sums, each adding +q[l], -q[l] (~q[l] plus a carry in) or nothing per word as its code
 // says, no multiplier; with A < P sum a takes lane (g mod P / A) A + a's code through a (P / A):1
 // multiplexer on the group counter's low bits. q[l] comes from the shadow copy's read port (its pair
 // at l >> 1, a 2:1 byte choice), read whenever no q write needs the port, instead of from the banks
-// (a P:1 byte multiplexer, 8 (P - 1) LUTs). A > 1: the sums are registers of matvecColumnSumWidth(
-// maxLevels) bits, and leave through one A:1 multiplexer with w_ready held at 0 (no second bank); the
-// last output's edge clears them all with the flip-flops' synchronous reset: that costs the next group
-// its first cycle (A rather than A - 1 idle cycles) where loading instead of adding at a group's first
-// level would cost a multiplexer on every sum bit. A = 1: the one sum is the row mode's accumulator
-// (a multiplexer on its adder's operand picks +-q[l] instead of the lane's dot), ended and put on
-// acc_data as a row is: no sum register, adder, output multiplexer or emission cycle of its own.
+// (a P:1 byte multiplexer, 8 (P - 1) LUTs). The sums are registers of matvecColumnSumWidth(maxLevels)
+// bits, except sum 0 when A < P: that is the row mode's accumulator (a multiplexer on its adder's
+// operand picks +-q[l] instead of the lane's dot), ended and put on acc_data as a row is, so it needs
+// no register, adder, output multiplexer input or emission cycle of its own. The register sums leave
+// through one multiplexer with w_ready held at 0 (no second bank), and the last one's edge clears
+// them all with the flip-flops' synchronous reset: that costs the next group its first cycle where
+// loading instead of adding at a group's first level would cost a multiplexer on every sum bit.
 // The cost at P = 8 (maxRows 256, maxCols 64, maxLevels 9, stages 3; yosys synth_ice40, nextpnr's
-// packing): the column mode adds 314 LUT4 (315 logic cells) with A = 8, 182 (178) with A = 4, 129
-// (122) with A = 2 and 61 (68) with A = 1, whose L rows + 2 cycles matter little next to a token.
+// packing), over the unit without column mode (314 LUT4, 421 logic cells): A = 8 adds 314 LUT4 (315
+// cells), A = 4 187 (182), A = 2 116 (109), A = 1 61 (68); 64 outputs of 9 levels take 138, 194, 322
+// and 578 cycles, which matter little next to a token.
 import { defineModule, UInt, SInt, Bool, clog2, cat, mux, lit, type Expr, type Module, type Signal } from '../../hdl/index.ts';
 import type { Memory } from '../../hdl/core/memory.ts';
 import { ternaryLane, ternaryLaneLatency } from '../../hdl/lib/ternary-lane.ts';
@@ -188,14 +190,16 @@ export function matvecCycles(p: MatvecUnitOptions, rows: number, cols: number): 
 /**
  * Column mode: cycles from the start pulse (cycle 0) to the cycle where done is 1, with w_valid held
  * at 1, no q write from the cycle before start on and no row matrix's result still to come: L words
- * per group of A outputs, one cycle per output (none with A = 1: its sum goes out as the next group's
- * words go in), and the start: levels * ceil(rows / A) + (A > 1 ? rows : 0) + 2.
+ * per group of G = ceil(rows / A), one cycle per output (with A < P not for each group's first: it
+ * goes out as the next group's words go in), and the start: levels G + rows + 2 (A = P) or
+ * levels G + rows - G + 2 (A < P; levels rows + 2 at A = 1).
  */
 export function matvecColumnCycles(p: MatvecUnitOptions, rows: number, levels: number): number {
   const q = matvecUnitParams(p);
   if (q.columns === undefined) throw new RangeError('matvecColumnCycles: the unit has no column mode (options.columns)');
   const A = q.columnLanes ?? q.lanes;
-  return levels * Math.ceil(rows / A) + (A > 1 ? rows : 0) + 2;
+  const groups = Math.ceil(rows / A);
+  return levels * groups + (A === q.lanes ? rows : rows - groups) + 2;
 }
 
 /**
@@ -550,13 +554,14 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
   // ---- the accumulator across the chunks of a row ----------------------------------------------
   const acc = m.reg('acc', SInt(accW), { reset: 0 }); // 0 at the start of every row
   const outRow = m.reg('out_row', UInt(rW), { reset: 0 });
-  // Column mode with A = 1: its one sum is this accumulator, which adds +-q[l] instead of the lane's
-  // dot in the cycles a column word goes in (columnIntoAcc).
-  const one = colMode && rowDrain && qw.pairRd && A === 1 ? columnIntoAcc(colMode, rowDrain, qw.pairRd) : undefined;
+  // Column mode with A < P: its sum 0 is this accumulator, which adds +-q[l] instead of the lane's
+  // dot in the cycles a column word goes in (columnIntoAcc); sums 1 .. A - 1 are columnRest's.
+  const one = colMode && rowDrain && qw.pairRd && A < P ? columnIntoAcc(colMode, rowDrain, qw.pairRd, lastLane) : undefined;
   const sum = one
     ? m.let('acc_sum', acc.add(one.operand).add(one.carry).trunc(accW)) // |sum| <= 128 max(cols, L)
     : m.let('acc_sum', acc.add(dot).trunc(accW)); // partial sums of a row fit: |sum| <= 128 cols
-  const column = colMode && emit && rowDrain && lastLane && qw.pairRd ? columnSums(colMode, emit, rowDrain, lastLane, qw.pairRd) : undefined;
+  const column = A === P && colMode && emit && rowDrain && lastLane && qw.pairRd ? columnSums(colMode, emit, rowDrain, lastLane, qw.pairRd) : undefined;
+  const rest = one && emit && lastLane ? columnRest(one, emit, lastLane) : undefined;
   m.sync(() => {
     accValid.set(0);
     done.set(0);
@@ -576,30 +581,42 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
     });
     column?.();
     one?.sync();
+    rest?.();
   });
 
-  // ---- the column mode with A = 1: the row accumulator sums the one output ----------------------
-  // Each column word adds +q[l], -q[l] or nothing as the code of lane g mod P says (g the output
-  // counter), through the row mode's adder and register, and the output's last level ends it as a
-  // row's last chunk does (acc_data from the adder, the accumulator cleared): no sum register, adder,
-  // emission cycle or acc_data multiplexer of its own, only a multiplexer on the adder's operand. Row
-  // results and column words never meet: column words wait for a row matrix's last result (row_drain),
-  // and a row matrix's first result comes a lane latency after its first word.
-  function columnIntoAcc(col: Signal, drain: Signal, pairRd: Signal) {
+  // Bit b of column sum a's code in the current word: lane (g mod P / A) A + a, through a (P / A):1
+  // multiplexer on the group counter r's low bits (lane a itself when A = P).
+  function columnCode(a: number, b: number): Expr {
+    if (log2G === 0) return wData.bit(2 * a + b);
+    const place = r.width >= log2G ? r.slice(log2G - 1, 0) : r.zext(log2G);
+    return muxTree(place, Array.from({ length: P / A }, (_, i) => wData.bit(2 * (i * A + a) + b)));
+  }
+
+  // ---- the column mode with A < P: the row accumulator is sum 0 ---------------------------------
+  // Each column word adds +q[l], -q[l] or nothing to it as sum 0's code says, through the row mode's
+  // adder and register, and a group's last level ends it as a row's last chunk does (acc_data from
+  // the adder, the accumulator cleared): output gA needs no sum register, adder, emission cycle or
+  // acc_data multiplexer of its own, only a multiplexer on the adder's operand. Row results and
+  // column words never meet: column words wait for a row matrix's last result (row_drain), and a row
+  // matrix's first result comes a lane latency after its first word.
+  function columnIntoAcc(col: Signal, drain: Signal, pairRd: Signal, lastLaneR: Signal | undefined) {
     const ql = m.let('col_q', mux(k.bit(0), pairRd.slice(15, 8), pairRd.slice(7, 0)));
     const colFire = m.let('col_fire', fire.and(col));
-    const place = m.let('col_place', r.width >= log2P ? r.slice(log2P - 1, 0) : r.zext(log2P));
-    const code = (b: number) => muxTree(place, Array.from({ length: P }, (_, i) => wData.bit(2 * i + b)));
-    const plus = m.let('col_code_lo', code(0)); // code 01: +q, 11: -q (= ~q + 1), 00 and 10: nothing
-    const minus = m.let('col_code_hi', code(1));
+    const plus = m.let('col_code_lo', columnCode(0, 0)); // code 01: +q, 11: -q (= ~q + 1), 00 and 10: nothing
+    const minus = m.let('col_code_hi', columnCode(0, 1));
     const addend = mux(plus, mux(minus, ql.not(), ql), lit(0, UInt(QACT.bits)));
     const rowMatrixEnd = rowEnd.and(matrixEnd);
+    // Output gA is the matrix's last: the last group, with one output in it.
+    const single = m.let('col_single', lastLaneR ? rLast.and(lastLaneR.eq(0)) : rLast);
     return {
+      ql,
+      colFire,
+      single,
       operand: m.let('acc_operand', mux(colFire, addend.sext(dot.width), dot)),
       carry: m.let('acc_carry', colFire.and(plus).and(minus)).zext(2).asSigned(),
       valid: m.let('acc_add', dotValid.or(colFire)),
       end: m.let('acc_end', mux(colFire, kLast, rowEnd)),
-      last: m.let('acc_last', mux(colFire, rLast, matrixEnd)),
+      last: m.let('acc_last', mux(colFire, single, matrixEnd)),
       sync: () => {
         m.if(dotValid.and(rowMatrixEnd), () => drain.set(0));
         m.if(fire.and(kLast).and(rLast).and(col.not()), () => drain.set(1));
@@ -607,7 +624,57 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
     };
   }
 
-  // ---- the column mode with A > 1: A sums of q[l] times one code each, emitted one a cycle -------
+  // ---- the column mode with 1 < A < P: sums 1 .. A - 1, emitted after sum 0 ----------------------
+  // Like columnSums' (below) but A - 1 of them: after a group's last level sum 0 leaves from the
+  // accumulator and these follow one a cycle with w_ready at 0 (A - 1 idle cycles, none after a last
+  // group of one output), through an (A - 1):1 multiplexer (none at A = 2, whose emission is one
+  // cycle); the last one's edge clears them, or the group's last word's when there is no emission.
+  function columnRest(first: { ql: Expr; colFire: Expr; single: Expr }, emitting: Signal, lastLaneR: Signal): () => void {
+    const aW = matvecColumnSumWidth(maxLevels!);
+    const { ql, colFire, single } = first;
+    const laneSel = A > 2 ? m.reg('col_lane', UInt(log2A)) : undefined;
+    const emitLastChunk = m.reg('col_emit_last_chunk', Bool);
+    const emitLast = laneSel ? m.let('col_emit_last', laneSel.andR().or(emitLastChunk.and(laneSel.eq(lastLaneR)))) : undefined;
+    const groupEnd = m.let('col_group_end', colFire.and(kLast));
+    const clear = m.let('col_clear', (emitLast ? emitting.and(emitLast) : emitting).or(groupEnd.and(single)));
+    const sums = Array.from({ length: A - 1 }, (_, i) => m.reg(`col_sum${i + 1}`, UInt(aW), { reset: 0 }));
+    const next = sums.map((s, i) => {
+      const en = colFire.and(columnCode(i + 1, 0));
+      const neg = en.and(columnCode(i + 1, 1));
+      const addend = mux(en, mux(neg, ql.not(), ql), lit(0, UInt(QACT.bits)));
+      return m.let(`col_next${i + 1}`, s.add(addend.sext(aW).asUnsigned()).add(neg).trunc(aW));
+    });
+    // Slot 0 of the multiplexer is never selected (sum 0 is the accumulator): sum 1 fills it.
+    const out = m.let('col_out', laneSel ? muxTree(laneSel, [sums[0]!, ...sums]) : sums[0]!);
+    const whenLast = (f: () => void) => (emitLast ? m.if(emitLast, f) : f());
+    return () => {
+      sums.forEach((s, i) => {
+        s.set(next[i]!);
+        m.if(clear, () => s.set(0));
+      });
+      m.if(groupEnd.and(single.not()), () => {
+        emitting.set(1);
+        laneSel?.set(1);
+        emitLastChunk.set(rLast);
+      });
+      m.if(emitting, () => {
+        accValid.set(1);
+        accData.set(out.sext(accW));
+        accRow.set(outRow);
+        outRow.set(outRow.add(1).trunc(rW));
+        laneSel?.set(laneSel.add(1).trunc(log2A));
+        whenLast(() => {
+          emitting.set(0);
+          m.if(emitLastChunk, () => {
+            outRow.set(0);
+            done.set(1);
+          });
+        });
+      });
+    };
+  }
+
+  // ---- the column mode with A = P: A sums of q[l] times one code each, emitted one a cycle -------
   // Returns the statements of the shared clocked block (acc_valid, acc_data, acc_row, done and
   // out_row are set there too): sum a adds +q[l], -q[l] or nothing per word as the code of lane
   // (g mod P / A) A + a says (g the group counter); after a group's last level the sums go out through
@@ -622,14 +689,10 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
     const emitLastChunk = m.reg('col_emit_last_chunk', Bool);
     const emitLast = m.let('col_emit_last', laneSel.andR().or(emitLastChunk.and(laneSel.eq(lastLaneR))));
     const clear = m.let('col_clear', emitting.and(emitLast));
-    // Bit b of sum a's code: lane a of the word (A = P), or lane (g mod P / A) A + a through a
-    // (P / A):1 multiplexer on the group counter's low bits.
-    const place = log2G > 0 ? m.let('col_place', r.width >= log2G ? r.slice(log2G - 1, 0) : r.zext(log2G)) : undefined;
-    const codeBit = (a: number, b: number): Expr => (place ? muxTree(place, Array.from({ length: P / A }, (_, i) => wData.bit(2 * (i * A + a) + b))) : wData.bit(2 * a + b));
     const sums = Array.from({ length: A }, (_, i) => m.reg(`col_sum${i}`, UInt(aW), { reset: 0 }));
     const next = sums.map((s, i) => {
-      const en = colFire.and(codeBit(i, 0)); // code 01: +q, 11: -q (= ~q + 1), 00 and 10: nothing
-      const neg = en.and(codeBit(i, 1));
+      const en = colFire.and(columnCode(i, 0)); // code 01: +q, 11: -q (= ~q + 1), 00 and 10: nothing
+      const neg = en.and(columnCode(i, 1));
       const addend = mux(en, mux(neg, ql.not(), ql), lit(0, UInt(QACT.bits)));
       return m.let(`col_next${i}`, s.add(addend.sext(aW).asUnsigned()).add(neg).trunc(aW));
     });
