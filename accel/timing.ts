@@ -82,7 +82,7 @@ export function matvecWordCycles(prog: AccelProgram, ins: Instruction): number {
 /** The matvec unit's options as accel/datapath/row-side.ts places it (sizes do not change its timing). */
 function matvecOptions(prog: AccelProgram): MatvecUnitOptions {
   const g = prog.geometry;
-  return { lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: Math.min(MATVEC_STAGES, Math.log2(g.lanes)), ...(g.fff ? { columns: g.fff.levels } : {}) };
+  return { lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: Math.min(MATVEC_STAGES, Math.log2(g.lanes)), ...(g.fff ? { columns: g.fff.levels, columnLanes: g.fff.columnLanes } : {}) };
 }
 
 /**

@@ -41,7 +41,8 @@ describe('the accelerator on FFF models', () => {
   // C = 3), a tree of one node (depth 0: no branch kept), more levels than lanes (depth 9 at 8 lanes),
   // both on-chip targets, no lower bounds.
   const cases: { what: string; shape: { d: number; depth: number; L: number; V: number; lb?: boolean }; config: AccelConfig; tokens: number }[] = [
-    { what: 'tiny-fff8 shape on the board\'s 8 lanes (up5k)', shape: { d: 64, depth: 8, L: 4, V: 256 }, config: { target: 'up5k', lanes: 8 }, tokens: 4 },
+    { what: 'tiny-fff8 shape on the board\'s 8 lanes, one column lane (up5k)', shape: { d: 64, depth: 8, L: 4, V: 256 }, config: { target: 'up5k', lanes: 8, columnLanes: 1 }, tokens: 4 },
+    { what: 'd=40, depth 4, generic, 16 lanes, 4 column lanes (C = 3; the last chunk\'s groups end at d)', shape: { d: 40, depth: 4, L: 1, V: 60 }, config: { target: 'generic', lanes: 16, columnLanes: 4 }, tokens: 6 },
     { what: 'd=40, depth 3, generic, 16 lanes (C = 3), no lower bounds', shape: { d: 40, depth: 3, L: 2, V: 100, lb: false }, config: { target: 'generic', lanes: 16 }, tokens: 8 },
     { what: 'd=24, depth 0 (one node), generic, 8 lanes', shape: { d: 24, depth: 0, L: 2, V: 50 }, config: { target: 'generic', lanes: 8 }, tokens: 8 },
     { what: 'd=32, depth 9 (10 levels against 8 lanes), generic', shape: { d: 32, depth: 9, L: 1, V: 64 }, config: { target: 'generic', lanes: 8 }, tokens: 8 },

@@ -297,7 +297,7 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   const qAw = Math.max(1, clog2(Math.ceil(g.maxCols / R)));
   const qData = R === 1 ? rowOut.trunc(QACT.bits) : cat(...rowOuts.map((o) => o.trunc(QACT.bits)).reverse());
   // an FFF model's node_out runs in the unit's column mode (its D + 1 levels against d outputs)
-  const matvec = m.instance('u_matvec', matvecUnit({ lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: MATVEC_STAGES, qLanes: R, ...(g.fff ? { columns: g.fff.levels } : {}) }), {
+  const matvec = m.instance('u_matvec', matvecUnit({ lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: MATVEC_STAGES, qLanes: R, ...(g.fff ? { columns: g.fff.levels, columnLanes: g.fff.columnLanes } : {}) }), {
     q_wr_en: qWrite,
     q_wr_addr: qIdx.zext(qAw + nW).trunc(qAw),
     q_wr_data: qData,
