@@ -190,9 +190,9 @@ export function matvecCycles(p: MatvecUnitOptions, rows: number, cols: number): 
 /**
  * Column mode: cycles from the start pulse (cycle 0) to the cycle where done is 1, with w_valid held
  * at 1, no q write from the cycle before start on and no row matrix's result still to come: L words
- * per group of G = ceil(rows / A), one cycle per output (with A < P not for each group's first: it
- * goes out as the next group's words go in), and the start: levels G + rows + 2 (A = P) or
- * levels G + rows - G + 2 (A < P; levels rows + 2 at A = 1).
+ * for each of the G = ceil(rows / A) groups, one cycle per output (with A < P not for a group's
+ * first, which leaves from the accumulator right after the group's last word), and the start:
+ * levels G + rows + 2 (A = P) or levels G + rows - G + 2 (A < P; levels rows + 2 at A = 1).
  */
 export function matvecColumnCycles(p: MatvecUnitOptions, rows: number, levels: number): number {
   const q = matvecUnitParams(p);
