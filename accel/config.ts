@@ -152,6 +152,12 @@ export interface FffGeometry {
   columnLanes: number;
   /** node_out's norm regions start at multiples of this power of two above N, so node n's word is base | n. */
   normAlign: number;
+  /**
+   * C is a power of two: the tree's matrices start at multiples of matrixAlign wide words (the power of
+   * two above N C), so a row's or column's address is base | n C | c (accel/program.ts, accel/top.ts).
+   */
+  alignedMatrices: boolean;
+  matrixAlign: number;
 }
 
 function hasLowerBound(cfg: ModelShape, n: number): boolean {
@@ -225,14 +231,18 @@ function weightMemory(cfg: ModelShape, config: AccelConfig): { banks: number; pa
   // the channel mixer: gate_up and down, or an FFF's node_in and node_out (N rows of d each: node_out by
   // column), and a region of D + 1 zero words (the SiLU's STATE weights, accel/program.ts)
   const depth = fffDepthOf(cfg);
-  const mixer = depth === undefined ? mat(2 * I, d) + mat(d, I) : 2 * mat(I, d);
+  const treeC = matvecChunks(d, P);
+  // (aligned, FffGeometry: each from a multiple of the power of two above it, the first after up to that much padding)
+  const aligned = depth !== undefined && (treeC & (treeC - 1)) === 0;
+  const mixer = depth === undefined ? mat(2 * I, d) + mat(d, I) : 2 * (aligned ? 2 ** clog2(mat(I, d)) : mat(I, d));
+  const treePadding = aligned ? 2 ** clog2(mat(I, d)) : 0;
   // (node_out's norms each start at a multiple of 2^(D+1): N words and one of padding, accel/program.ts)
   if (depth !== undefined) paramWords += depth + 1 + L;
   const embedRowWords = Math.ceil(d / (2 * banks));
   // The program sits at the end of the image: at most PROGRAM_OPS_PER_LAYER L + PROGRAM_OPS_FIXED
   // instructions of at most MAX_INSTRUCTION_BITS each (accel/isa.ts), each from a wide-word boundary.
   const programWideWords = (PROGRAM_OPS_PER_LAYER * L + PROGRAM_OPS_FIXED) * Math.ceil(MAX_INSTRUCTION_BITS / (16 * banks));
-  const imageWideWords = Math.ceil(paramWords / banks) + L * (4 * mat(d, d) + mixer) + mat(V, d) + V * embedRowWords + programWideWords;
+  const imageWideWords = Math.ceil(paramWords / banks) + treePadding + L * (4 * mat(d, d) + mixer) + mat(V, d) + V * embedRowWords + programWideWords;
   const targetWideWords = config.target === 'up5k' ? (UP5K_SPRAM_WORDS * UP5K_SPRAMS) / banks : undefined;
   return { banks, paramWords, embedRowWords, imageWideWords, targetWideWords };
 }
@@ -272,7 +282,10 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
   const rowLanes = config.rowLanes ?? defaultRowLanes(cfg, config);
   if (d % rowLanes !== 0 || I % rowLanes !== 0) throw new RangeError(`row lanes ${rowLanes} must divide the hidden size ${d} and the intermediate size ${I}`);
   const depth = fffDepthOf(cfg);
-  const fff = depth === undefined ? undefined : { depth, nodes: I, levels: depth + 1, chunks: matvecChunks(d, P), columnLanes: config.columnLanes ?? P, normAlign: 2 ** (depth + 1) };
+  const chunks = matvecChunks(d, P);
+  const fff = depth === undefined
+    ? undefined
+    : { depth, nodes: I, levels: depth + 1, chunks, columnLanes: config.columnLanes ?? P, normAlign: 2 ** (depth + 1), alignedMatrices: (chunks & (chunks - 1)) === 0, matrixAlign: 2 ** clog2(I * chunks) };
   const inner = fff ? fff.levels : I;
   const maxCols = Math.max(d, inner);
   // an FFF's node_in runs D + 1 rows, its node_out d outputs

@@ -66,11 +66,13 @@ export interface Field {
   lo: number;
   width: number;
   signed: boolean;
+  /** A field of other ops kept in the same bits (no instruction has both: encodeInstruction checks). */
+  shares?: FieldName;
 }
 
 export type FieldName =
   | 'op' | 'rowop' | 'n' | 'rows' | 'param' | 'sbase' | 'wbase' | 'shift' | 'xsel' | 'ysel' | 'wsel' | 'm1reg' | 'm2reg' | 'dst' | 'haslb'
-  | 'cmant' | 'cexp' | 'nexp' | 'ovl' | 'walk';
+  | 'cmant' | 'sexp' | 'ovl' | 'walk';
 
 export interface IsaLayout {
   fields: Record<FieldName, Field>;
@@ -82,17 +84,23 @@ export interface IsaLayout {
  * overlap.ts) adds the last field, ovl: 1 when the instruction may start while a matrix still streams.
  * Without it the field is absent (its decode is never read), so the layout is the one of before. An FFF
  * model's layout adds `walk` (WALK) the same way.
+ *
+ * Fields that no op uses together share their bits: a BITLINEAR's `rows` and an element op's PRESCALE
+ * `shift` (the BitLinear's own shifts come from its output scale), a BITLINEAR's or EMBED's weight base
+ * `wbase` and an element op's or DUMP's state base `sbase`. The word is shorter (the UP5K fetches it 16
+ * bits a cycle into flip-flops: 128 -> 96 bits at 8 lanes).
  */
 export function isaLayout(g: IsaGeometry, o: { overlapFlag?: boolean } = {}): IsaLayout {
-  const spec: [FieldName, number, boolean][] = [
+  type Spec = [FieldName, number, boolean] | [FieldName, number, boolean, FieldName];
+  const spec: Spec[] = [
     ['op', OP_BITS, false],
     ['rowop', ROW_OP_BITS, false],
     ['n', bitsFor(BigInt(g.maxN), false), false],
     ['rows', bitsFor(BigInt(g.maxRows), false), false],
+    ['shift', ROW_SHIFT_BITS, true, 'rows'],
     ['param', Math.max(1, clog2(g.paramWords)), false],
-    ['sbase', Math.max(1, clog2(g.stateWords)), false],
     ['wbase', Math.max(1, clog2(g.weightWords)), false],
-    ['shift', ROW_SHIFT_BITS, true],
+    ['sbase', Math.max(1, clog2(g.stateWords)), false, 'wbase'],
     ['xsel', 2, false],
     ['ysel', 2, false],
     ['wsel', 2, false],
@@ -101,16 +109,24 @@ export function isaLayout(g: IsaGeometry, o: { overlapFlag?: boolean } = {}): Is
     ['dst', 3, false],
     ['haslb', 1, false],
     ['cmant', MANTISSA.bits, false],
-    ['cexp', SCALE_EXP_BITS, true],
-    ['nexp', SCALE_EXP_BITS, true],
+    // the output scale's exponents known when the program is made: C's and the norm's, summed
+    ['sexp', SCALE_EXP_BITS + 1, true],
     ...(o.overlapFlag ? ([['ovl', 1, false]] as [FieldName, number, boolean][]) : []),
     ...(g.fff ? ([['walk', 2, false]] as [FieldName, number, boolean][]) : []),
   ];
   const fields = {} as Record<FieldName, Field>;
   let lo = 0;
-  for (const [name, width, signed] of spec) {
-    fields[name] = { name, lo, width, signed };
-    lo += width;
+  for (const [name, width, signed, shares] of spec) {
+    if (shares === undefined) {
+      fields[name] = { name, lo, width, signed };
+      lo += width;
+      continue;
+    }
+    // the same bits as `shares`, the slot as wide as the wider of the two
+    const other = fields[shares];
+    fields[name] = { name, lo: other.lo, width, signed, shares };
+    other.shares = name;
+    lo = Math.max(lo, other.lo + width);
   }
   return { fields, width: lo };
 }
@@ -127,6 +143,7 @@ export function encodeInstruction(ins: Instruction, layout: IsaLayout): bigint {
     const lo = f.signed ? -(2 ** (f.width - 1)) : 0;
     const hi = f.signed ? 2 ** (f.width - 1) - 1 : 2 ** f.width - 1;
     if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`instruction '${ins.note}': field ${f.name} = ${v} does not fit ${f.signed ? 'SInt' : 'UInt'}(${f.width})`);
+    if (v !== 0 && f.shares !== undefined && (ins[f.shares as keyof Operands] ?? 0) !== 0) throw new RangeError(`instruction '${ins.note}': fields ${f.name} and ${f.shares} share their bits, and both are set`);
     word |= BigInt.asUintN(f.width, BigInt(v)) << BigInt(f.lo);
   }
   return word;

@@ -136,17 +136,28 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
   const rowScale = param('embeddings.row_scale', params.embeddings.rowScale);
   const tables = { recip: param('table.recip', scalarTable('recip')), rsqrt: param('table.rsqrt', scalarTable('rsqrt')) };
 
+  // 1b. An FFF's tree matrices, when C is a power of two: next, each from a multiple of the power of two
+  // above its N C wide words (C wide words of padding, and up to that power once after the parameters), so the controller forms a row's or a column's
+  // address as base | n C | c, with no adder on the path from a row's sum to the weight memory
+  // (accel/top.ts). node_out goes in by column (its transpose's rows): node n's d weights, chunk c of
+  // them at wide word n C + c, as node_in's row n (accel/config.ts FffGeometry). With another C they
+  // follow in program order, and the controller adds.
+  const treeMatrix = (name: string, m: { codes: ArrayLike<number>; rows: number; cols: number }): number => {
+    if (geo.fff?.alignedMatrices) img.align(geo.fff.matrixAlign * B);
+    else img.align();
+    return img.add(name, packWeightHalfwords(m.codes, m.rows, m.cols, config.lanes)).word / B;
+  };
+  const treeMats = (fffFirst: boolean) => (n: number) => {
+    const t = params.layers[n]!.fff!;
+    return fffFirst === (geo.fff?.alignedMatrices === true) ? { first: treeMatrix(`layers.${n}.mlp.node_in`, t.nodeIn.weights), second: treeMatrix(`layers.${n}.mlp.node_out (by column)`, t.nodeOutColumns) } : undefined;
+  };
+  const alignedTrees = geo.fff ? params.layers.map((_, n) => treeMats(true)(n)) : [];
+
   // 2. Ternary matrices in program order, each from a wide-word boundary.
   const matrix = (name: string, p: FixedBitLinearParams): number => {
     img.align();
     const r = img.add(name, packWeightHalfwords(p.weights.codes, p.weights.rows, p.weights.cols, config.lanes));
     return r.word / B;
-  };
-  // An FFF's node_out goes in by column (its transpose's rows): the d weights of node n, chunk c of them
-  // at wide word n C + c, as node_in's row n (accel/config.ts FffGeometry).
-  const codes = (name: string, m: { codes: ArrayLike<number>; rows: number; cols: number }): number => {
-    img.align();
-    return img.add(name, packWeightHalfwords(m.codes, m.rows, m.cols, config.lanes)).word / B;
   };
   const mats = params.layers.map((layer, n) => ({
     f: matrix(`layers.${n}.f_proj`, layer.f),
@@ -154,7 +165,7 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
     g: matrix(`layers.${n}.g_proj`, layer.g),
     o: matrix(`layers.${n}.o_proj`, layer.o),
     mixer: layer.fff
-      ? { first: matrix(`layers.${n}.mlp.node_in`, layer.fff.nodeIn), second: codes(`layers.${n}.mlp.node_out (by column)`, layer.fff.nodeOutColumns) }
+      ? (alignedTrees[n] ?? treeMats(false)(n)!)
       : { first: matrix(`layers.${n}.gate_proj`, layer.gateUp), second: matrix(`layers.${n}.down_proj`, layer.down) },
   }));
   const lmHead = matrix('lm_head', params.lmHead);
@@ -178,7 +189,7 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
   const prescale = (note: string, m1reg: number, w: FixedVector, at: number) =>
     prog.push({ op: 'element', rowop: 'prescale', note, n: d, xsel: XSEL.m1, m1reg, wsel: WSEL.param, param: at, shift: -w.exp, dst: DST.u });
   const bitlinear = (note: string, p: FixedBitLinearParams, normAt: number, wbase: number, dst: number) =>
-    prog.push({ op: 'bitlinear', note, n: p.weights.cols, rows: p.weights.rows, xsel: XSEL.m2, m2reg: M2REG.u, wsel: WSEL.param, param: normAt, wbase, dst, cmant: p.outScale.mant, cexp: p.outScale.exp, nexp: p.norm.exp });
+    prog.push({ op: 'bitlinear', note, n: p.weights.cols, rows: p.weights.rows, xsel: XSEL.m2, m2reg: M2REG.u, wsel: WSEL.param, param: normAt, wbase, dst, cmant: p.outScale.mant, sexp: p.outScale.exp + p.norm.exp });
   const dump = (note: string, x: Omit<Instruction, 'op' | 'note'>) => prog.push({ op: 'dump', note: `debug: ${note}`, ...x });
   prog.push({ op: 'embed', rowop: 'prescale', note: 'h = embedding', n: d, xsel: XSEL.emb, wsel: WSEL.emb, param: rowScale, wbase: embBase, shift: -(params.embeddings.exp + ACT.frac), dst: DST.h });
   params.layers.forEach((layer, n) => {
@@ -202,9 +213,9 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
       // columns (its norm gathered along the path) to B
       const { nodeIn, nodeOut, depth } = layer.fff;
       const levels = depth + 1;
-      prog.push({ op: 'bitlinear', note: `layer ${n}: z = node_in(u) along the tree walk`, n: d, rows: levels, xsel: XSEL.m2, m2reg: M2REG.u, wsel: WSEL.param, param: at.mixer.first, wbase: m.mixer.first, dst: DST.a, cmant: nodeIn.outScale.mant, cexp: nodeIn.outScale.exp, nexp: nodeIn.norm.exp, walk: WALK.tree });
+      prog.push({ op: 'bitlinear', note: `layer ${n}: z = node_in(u) along the tree walk`, n: d, rows: levels, xsel: XSEL.m2, m2reg: M2REG.u, wsel: WSEL.param, param: at.mixer.first, wbase: m.mixer.first, dst: DST.a, cmant: nodeIn.outScale.mant, sexp: nodeIn.outScale.exp + nodeIn.norm.exp, walk: WALK.tree });
       prog.push({ op: 'element', rowop: 'state', note: `layer ${n}: u = silu(z) (a STATE with f = 0)`, n: levels, xsel: XSEL.m1, m1reg: M1REG.a, wsel: WSEL.param, param: fffZeros, dst: DST.u });
-      prog.push({ op: 'bitlinear', note: `layer ${n}: down = node_out(u) on the path, by column`, n: levels, rows: d, xsel: XSEL.m2, m2reg: M2REG.u, wsel: WSEL.param, param: at.mixer.second, wbase: m.mixer.second, dst: DST.b, cmant: nodeOut.outScale.mant, cexp: nodeOut.outScale.exp, nexp: nodeOut.norm.exp, walk: WALK.columns });
+      prog.push({ op: 'bitlinear', note: `layer ${n}: down = node_out(u) on the path, by column`, n: levels, rows: d, xsel: XSEL.m2, m2reg: M2REG.u, wsel: WSEL.param, param: at.mixer.second, wbase: m.mixer.second, dst: DST.b, cmant: nodeOut.outScale.mant, sexp: nodeOut.outScale.exp + nodeOut.norm.exp, walk: WALK.columns });
     } else {
       bitlinear(`layer ${n}: gate, up = gate_proj(u)`, layer.gateUp, at.mixer.first, m.mixer.first, DST.split);
       prog.push({ op: 'element', rowop: 'gated', note: `layer ${n}: u = silu(gate) * up`, n: I, xsel: XSEL.m1, m1reg: M1REG.a, ysel: YSEL.m3, dst: DST.u });

@@ -280,12 +280,31 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       const groupEnd = m.let('column_group_end', columnFire.and(walk.lastLevel));
       const group = groups > 1 ? m.reg('column_group', UInt(clog2(groups)), { reset: 0 }) : undefined;
       const chunkEnd = group ? m.let('column_chunk_end', groupEnd.and(group.eq(groups - 1))) : groupEnd;
-      const colBase = m.reg('column_base', UInt(wAw), { reset: 0 });
-      // one adder for every jump: the next row (wbase + n C), the next level's column (base + n C), the
-      // chunk's first word again for the next group (+ 0) or the next chunk's (+ 1)
-      const jumpBase = mux(tree, wbase, colBase);
-      const jumpOffset = mux(groupEnd, mux(chunkEnd, lit(1, UInt(wAw)), lit(0, UInt(wAw))), walk.wordsNext.zext(wAw + walk.wordsNext.width).trunc(wAw));
-      const jump = m.let('walk_jump', jumpBase.add(jumpOffset).trunc(wAw));
+      // Every jump: the next row (wbase + n C), the next level's column (wbase + c + n C), the chunk's first
+      // word again for the next group (wbase + c) or the next chunk's (wbase + c + 1). With C a power of
+      // two the matrices are aligned (accel/program.ts) and the sums are ORs of a chunk counter c: no
+      // carry chain between a row's sum and the weight memory's address (it set fmax); else one adder
+      // from a register holding wbase + c.
+      const lowW = clog2(g.fff.nodes * C);
+      const wide = (e: Expr) => fit(e, wAw);
+      let jump: Expr;
+      let nextChunk: () => void;
+      let firstChunk: () => void;
+      if (g.fff.alignedMatrices) {
+        const chunk = C > 1 ? m.reg('column_chunk', UInt(clog2(C)), { reset: 0 }) : undefined;
+        const c = chunk ? fit(chunk, lowW) : lit(0, UInt(Math.max(1, lowW)));
+        const c1 = chunk ? fit(chunk.add(1).trunc(chunk.width), lowW) : c;
+        const low = mux(groupEnd, mux(chunkEnd, c1, c), fit(walk.wordsNext, lowW).or(c));
+        jump = m.let('walk_jump', wbase.or(wide(low)));
+        nextChunk = () => chunk?.set(chunk.add(1).trunc(chunk.width));
+        firstChunk = () => chunk?.set(0);
+      } else {
+        const colBase = m.reg('column_base', UInt(wAw), { reset: 0 });
+        const jumpOffset = mux(groupEnd, mux(chunkEnd, lit(1, UInt(wAw)), lit(0, UInt(wAw))), wide(walk.wordsNext));
+        jump = m.let('walk_jump', mux(tree, wbase, colBase).add(jumpOffset).trunc(wAw));
+        nextChunk = () => colBase.set(jump);
+        firstChunk = () => colBase.set(wbase);
+      }
       m.comb(() => {
         mvNext.set(mvAddr);
         m.if(mvFire, () => mvNext.set(mvAddr.add(1).trunc(wAw)));
@@ -302,9 +321,9 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
         });
         m.if(rowResult, () => treeWait.set(0));
         if (group) m.if(groupEnd, () => group.set(group.add(1).trunc(group.width)));
-        m.if(chunkEnd, () => colBase.set(jump));
+        m.if(chunkEnd, nextChunk);
         m.if(mvStart, () => {
-          colBase.set(wbase);
+          firstChunk();
           treeWait.set(0);
           if (rowK) rowK.set(0);
           if (group) group.set(0);

@@ -43,7 +43,8 @@ export const BOARDS = {
     baud: 1_000_000,
     button: true,
     leds: true,
-    accel: { target: 'up5k', lanes: 8 },
+    // columnLanes: an FFF model's node_out takes one output at a time (its accumulators do not fit beside the host interface)
+    accel: { target: 'up5k', lanes: 8, columnLanes: 1 },
     serialPort: '/dev/ttyUSB1',
   },
   upduino3: {
@@ -57,7 +58,8 @@ export const BOARDS = {
     baud: 1_000_000,
     button: false,
     leds: false,
-    accel: { target: 'up5k', lanes: 8 },
+    // columnLanes: an FFF model's node_out takes one output at a time (its accumulators do not fit beside the host interface)
+    accel: { target: 'up5k', lanes: 8, columnLanes: 1 },
     serialPort: '/dev/ttyUSB0',
   },
   'hx8k-breakout': {

@@ -36,10 +36,16 @@ export interface TreeWalkControl {
 
 export function treeWalk(m: Module, t: FffGeometry, c: TreeWalkControl): TreeWalk {
   const D = t.depth;
-  const nodeW = D + 1; // nodes 0 .. 2^(D+1) - 2
   const wordsW = Math.max(1, clog2(t.nodes * t.chunks));
   const levelW = Math.max(1, clog2(D + 1));
-  const node = m.reg('walk_node', UInt(nodeW), { reset: 0 });
+  // node and node + 1, so a step is wiring and a multiplexer, not an adder (it sits on the path from a
+  // row's sum to the weight memory's address): 2n + 1 + b is {n, 1} for b = 0 and {n + 1, 0} for b = 1,
+  // and the step's n + 1 is {n + 1, 0} and {n + 1, 1}.
+  // (their top bits would only ever be shifted out: D of them are kept; one for a tree of one node)
+  const keptW = Math.max(1, D);
+  const node = m.reg('walk_node', UInt(keptW), { reset: 0 });
+  const nodeInc = m.reg('walk_node_inc', UInt(keptW), { reset: 1 });
+  if (D === 0) m.sink(node, nodeInc);
   // n C: node shifted when C is a power of two, else a register of its own stepped beside the node
   const log2C = clog2(t.chunks);
   const shifted = 2 ** log2C === t.chunks;
@@ -59,14 +65,20 @@ export function treeWalk(m: Module, t: FffGeometry, c: TreeWalkControl): TreeWal
   });
   const bit = m.let('walk_branch', mux(c.record, c.branch, keptBit));
   // 2n + 1 + b, and (2n + 1 + b) C = 2 nC + (b ? 2C : C); the last level's step overflows and is never used.
-  const nodeNext = m.let('walk_node_next', cat(node, lit(1, Bool)).zext(nodeW + 2).add(bit.zext(nodeW + 2)).trunc(nodeW));
+  const withBit = (e: Expr, b: Expr) => (D > 0 ? cat(e, b) : b); // 2e + b, D + 1 bits
+  const nodeNext = m.let('walk_node_next', mux(bit, withBit(nodeInc, lit(0, Bool)), withBit(node, lit(1, Bool))));
+  const kept1 = (e: Expr) => (D > 1 ? e.slice(D - 1, 0) : D === 1 ? e.slice(0, 0) : e); // the D bits a register keeps
+  const nodeIncNext = withBit(nodeInc, bit);
   const wordsNext = words
     ? m.let('walk_words_next', words.shl(1).zext(wordsW + 2).add(mux(bit, lit(2 * t.chunks, UInt(wordsW + 2)), lit(t.chunks, UInt(wordsW + 2)))).trunc(wordsW))
     : nodeNext.shl(log2C);
 
   m.sync(() => {
     m.if(c.record.or(c.replay), () => {
-      node.set(nodeNext);
+      if (D > 0) {
+        node.set(kept1(nodeNext));
+        nodeInc.set(kept1(nodeIncNext));
+      }
       if (words) words.set(wordsNext);
       level.set(level.add(1).trunc(levelW));
       // shifted in from the top, D of them (not the last level's): branch l ends in bit l
@@ -74,6 +86,7 @@ export function treeWalk(m: Module, t: FffGeometry, c: TreeWalkControl): TreeWal
     });
     m.if(c.restart, () => {
       node.set(0);
+      nodeInc.set(1);
       if (words) words.set(0);
       level.set(0);
     });

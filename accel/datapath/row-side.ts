@@ -233,9 +233,10 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   m.assign(scalar.mode, mux(normGo, lit(SCALAR_MODE.normalize, UInt(2)), mux(rsqrtGo, lit(SCALAR_MODE.rsqrt, UInt(2)), lit(SCALAR_MODE.scale, UInt(2)))));
   m.assign(scalar.a, mmMant);
   m.assign(scalar.b, scalar.inst.out('mant')); // rsqrt's t, in the cycle it is done
-  // exp_in = mm_exp + t_exp + C's exp + the norm's exp + 8 (numerics/bitlinear.ts step 6)
+  // exp_in = mm_exp + t_exp + C's exp + the norm's exp + 8 (numerics/bitlinear.ts step 6; the program
+  // sums the two exponents it knows into sexp)
   const eW = SCALAR_SERIAL_EXP_BITS + 2;
-  m.assign(scalar.expIn, mmExp.ext(eW).add(scalar.inst.out('exp').ext(eW)).add(f.cexp.ext(eW)).add(f.nexp.ext(eW)).add(SCALE_EXP_CONST).trunc(SCALAR_SERIAL_EXP_BITS));
+  m.assign(scalar.expIn, mmExp.ext(eW).add(scalar.inst.out('exp').ext(eW)).add(f.sexp.ext(eW)).add(SCALE_EXP_CONST).trunc(SCALAR_SERIAL_EXP_BITS));
   m.sync(() => {
     m.if(mValid, () => mSeen.set(1));
     m.if(sValid, () => sSeen.set(1));
