@@ -13,6 +13,7 @@ import { fixedParams } from '../model/fixed/fixed-model.ts';
 import { lintVerilator } from '../flow/verilator-lint.ts';
 import { lintYosys } from '../flow/yosys.ts';
 import { randomModel } from '../sim/random-model.ts';
+import { FFF8_MODEL } from '../model/checkpoint/test-support.ts';
 
 const tiny = openModel(undefined);
 
@@ -62,7 +63,7 @@ describe('gen-rtl for a model', () => {
 
 describe('gen-rtl for an FFF model (tiny-fff8)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accel-gen-fff-'));
-  const fff = openModel(path.join(path.dirname(tiny.dir), 'tiny-fff8'));
+  const fff = openModel(FFF8_MODEL);
   const gen = generateAccel(fff.weights, { target: 'up5k', lanes: 8 }, dir, 'tiny-fff8');
   const verilog = gen.files.filter((f) => f.endsWith('.v'));
 
@@ -108,7 +109,7 @@ describe('configurations that cannot work', () => {
   });
 
   it('refuses a Fast FeedForward model on the external target and with overlap, saying which targets run it', () => {
-    const fff = fixedParams(openModel(path.join(path.dirname(tiny.dir), 'tiny-fff8')).weights);
+    const fff = fixedParams(openModel(FFF8_MODEL).weights);
     expect(() => compileProgram(fff, { target: 'external', lanes: 32 })).toThrow(/^the external target does not run Fast FeedForward channel mixers \(fff_depth 8\): .* use the up5k or generic target$/);
     expect(() => compileProgram(fff, { target: 'up5k', lanes: 32, overlap: true })).toThrow(/^overlap is not available for Fast FeedForward channel mixers \(fff_depth 8\)$/);
   });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { genRtlProgram } from './gen-rtl.ts';
 import { runCommand } from './run-command.ts';
+import { FFF8_MODEL } from '../model/checkpoint/test-support.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 
@@ -51,7 +52,7 @@ describe('gen-rtl\'s generator options', () => {
     const ovl = await gen(['--overlap']);
     expect(ovl.code, ovl.stderr).toBe(0);
     expect((ovl.manifest!['instructionFields'] as { name: string }[]).map((f) => f.name)).toContain('ovl');
-    const fff = await gen(['--model', path.join(repo, 'models', 'tiny-fff8'), '--lanes', '8', '--column-lanes', '2']);
+    const fff = await gen(['--model', FFF8_MODEL, '--lanes', '8', '--column-lanes', '2']);
     expect(fff.code, fff.stderr).toBe(0);
     expect(fff.manifest!['model']).toMatchObject({ fff: { columnLanes: 2, levelsPerToken: 9 } });
   });

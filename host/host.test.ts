@@ -17,7 +17,7 @@ import type { Transport } from './transport.ts';
 import { Link, TimeoutError } from './link.ts';
 import { Board, IdentityError } from './board.ts';
 import { generateOnBoard } from './session.ts';
-import { SMALL_MODEL } from '../model/checkpoint/test-support.ts';
+import { FFF8_MODEL, SMALL_MODEL } from '../model/checkpoint/test-support.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 
@@ -129,29 +129,20 @@ describe('mmf host', { timeout: 600_000 }, () => {
     expect(j.tokensPerSecond).toBeGreaterThan(0);
   });
 
-  it('--sim with a model too large for the iCEBreaker simulates the generic accelerator and still generates what the fixed engine does', () => {
+  // Models the board's image differs for: one too large for the iCEBreaker (the generic accelerator is
+  // simulated instead), and an FFF model, whose accelerator walks the tree.
+  it.each([
+    ['a model too large for the iCEBreaker simulates the generic accelerator', SMALL_MODEL, 'KING:', 'generic'],
+    ['an FFF model (tiny-fff8): the iCEBreaker\'s accelerator walks the tree', FFF8_MODEL, 'To be, or not', 'icebreaker'],
+  ])('--sim with %s and generates what the fixed engine does', (_, model, prompt, board) => {
     const run = (args: string[]) => spawnSync('npx', ['mmf', ...args], { cwd: repo, encoding: 'utf8', timeout: 590_000 });
-    const host = run(['host', '--sim', '--model', SMALL_MODEL, '--prompt', 'KING:', '--tokens', '4', '--json']);
+    const host = run(['host', '--sim', '--model', model, '--prompt', prompt, '--tokens', '6', '--json']);
     expect(host.status, host.stderr).toBe(0);
     const j = JSON.parse(host.stdout) as { board: string; tokens: number[]; text: string };
-    const gen = run(['generate', '--model', SMALL_MODEL, '--engine', 'fixed', '--prompt', 'KING:', '--max-tokens', '4', '--json']);
+    const gen = run(['generate', '--model', model, '--engine', 'fixed', '--prompt', prompt, '--max-tokens', '6', '--json']);
     expect(gen.status, gen.stderr).toBe(0);
     const g = JSON.parse(gen.stdout) as { tokens: number[]; text: string };
-    expect(j.board).toBe('generic');
-    expect(j.tokens).toEqual(g.tokens);
-    expect(j.text).toBe(g.text);
-  });
-
-  it('--sim with an FFF model (tiny-fff8): the iCEBreaker\'s accelerator walks the tree and generates what the fixed engine does', () => {
-    const run = (args: string[]) => spawnSync('npx', ['mmf', ...args], { cwd: repo, encoding: 'utf8', timeout: 590_000 });
-    const fff = path.join(repo, 'models', 'tiny-fff8');
-    const host = run(['host', '--sim', '--model', fff, '--prompt', 'To be, or not', '--tokens', '12', '--json']);
-    expect(host.status, host.stderr).toBe(0);
-    const j = JSON.parse(host.stdout) as { board: string; tokens: number[]; text: string };
-    const gen = run(['generate', '--model', fff, '--engine', 'fixed', '--prompt', 'To be, or not', '--max-tokens', '12', '--json']);
-    expect(gen.status, gen.stderr).toBe(0);
-    const g = JSON.parse(gen.stdout) as { tokens: number[]; text: string };
-    expect(j.board).toBe('icebreaker');
+    expect(j.board).toBe(board);
     expect(j.tokens).toEqual(g.tokens);
     expect(j.text).toBe(g.text);
   });

@@ -6,18 +6,24 @@ import path from 'node:path';
 import { simulateAccel } from './accel-sim.ts';
 import { randomModel } from './random-model.ts';
 import { openModel } from '../model/open.ts';
-import { TINY_MODEL } from '../model/checkpoint/test-support.ts';
+import { FFF8_MODEL, TINY_MODEL } from '../model/checkpoint/test-support.ts';
 import { predictCycles } from '../accel/timing.ts';
 
 const MINUTES = 60_000;
 
 describe('the accelerator against the fixed-point engine', () => {
-  it('runs the tiny model bit-exact on every reference prompt, 32 generated tokens each', async () => {
-    const m = openModel(TINY_MODEL);
-    const ref = JSON.parse(fs.readFileSync(path.join(TINY_MODEL, 'reference.json'), 'utf8')) as { prompts: { text: string; ids: number[]; greedy_ids: number[] }[] };
+  // The fixtures with references: tiny, and tiny-fff8 (an FFF channel mixer: sim/accel-sim-fff.test.ts has
+  // more shapes) on both on-chip targets.
+  it.each([
+    ['tiny', TINY_MODEL, { target: 'up5k', lanes: 32 }],
+    ['tiny-fff8', FFF8_MODEL, { target: 'up5k', lanes: 32 }],
+    ['tiny-fff8', FFF8_MODEL, { target: 'generic', lanes: 32 }],
+  ] as const)('runs %s (%o) bit-exact on every reference prompt, 32 generated tokens each', async (_, dir, config) => {
+    const m = openModel(dir);
+    const ref = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) as { prompts: { text: string; ids: number[] }[] };
     expect(ref.prompts.length).toBeGreaterThanOrEqual(4);
     for (const p of ref.prompts) {
-      const r = await simulateAccel({ weights: m.weights, config: { target: 'up5k', lanes: 32 }, prompt: p.ids, tokens: 32 });
+      const r = await simulateAccel({ weights: m.weights, config, prompt: p.ids, tokens: 32 });
       expect(r.mismatches, p.text).toEqual([]);
       expect(r.bitExact).toBe(true);
       expect(r.tokens).toEqual(r.goldenTokens);

@@ -2,8 +2,7 @@
 // shapes the depth implies (N = 2^(D+1) - 1), each refusal one line naming the file and the field or
 // tensor; the shipped tiny-fff8 fixture loads.
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FFF_DEPTH_MAX, parseHgrnBitConfig } from './config.ts';
 import { loadCheckpoint } from './load.ts';
@@ -13,10 +12,9 @@ import { weightsFromTensors, type WeightSource } from '../config.ts';
 import type { Engine } from '../engine.ts';
 import { FloatModel } from '../float/float-model.ts';
 import { FixedModel } from '../fixed/fixed-model.ts';
-import { TempDirs, buildSafetensors, expectCheckpointError, smallConfigJson, syntheticTensors, writeJson } from './test-support.ts';
+import { FFF8_MODEL as TINY_FFF8, TempDirs, buildSafetensors, expectCheckpointError, smallConfigJson, syntheticTensors, writeJson } from './test-support.ts';
 
 const FILE = '/some/dir/config.json';
-const TINY_FFF8 = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../models/tiny-fff8');
 const fffConfig = (depth: unknown, more: Record<string, unknown> = {}) => smallConfigJson({ channel_mixer: 'fff', fff_depth: depth, ...more });
 
 describe('config.json of an FFF model', () => {

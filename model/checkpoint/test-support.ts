@@ -14,6 +14,8 @@ import type { HgrnBitConfig } from './config.ts';
 export const TINY_MODEL = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../models/tiny');
 /** The small fixture (hidden 256, 6 layers), shipped in the repository beside the tiny one. */
 export const SMALL_MODEL = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../models/small');
+/** The tiny model with a Fast FeedForward channel mixer of depth 8, shipped beside it. */
+export const FFF8_MODEL = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../models/tiny-fff8');
 
 export interface TensorSpec {
   name: string;

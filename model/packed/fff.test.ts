@@ -4,8 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../checkpoint/load.ts';
 import { weightsFromTensors, type WeightSource } from '../config.ts';
@@ -14,7 +13,7 @@ import { FixedModel } from '../fixed/fixed-model.ts';
 import type { Engine } from '../engine.ts';
 import { CHECKSUM_BYTES, HEADER_BYTES, PackedFormatError, encodePacked, readPacked } from './index.ts';
 
-const FFF8 = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../models/tiny-fff8');
+import { FFF8_MODEL as FFF8 } from '../checkpoint/test-support.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'mmf-packed-fff-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

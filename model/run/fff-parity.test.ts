@@ -13,7 +13,7 @@ import { promptParity, type ReferencePrompt } from './parity.ts';
 import { validationLossParallel } from './validation-pool.ts';
 import { DEFAULT_TEXT } from '../open.ts';
 
-const FFF8 = path.resolve(import.meta.dirname, '..', '..', 'models', 'tiny-fff8');
+import { FFF8_MODEL as FFF8 } from '../checkpoint/test-support.ts';
 
 describe('tiny-fff8 against its upstream reference', () => {
   const ref = JSON.parse(fs.readFileSync(path.join(FFF8, 'reference.json'), 'utf8')) as { prompts: ReferencePrompt[]; val: { loss_nats_per_byte: number }; fff: { depth: number } };
