@@ -1,11 +1,15 @@
-// The board build as `npm run build` runs it: the iCEBreaker bitstream for the embedded tiny model
-// fits the UP5K and meets the 21 MHz its PLL makes of the 12 MHz oscillator (a regression in logic
-// cells or timing fails here, not on a user's desk). Place and route takes minutes: make test-long.
+// The board build as `npm run build` runs it: the iCEBreaker bitstream for the embedded tiny model, and
+// for tiny-fff8 (its accelerator walks the FFF tree), fits the UP5K and meets the 21 MHz its PLL makes
+// of the 12 MHz oscillator (a regression in logic cells or timing fails here, not on a user's desk).
+// Place and route takes minutes: make test-long.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openModel } from '../model/open.ts';
+import { FFF8_MODEL } from '../model/checkpoint/test-support.ts';
+import { predictCycles } from '../accel/timing.ts';
+import { boardProgram } from '../board/boards.ts';
 import { BOARDS } from '../board/boards.ts';
 import { buildBoard } from './board-build.ts';
 import { reportPage, summaryLines } from './build-page.ts';
@@ -42,5 +46,16 @@ describe('board build, placed and routed', () => {
     for (const m of r.modules.filter((x) => x.instancePath.split('.').length === 2)) expect(m.logicCells, m.instancePath).toBeGreaterThan(0);
     expect(summaryLines(r).some((l) => /^ {4}u_accel +\d+ +\d+ .* mmf_accel$/.test(l))).toBe(true);
     expect(reportPage(r)).toMatch(/<h2>Per instance<\/h2>[\s\S]*u_row/);
+  });
+
+  it('the iCEBreaker bitstream for tiny-fff8 (the tree walked, node_out one column lane) fits and meets 21 MHz', { timeout: 1_800_000 }, async () => {
+    const fff = openModel(FFF8_MODEL);
+    const r = await buildBoard({ board: BOARDS.icebreaker, weights: fff.weights, modelLabel: fff.label, outDir: out(), seed: 1 });
+    expect(r.failure).toBeUndefined();
+    expect(r.fits).toBe(true);
+    for (const [k, u] of Object.entries(r.resources)) expect(u.used, k).toBeLessThanOrEqual(u.available);
+    expect(r.fmaxMHz!).toBeGreaterThanOrEqual(21);
+    expect(r.cyclesPerToken).toBe(predictCycles(boardProgram(BOARDS.icebreaker, fff.weights)).total);
+    expect(r.tokensPerSecondAtClock).toBeCloseTo(21e6 / r.cyclesPerToken, 6);
   });
 });
