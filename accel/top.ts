@@ -31,7 +31,7 @@ import { Fsm } from '../hdl/core/fsm.ts';
 import { Bool, UInt, clog2 } from '../hdl/core/types.ts';
 import { singlePortRam } from '../hdl/lib/memories.ts';
 import { regOf } from './units/pipeline.ts';
-import { OP, WALK, WSEL } from './isa.ts';
+import { OP, WSEL } from './isa.ts';
 import type { AccelProgram } from './program.ts';
 import { predictCycles, overlapHold } from './timing.ts';
 import { hostPorts } from './control/host-ports.ts';
@@ -40,7 +40,7 @@ import { decodeFields } from './control/fields.ts';
 import { elementStream } from './control/element-stream.ts';
 import { vectorMemories } from './datapath/vector-memories.ts';
 import { fit, placeScalarUnit, rowSide } from './datapath/row-side.ts';
-import { treeWalk, type TreeWalk } from './control/tree-walk.ts';
+import { treeReader, treeReaderWires } from './control/tree-reader.ts';
 
 /**
  * Width of the step_cycles counter: four times the predicted cycles per token fit (a counter that
@@ -161,16 +161,11 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const paramPtr = m.reg('param_ptr', UInt(pSumW), { reset: 0 });
     const paramPtrLate = m.reg('param_ptr_late', UInt(pSumW), { reset: 0 });
     const paramTok = m.reg('param_tok', UInt(pSumW), { reset: 0 });
-    // An FFF model's tree (accel/control/tree-walk.ts): node_in's rows (WALK.tree) record the walk, which
-    // node_out (WALK.columns) follows again in each pass, to gather its norm words (param + node), and
-    // for its columns.
-    const walkIs = (w: number): Expr => (g.fff ? eq(f.walk!, w) : lit(0, Bool));
-    const walkCtl = g.fff ? { restart: m.wire('walk_restart', Bool), record: m.wire('walk_record', Bool), branch: m.wire('walk_record_branch', Bool), replay: m.wire('walk_replay', Bool) } : undefined;
-    const walk: TreeWalk | undefined = g.fff && walkCtl ? treeWalk(m, g.fff, walkCtl) : undefined;
-    const gathering = walk ? m.let('gathering', walkIs(WALK.columns).and(fsm.is('bl_p1').or(fsm.is('bl_p2')))) : lit(0, Bool);
+    // An FFF model's tree: its BITLINEARs take the parameter pointer (node_out's gathered norm words) and
+    // the weight reader's addresses (accel/control/tree-reader.ts; wires here, driven once the datapath is placed).
+    const tree = g.fff ? treeReaderWires(m, g.fff, pSumW, aw(g.weightWords)) : undefined;
     m.sync(() => {
-      // node_out's norm regions start at multiples of 2^(D+1) (accel/program.ts): node n's word is param | n
-      m.if(streaming, () => paramPtr.set(walk ? mux(gathering, fParam.zext(pSumW).or(walk.nodeNext.zext(pSumW)), paramPtr.add(1).trunc(pSumW)) : paramPtr.add(1).trunc(pSumW)));
+      m.if(streaming, () => paramPtr.set(tree ? mux(tree.gathering, fit(tree.gatherWord, pSumW), paramPtr.add(1).trunc(pSumW)) : paramPtr.add(1).trunc(pSumW)));
       paramPtrLate.set(paramPtrLate.add(1).trunc(pSumW));
       m.if(startStream, () => {
         paramPtr.set(fParam.zext(pSumW));
@@ -219,13 +214,12 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const mvAddr = m.reg('mv_addr', UInt(wAw), { reset: 0 });
     const mvHave = m.reg('mv_have', Bool, { reset: 0 });
     // An FFF's node_in waits after each row's last word until the row's sign has picked the next row.
-    const treeWait = walk ? m.reg('tree_wait', Bool, { reset: 0 }) : undefined;
-    const mvValid = treeWait ? m.let('mv_valid', mvHave.and(treeWait.not())) : mvHave;
+    const mvValid = tree ? m.let('mv_valid', mvHave.and(tree.hold.not())) : mvHave;
     const mvStart = m.wire('mv_start', Bool);
     const wReady = m.wire('mv_w_ready', Bool);
     const mvFire = m.let('mv_fire', mvValid.and(wReady));
-    // the word after mv_addr; an FFF's walk moves it elsewhere (below)
-    const mvNext = walk ? m.wire('mv_next', UInt(wAw)) : m.let('mv_next', mux(mvFire, mvAddr.add(1).trunc(wAw), mvAddr));
+    // the word after mv_addr; an FFF's walk moves it elsewhere
+    const mvNext = tree ? tree.next : m.let('mv_next', mux(mvFire, mvAddr.add(1).trunc(wAw), mvAddr));
     const embStreaming = m.let('emb_streaming', fsm.is('el_stream').and(isOp('embed')));
     const wbase = fWbase.zext(wAw + fWbase.width).trunc(wAw);
     const fetchAddr = m.reg('fetch_addr', UInt(wAw), { reset: 0 });
@@ -263,72 +257,8 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
       overlap: ovl,
     });
     const { embScale, normGo, scaleSetup, outIdx, anyWrite } = rs;
-    if (walk && walkCtl && treeWait && g.fff) {
-      // node_in (WALK.tree): row n's C words from wbase + n C; after the last, the row's sign picks the
-      // next (numerics/fff.ts fffChild: right when the sum is > 0 and the BitLinear is live).
-      // node_out (WALK.columns): for each group of A outputs (P / A groups a chunk c), the column of each
-      // level's node, word c of it: wbase + c + n C (accel/units/matvec-unit.ts, column mode).
-      const { chunks: C, columnLanes: A } = g.fff;
-      const groups = g.lanes / A; // groups a chunk
-      const inMv = fsm.is('bl_mv');
-      const tree = m.let('walk_tree', walkIs(WALK.tree));
-      const columns = m.let('walk_columns', walkIs(WALK.columns));
-      const rowK = C > 1 ? m.reg('tree_word', UInt(clog2(C)), { reset: 0 }) : undefined;
-      const rowLastWord = rowK ? m.let('tree_row_last_word', rowK.eq(C - 1)) : lit(1, Bool);
-      const rowResult = m.let('tree_row_result', tree.and(inMv).and(rs.row.valid));
-      const columnFire = m.let('column_fire', columns.and(inMv).and(mvFire));
-      const groupEnd = m.let('column_group_end', columnFire.and(walk.lastLevel));
-      const group = groups > 1 ? m.reg('column_group', UInt(clog2(groups)), { reset: 0 }) : undefined;
-      const chunkEnd = group ? m.let('column_chunk_end', groupEnd.and(group.eq(groups - 1))) : groupEnd;
-      // Every jump: the next row (wbase + n C), the next level's column (wbase + c + n C), the chunk's first
-      // word again for the next group (wbase + c) or the next chunk's (wbase + c + 1). With C a power of
-      // two the matrices are aligned (accel/program.ts) and the sums are ORs of a chunk counter c: no
-      // carry chain between a row's sum and the weight memory's address (it set fmax); else one adder
-      // from a register holding wbase + c.
-      const lowW = clog2(g.fff.nodes * C);
-      const wide = (e: Expr) => fit(e, wAw);
-      let jump: Expr;
-      let nextChunk: () => void;
-      let firstChunk: () => void;
-      if (g.fff.alignedMatrices) {
-        const chunk = C > 1 ? m.reg('column_chunk', UInt(clog2(C)), { reset: 0 }) : undefined;
-        const c = chunk ? fit(chunk, lowW) : lit(0, UInt(Math.max(1, lowW)));
-        const c1 = chunk ? fit(chunk.add(1).trunc(chunk.width), lowW) : c;
-        const low = mux(groupEnd, mux(chunkEnd, c1, c), fit(walk.wordsNext, lowW).or(c));
-        jump = m.let('walk_jump', wbase.or(wide(low)));
-        nextChunk = () => chunk?.set(chunk.add(1).trunc(chunk.width));
-        firstChunk = () => chunk?.set(0);
-      } else {
-        const colBase = m.reg('column_base', UInt(wAw), { reset: 0 });
-        const jumpOffset = mux(groupEnd, mux(chunkEnd, lit(1, UInt(wAw)), lit(0, UInt(wAw))), wide(walk.wordsNext));
-        jump = m.let('walk_jump', mux(tree, wbase, colBase).add(jumpOffset).trunc(wAw));
-        nextChunk = () => colBase.set(jump);
-        firstChunk = () => colBase.set(wbase);
-      }
-      m.comb(() => {
-        mvNext.set(mvAddr);
-        m.if(mvFire, () => mvNext.set(mvAddr.add(1).trunc(wAw)));
-        m.if(rowResult.or(columnFire), () => mvNext.set(jump));
-      });
-      m.assign(walkCtl.restart, startStream.or(mvStart).or(groupEnd));
-      m.assign(walkCtl.record, rowResult);
-      m.assign(walkCtl.branch, rs.row.data.msb().not().and(rs.row.data.orR()).and(rs.row.live));
-      m.assign(walkCtl.replay, gathering.and(streaming).or(columnFire));
-      m.sync(() => {
-        m.if(tree.and(mvFire), () => {
-          if (rowK) rowK.set(mux(rowLastWord, lit(0, rowK.type), rowK.add(1).trunc(rowK.width)));
-          m.if(rowLastWord, () => treeWait.set(1));
-        });
-        m.if(rowResult, () => treeWait.set(0));
-        if (group) m.if(groupEnd, () => group.set(group.add(1).trunc(group.width)));
-        m.if(chunkEnd, nextChunk);
-        m.if(mvStart, () => {
-          firstChunk();
-          treeWait.set(0);
-          if (rowK) rowK.set(0);
-          if (group) group.set(0);
-        });
-      });
+    if (tree && g.fff) {
+      treeReader(m, { ...g, fff: g.fff }, tree, { walk: f.walk!, param: fParam, wbase, phase: fsm, startStream, streaming, mvAddr, mvFire, mvStart, row: rs.row });
     }
     // The matrix in flight, and the port it may read: not while the phase machine fetches, streams a pass,
     // reads a scalar table word or an element op's parameter words, nor for overlapHold cycles after a
