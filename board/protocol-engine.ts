@@ -4,10 +4,11 @@
 // parsed byte by byte as it arrives, and only its last two bytes (the CRC) are unknown until END.
 //
 //   receive   SLIP unescape -> byte position, type, seq, header fields; CRC-16 of every byte (0 at END
-//             for a good frame). LOAD words go to the accelerator as they complete, one word behind,
-//             so the chunk's last word (and with it the image's last word, which raises `loaded`) is
-//             written only once the CRC has checked. A LOAD's offset must be the next word expected
-//             (chunk_start) or 0, and offset + count within the image, before any word is written:
+//             for a good frame). LOAD words go to the accelerator one word behind (a word is
+//             written when the next one starts), so the chunk's last word (and with it the image's last
+//             word, which raises `loaded`) is written only once the CRC has checked. A LOAD's offset must
+//             be the next word expected (chunk_start) or 0, and offset + count within the image, before
+//             any word is written (its header's verdict acts in the cycle after the count byte):
 //             a damaged frame can only write words that the host sends again.
 //   decide    at END: the request (or the error) becomes the one pending command; a frame that
 //             ends while a command is still pending is dropped (the host's timeout sends it again).
@@ -27,7 +28,7 @@
 // image needs: a LOAD offset's higher bits fold into one flag (they can only mean `range`), and the
 // replies' upper bytes of `next`, `imageWords` and `arg` are constant zero bytes.
 import { defineModule } from '../hdl/core/generator.ts';
-import { cat, lit, mux, type Expr } from '../hdl/core/expr.ts';
+import { cat, ConstExpr, lit, mux, type Expr } from '../hdl/core/expr.ts';
 import type { Module } from '../hdl/core/module.ts';
 import { Fsm } from '../hdl/core/fsm.ts';
 import { Bool, UInt, clog2 } from '../hdl/core/types.ts';
@@ -35,7 +36,7 @@ import {
   CRC16, ERROR_CODE, MAGIC, MAX_CHUNK_WORDS, PROTOCOL_VERSION, REPLY, REPLY_EXTRA_FIELDS, REQUEST, REQUEST_PAYLOAD_BYTES, SLIP, STATE_FIELDS,
   HEADER_BYTES, CRC_BYTES, LOAD_HEADER_BYTES, LOAD_OFFSET_BYTES, POSITION_BITS, type ReplyName,
 } from '../protocol/spec.ts';
-import { crc16Serial } from './crc16-serial.ts';
+import { crc16Serial, crc16SerialPair } from './crc16-serial.ts';
 
 export interface ProtocolEngineParams {
   /** Words of the weight-load image. */
@@ -79,7 +80,7 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   const loadValid = m.output('load_valid', Bool, { reg: true, reset: 0 });
   const loadData = m.output('load_data', UInt(16), { reg: true });
   const loadSeek = m.output('load_seek', Bool, { reg: true, reset: 0 });
-  const loadSeekAddr = m.output('load_seek_addr', UInt(liW), { reg: true });
+  const loadSeekAddr = m.output('load_seek_addr', UInt(liW));
   const loadIndex = m.input('load_index', UInt(liW));
   const loaded = m.input('loaded', Bool);
   const tokInValid = m.output('tok_in_valid', Bool);
@@ -135,9 +136,10 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   const tW = Math.max(1, clog2(table.length));
   const txStart = m.wire('tx_start', Bool);
   const txStartKind = m.wire('tx_start_kind', UInt(REPLY_KIND_BITS));
-  const txStartSeq = m.wire('tx_start_seq', UInt(8));
   const txKind = m.reg('tx_kind', UInt(REPLY_KIND_BITS), { reset: 0 });
-  const txSeq = m.reg('tx_seq', UInt(8), { reset: 0 });
+  // The reply's seq is the command's (cur_seq, 0 until the first command: the boot HELLO's): cur_seq changes
+  // only when a command is taken, which waits for the transmitter to be idle.
+  const curSeq = m.reg('cur_seq', UInt(8), { reset: 0 });
   const txFsm = new Fsm(m, 'tx_phase', ['idle', 'sof', 'body', 'eof'] as const);
   const txIdx = m.reg('tx_idx', UInt(tW), { reset: 0 });
   const txEscNext = m.reg('tx_esc_next', Bool, { reset: 0 });
@@ -176,35 +178,47 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   const txInCrc = m.wire('tx_in_crc', Bool);
   const txLast = m.wire('tx_last', Bool);
   const byteFor = (e: Entry): Expr =>
-    e.kind === 'type' ? typeCode : e.kind === 'seq' ? txSeq : e.kind === 'field' ? byteOf(sources[e.name]!, e.byte) : byteOf(txCrc, e.byte);
-  m.comb(() => {
-    bodyByte.set(k8(0));
-    txInCrc.set(0);
-    txLast.set(0);
-    const sw = m.switch(txIdx);
-    for (let i = 0; i < longest; i++) {
-      const at = REPLY_ORDER.map((r) => ({ r, e: bodyOf(r)[i] }));
-      const same = at.every(({ e }) => e !== undefined && JSON.stringify(e) === JSON.stringify(at[0]!.e));
-      sw.case(i, () => {
-        if (same) {
-          bodyByte.set(byteFor(at[0]!.e!));
-          if (at[0]!.e!.kind === 'crc') txInCrc.set(1);
-          return;
-        }
-        const byKind = m.switch(txKind);
-        at.forEach(({ r, e }, k) => {
-          if (!e) return;
-          byKind.case(k, () => {
-            bodyByte.set(byteFor(e));
-            if (e.kind === 'crc') txInCrc.set(1);
-            if (i === bodyOf(r).length - 1) txLast.set(1);
+    e.kind === 'type' ? typeCode : e.kind === 'seq' ? curSeq : e.kind === 'field' ? byteOf(sources[e.name]!, e.byte) : byteOf(txCrc, e.byte);
+  // The body byte is the OR of two tables on (tx_idx, tx_kind): the constant bytes (HELLO's identity, the
+  // zero bytes), 0 elsewhere, and the variable ones, 0 where a constant goes. Apart, the constants make a
+  // small ROM and the variable bytes a multiplexer that need not also encode them (fewer LUTs).
+  const isConst = (e: Entry) => e.kind === 'field' && sources[e.name] instanceof ConstExpr;
+  const bodyTable = (name: string, constants: boolean, flags: boolean): Expr => {
+    const out = m.wire(name, UInt(8));
+    const byteIn = (e: Entry) => (isConst(e) === constants ? byteFor(e) : k8(0));
+    m.comb(() => {
+      out.set(k8(0));
+      if (flags) {
+        txInCrc.set(0);
+        txLast.set(0);
+      }
+      const sw = m.switch(txIdx);
+      for (let i = 0; i < longest; i++) {
+        const at = REPLY_ORDER.map((r) => ({ r, e: bodyOf(r)[i] }));
+        const same = at.every(({ e }) => e !== undefined && JSON.stringify(e) === JSON.stringify(at[0]!.e));
+        sw.case(i, () => {
+          if (same) {
+            out.set(byteIn(at[0]!.e!));
+            if (flags && at[0]!.e!.kind === 'crc') txInCrc.set(1);
+            return;
+          }
+          const byKind = m.switch(txKind);
+          at.forEach(({ r, e }, k) => {
+            if (!e) return;
+            byKind.case(k, () => {
+              out.set(byteIn(e));
+              if (flags && e.kind === 'crc') txInCrc.set(1);
+              if (flags && i === bodyOf(r).length - 1) txLast.set(1);
+            });
           });
+          byKind.default(() => {});
         });
-        byKind.default(() => {});
-      });
-    }
-    sw.default(() => {});
-  });
+      }
+      sw.default(() => {});
+    });
+    return out;
+  };
+  m.assign(bodyByte, bodyTable('tx_var_byte', false, true).or(bodyTable('tx_const_byte', true, false)));
   const special = bodyByte.eq(SLIP.end).or(bodyByte.eq(SLIP.esc));
   const escCode = mux(bodyByte.eq(SLIP.end), k8(SLIP.escEnd), k8(SLIP.escEsc));
   const inBody = txFsm.is('body');
@@ -224,7 +238,6 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   m.sync(() => {
     m.if(txStart, () => {
       txKind.set(txStartKind);
-      txSeq.set(txStartSeq);
       txIdx.set(lit(0, UInt(tW)));
       txEscNext.set(0);
       txFsm.goto('sof');
@@ -252,12 +265,18 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   const ex = new Fsm<ExecState>(m, 'exec', execStates);
   const execIdle = m.let('exec_idle', ex.is('idle'));
   m.assign(busyOut, execIdle.not().or(pending));
-  const feedTok = m.reg('feed_token', UInt(tokW), { reset: 0 });
   const feedClear = m.reg('feed_clear', Bool, { reset: 0 });
-  const genLeft = m.reg('gen_left', UInt(16), { reset: 0 });
-  const curSeq = m.reg('cur_seq', UInt(8), { reset: 0 });
+  // A GENERATE counts its steps down in pend_arg itself: a frame that ends meanwhile overwrites the count,
+  // but that frame is then pending, which ends the generation after the current step whatever the count.
+  // A PROMPT is one step (feed_once).
+  const genLeft = pendArg;
+  const feedOnce = m.reg('feed_once', Bool, { reset: 0 });
+  const hostCrc = verify ? m.reg('verify_host_crc', UInt(16), { reset: 0 }) : undefined;
   m.assign(tokInValid, ex.is('feed'));
-  m.assign(tokInData, feedTok);
+  // The token fed is last_token: a PROMPT's token goes there when the command is taken. No reply can show
+  // it there (a reply starts only with the transmitter idle and the executor idle, or as the step that
+  // overwrites it ends), so every reply's `token` is still the last step's argmax.
+  m.assign(tokInData, lastTok);
   m.assign(tokInClear, feedClear);
   // A step's token is taken only when the transmitter can announce it at once.
   const stepDone = m.let('step_done', ex.is('wait').and(tokOutValid).and(txIdle));
@@ -266,10 +285,8 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   m.comb(() => {
     txStart.set(0);
     txStartKind.set(kindOf('hello'));
-    txStartSeq.set(pendSeq);
     m.if(ex.is('boot').and(txIdle), () => {
       txStart.set(1);
-      txStartSeq.set(k8(0));
     });
     m.if(take, () => {
       m.switch(pendCmd)
@@ -290,13 +307,11 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
     });
     m.if(stepDone, () => {
       txStart.set(1);
-      txStartSeq.set(curSeq);
       txStartKind.set(mux(feedClear, kindOf('reset'), kindOf('token')));
     });
     if (verifyBad) {
       m.if(ex.is('vreply').and(txIdle), () => {
         txStart.set(1);
-        txStartSeq.set(curSeq);
         txStartKind.set(mux(verifyBad, kindOf('error'), kindOf('verify')));
       });
     }
@@ -315,18 +330,17 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
               ex.goto('feed');
             })
             .case(CMD.prompt, () => {
-              feedTok.set(pendArg.trunc(tokW));
-              genLeft.set(1);
+              lastTok.set(pendArg.trunc(tokW));
+              feedOnce.set(1);
               ex.goto('feed');
             })
             .case(CMD.generate, () => {
-              feedTok.set(lastTok);
-              genLeft.set(pendArg);
+              feedOnce.set(0);
               ex.goto('feed');
             });
-          // VERIFY: gen_left keeps the host's CRC (pend_arg may take the next frame's while the reader runs).
+          // VERIFY: verify_host_crc keeps the host's CRC (pend_arg may take the next frame's while the reader runs).
           if (verify) sw.case(CMD.verify, () => {
-            genLeft.set(pendArg);
+            hostCrc!.set(pendArg);
             ex.goto('verify');
           });
           sw.default(() => {});
@@ -342,9 +356,8 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
           }).else(() => {
             m.if(position.andR().not(), () => position.set(position.add(1).trunc(POSITION_BITS)));
             lastTok.set(tokOutData);
-            feedTok.set(tokOutData);
             genLeft.set(genLeft.sub(1).trunc(16));
-            m.if(genLeft.eq(1).or(pending), () => ex.goto('idle')).else(() => ex.goto('feed'));
+            m.if(genLeft.eq(1).or(feedOnce).or(pending), () => ex.goto('idle')).else(() => ex.goto('feed'));
           });
         });
       },
@@ -363,8 +376,6 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   const HW = Math.max(16, liW);
   const hdr = m.reg('rx_hdr', UInt(HW), { reset: 0 });
   const hdrHigh = m.reg('rx_hdr_high', Bool, { reset: 0 });
-  const rxCrc = m.instance('u_rx_crc', crc16Serial({}), { preset: endEv, preset_value: lit(CRC16.init, UInt(16)), in_valid: byteEv, in_byte: rxByte });
-  m.sink(rxCrc.out('busy'));
   const typeIs = (t: number) => fType.eq(t);
   const isLoad = typeIs(REQUEST.load);
 
@@ -375,12 +386,22 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   const crcBytes = m.reg('crc_bytes', UInt(2), { reset: 0 }); // bytes after the words, saturating at 3
   const lowByte = m.reg('low_byte', UInt(8));
   const haveLow = m.reg('have_low', Bool, { reset: 0 });
-  const held = m.reg('held_word', UInt(16));
+  // The word last completed waits in load_data (held_valid) until the next word's first byte, or for a
+  // good chunk's last word the END, writes it: one register for the held word and the one written.
   const heldValid = m.reg('held_valid', Bool, { reset: 0 });
   const atCount = m.let('load_at_count', byteEv.and(isLoad).and(pos.eq(LOAD_COUNT_POS)));
+  // The header's verdict (load_err, taken with the count byte) acts one cycle later (load_decide): the
+  // checks' long path (offset + count against the image) ends in a flip-flop, not in the chunk CRC's
+  // preset and the seek. Nothing else happens meanwhile: the next byte is a UART frame away.
+  const loadDecide = m.reg('load_decide', Bool, { reset: 0 });
+  const headerGood = m.let('load_header_good', loadDecide.and(loadErr.eq(0)));
   const count = rxByte; // in the cycle the count arrives
   const offset = hdr.slice(liW - 1, 0);
   const offsetHigh = HW > liW ? hdr.slice(HW - 1, liW).orR().or(hdrHigh) : hdrHigh;
+  // A LOAD's seeks go to its offset, which stays in rx_hdr until the next frame's bytes 2 .. 5 (load_seek is
+  // read in the cycle after the count byte or the END); a failed VERIFY's goes to word 0.
+  const seekZero = verify ? m.reg('load_seek_zero', Bool, { reset: 0 }) : undefined;
+  m.assign(loadSeekAddr, seekZero ? mux(seekZero, lit(0, UInt(liW)), offset) : offset);
   const offsetZero = m.let('load_offset_zero', hdr.eq(0).and(hdrHigh.not()));
   const hdrErr = m.wire('load_hdr_err', UInt(4));
   m.comb(() => {
@@ -395,16 +416,21 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   const inData = m.let('load_in_data', byteEv.and(isLoad).and(pos.ge(LOAD_DATA_POS)));
   const dataByte = m.let('load_data_byte', inData.and(wordsLeft.ne(0)));
   const wordDone = m.let('load_word_done', dataByte.and(haveLow));
-  const chunkCrc = m.instance('u_chunk_crc', crc16Serial({}), {
-    preset: atCount.and(hdrErr.eq(0)),
-    preset_value: mux(offsetZero, lit(CRC16.init, UInt(16)), imageCrc),
-    in_valid: dataByte,
+  // The frame's CRC (a: every byte) and the chunk's (b: a LOAD's words, continuing image_crc) share one
+  // bit shifter: a data byte enters both.
+  const rxCrc = m.instance('u_rx_crc', crc16SerialPair({}), {
+    init_a: endEv,
+    init_b: headerGood.and(offsetZero),
+    load_b: headerGood,
+    load_value_b: imageCrc,
+    in_valid: byteEv,
+    in_b: dataByte,
     in_byte: rxByte,
   });
-  m.sink(chunkCrc.out('busy'));
+  m.sink(rxCrc.out('busy'));
 
   // ---- END: the verdict ---------------------------------------------------------------------------------------
-  const crcOk = m.let('rx_crc_ok', rxCrc.out('crc').eq(0));
+  const crcOk = m.let('rx_crc_ok', rxCrc.out('crc_a').eq(0));
   const frameLen = (payload: number) => pos.eq(HEADER_BYTES + payload + CRC_BYTES);
   const known = REQUEST_ORDER.map((t) => typeIs(REQUEST[t])).reduce((a, b) => a.or(b));
   const lengthOk = m.let(
@@ -444,13 +470,13 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
       verifyOk!.set(0);
       m.if(ex.is('verify').and(verifyDone!), () => {
         // The image the board holds is the host's: loaded as after an upload (a RESET must follow, as after a LOAD).
-        m.if(verifyCrc!.eq(genLeft), () => {
+        m.if(verifyCrc!.eq(hostCrc!), () => {
           verifyOk!.set(1);
           imageCrc.set(verifyCrc!);
           verifyBad!.set(0);
         }).else(() => {
           loadSeek.set(1);
-          loadSeekAddr.set(lit(0, UInt(liW)));
+          seekZero!.set(1);
           imageCrc.set(lit(CRC16.init, UInt(16)));
           verifyBad!.set(1);
         });
@@ -484,42 +510,41 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
     });
     m.if(endEv, () => pos.set(0));
 
+    loadDecide.set(atCount);
     m.if(atCount, () => {
-      loadOk.set(hdrErr.eq(0));
       loadErr.set(hdrErr);
       wordsLeft.set(count);
       crcBytes.set(0);
       haveLow.set(0);
       heldValid.set(0);
-      m.if(hdrErr.eq(0), () => {
-        loadSeek.set(1);
-        loadSeekAddr.set(offset);
-        stateValid.set(0);
-      });
+    });
+    m.if(loadDecide, () => loadOk.set(loadErr.eq(0)));
+    m.if(headerGood, () => {
+      loadSeek.set(1);
+      seekZero?.set(0);
+      stateValid.set(0);
     });
     m.if(inData.and(wordsLeft.eq(0)).and(crcBytes.andR().not()), () => crcBytes.set(crcBytes.add(1).trunc(2)));
     m.if(dataByte, () => {
       haveLow.set(haveLow.not());
-      m.if(haveLow.not(), () => lowByte.set(rxByte));
+      m.if(haveLow.not(), () => {
+        lowByte.set(rxByte);
+        m.if(heldValid.and(loadOk), () => loadValid.set(1));
+      });
     });
     m.if(wordDone, () => {
       wordsLeft.set(wordsLeft.sub(1).trunc(8));
-      held.set(cat(rxByte, lowByte));
+      loadData.set(cat(rxByte, lowByte));
       heldValid.set(1);
-      m.if(heldValid.and(loadOk), () => {
-        loadValid.set(1);
-        loadData.set(held);
-      });
     });
     m.if(frameEnd.and(isLoad).and(loadOk), () => {
       // A good chunk's last word goes in now; a bad chunk moves the load back to where it started.
       m.if(loadGood, () => {
         loadValid.set(1);
-        loadData.set(held);
-        imageCrc.set(chunkCrc.out('crc'));
+        imageCrc.set(rxCrc.out('crc_b'));
       }).else(() => {
         loadSeek.set(1);
-        loadSeekAddr.set(offset);
+        seekZero?.set(0);
       });
     });
     m.if(frameEnd, () => {

@@ -1,7 +1,9 @@
 // UART receiver, 8N1. The line is synchronised through two flip-flops, the start bit is confirmed at
 // its middle, and each data bit is sampled at the middle of its period. A good byte comes out as a
 // one-cycle `out_valid` pulse (a UART cannot wait, so there is no ready); a missing stop bit pulses
-// `frame_error` instead, and nothing more is received until the line has returned high.
+// `frame_error` instead, and nothing more is received until the line has returned high. `out_data` is
+// the shift register itself: it holds the byte from its `out_valid` until the next byte's first data
+// bit, a bit and a half later, and changes meanwhile (read it with `out_valid`).
 import { defineModule } from '../core/generator.ts';
 import { cat } from '../core/expr.ts';
 import { Fsm } from '../core/fsm.ts';
@@ -13,7 +15,7 @@ export const uartRx = defineModule('uart_rx', (m, p: UartParams) => {
   const div = baudDivisor(p.clockHz, p.baud);
   const rx = m.input('rx', Bool);
   const outValid = m.output('out_valid', Bool, { reg: true, reset: 0 });
-  const outData = m.output('out_data', UInt(8), { reg: true });
+  const outData = m.output('out_data', UInt(8));
   const frameError = m.output('frame_error', Bool, { reg: true, reset: 0 });
 
   const sync1 = m.reg('rx_meta', Bool, { reset: 1 });
@@ -22,6 +24,7 @@ export const uartRx = defineModule('uart_rx', (m, p: UartParams) => {
   const count = m.reg('baud_count', UInt(clog2(div)), { reset: 0 });
   const bitIndex = m.reg('bit_index', UInt(3), { reset: 0 });
   const shift = m.reg('shift', UInt(8));
+  m.assign(outData, shift);
   const mid = m.let('at_middle', count.eq(Math.floor((div - 1) / 2)));
   const end = m.let('at_end', count.eq(div - 1));
 
@@ -57,7 +60,6 @@ export const uartRx = defineModule('uart_rx', (m, p: UartParams) => {
           count.set(0);
           m.if(line, () => {
             outValid.set(1);
-            outData.set(shift);
             fsm.goto('IDLE');
           }).else(() => {
             frameError.set(1);
