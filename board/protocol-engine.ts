@@ -4,11 +4,11 @@
 // parsed byte by byte as it arrives, and only its last two bytes (the CRC) are unknown until END.
 //
 //   receive   SLIP unescape -> byte position, type, seq, header fields; CRC-16 of every byte (0 at END
-//             for a good frame). LOAD words go to the accelerator one word behind (a word is
-//             written when the next one starts), so the chunk's last word (and with it the image's last
-//             word, which raises `loaded`) is written only once the CRC has checked. A LOAD's offset must
-//             be the next word expected (chunk_start) or 0, and offset + count within the image, before
-//             any word is written (its header's verdict acts in the cycle after the count byte):
+//             for a good frame). LOAD words go to the accelerator as they complete, except the
+//             chunk's last word (and with it the image's last word, which raises `loaded`): it is written
+//             only once the CRC has checked. A LOAD's offset must be the next word expected (chunk_start)
+//             or 0, and offset + count within the image, before any word is written (its header's
+//             verdict acts in the cycle after the count byte):
 //             a damaged frame can only write words that the host sends again.
 //   decide    at END: the request (or the error) becomes the one pending command; a frame that
 //             ends while a command is still pending is dropped (the host's timeout sends it again).
@@ -78,7 +78,7 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   const txReady = m.input('tx_ready', Bool);
   const txData = m.output('tx_data', UInt(8));
   const loadValid = m.output('load_valid', Bool, { reg: true, reset: 0 });
-  const loadData = m.output('load_data', UInt(16), { reg: true });
+  const loadData = m.output('load_data', UInt(16));
   const loadSeek = m.output('load_seek', Bool, { reg: true, reset: 0 });
   const loadSeekAddr = m.output('load_seek_addr', UInt(liW));
   const loadIndex = m.input('load_index', UInt(liW));
@@ -384,11 +384,11 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   const loadErr = m.reg('load_err', UInt(4), { reset: 0 });
   const wordsLeft = m.reg('words_left', UInt(8), { reset: 0 });
   const crcBytes = m.reg('crc_bytes', UInt(2), { reset: 0 }); // bytes after the words, saturating at 3
-  const lowByte = m.reg('low_byte', UInt(8));
   const haveLow = m.reg('have_low', Bool, { reset: 0 });
-  // The word last completed waits in load_data (held_valid) until the next word's first byte, or for a
-  // good chunk's last word the END, writes it: one register for the held word and the one written.
-  const heldValid = m.reg('held_valid', Bool, { reset: 0 });
+  // A word's bytes go straight into load_data: the word before it was written when it completed.
+  const loadLow = m.reg('load_low', UInt(8));
+  const loadHigh = m.reg('load_high', UInt(8));
+  m.assign(loadData, cat(loadHigh, loadLow));
   const atCount = m.let('load_at_count', byteEv.and(isLoad).and(pos.eq(LOAD_COUNT_POS)));
   // The header's verdict (load_err, taken with the count byte) acts one cycle later (load_decide): the
   // checks' long path (offset + count against the image) ends in a flip-flop, not in the chunk CRC's
@@ -516,7 +516,6 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
       wordsLeft.set(count);
       crcBytes.set(0);
       haveLow.set(0);
-      heldValid.set(0);
     });
     m.if(loadDecide, () => loadOk.set(loadErr.eq(0)));
     m.if(headerGood, () => {
@@ -527,15 +526,12 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
     m.if(inData.and(wordsLeft.eq(0)).and(crcBytes.andR().not()), () => crcBytes.set(crcBytes.add(1).trunc(2)));
     m.if(dataByte, () => {
       haveLow.set(haveLow.not());
-      m.if(haveLow.not(), () => {
-        lowByte.set(rxByte);
-        m.if(heldValid.and(loadOk), () => loadValid.set(1));
-      });
+      m.if(haveLow.not(), () => loadLow.set(rxByte)).else(() => loadHigh.set(rxByte));
     });
     m.if(wordDone, () => {
       wordsLeft.set(wordsLeft.sub(1).trunc(8));
-      loadData.set(cat(rxByte, lowByte));
-      heldValid.set(1);
+      // Every word but the chunk's last is written as it completes; the last waits for the CRC (END).
+      m.if(loadOk.and(wordsLeft.ne(1)), () => loadValid.set(1));
     });
     m.if(frameEnd.and(isLoad).and(loadOk), () => {
       // A good chunk's last word goes in now; a bad chunk moves the load back to where it started.

@@ -21,11 +21,11 @@ export const uartTx = defineModule('uart_tx', (m, p: UartParams) => {
   const input = m.port(flip(byteStream), 'in');
   const tx = m.output('tx', Bool);
 
-  // The frame shifts out LSB first; ones shift in behind it, so bit 0 is the line level at all times.
-  const frame = m.reg('frame', UInt(10), { reset: 0x3ff });
-  const bitsLeft = m.reg('bits_left', UInt(4), { reset: 0 });
+  // The frame shifts out LSB first behind a marker 1 with zeros after it, so bit 0 is the line level at
+  // all times (idle: the marker alone, high) and the frame is sent when only the marker is left.
+  const frame = m.reg('frame', UInt(11), { reset: 1 });
   const baudCount = m.reg('baud_count', UInt(clog2(div)), { reset: 0 });
-  const idle = m.let('idle', bitsLeft.eq(0));
+  const idle = m.let('idle', frame.slice(10, 1).eq(0));
   const bitDone = m.let('bit_done', baudCount.eq(div - 1));
 
   m.assign(input.ready, idle);
@@ -33,13 +33,11 @@ export const uartTx = defineModule('uart_tx', (m, p: UartParams) => {
 
   m.sync(() => {
     m.if(fire(input), () => {
-      frame.set(cat(lit(1, Bool), input.data, lit(0, Bool)));
-      bitsLeft.set(10);
+      frame.set(cat(lit(3, UInt(2)), input.data, lit(0, Bool)));
       baudCount.set(0);
     }).elif(idle.not(), () => {
       m.if(bitDone, () => {
-        frame.set(cat(lit(1, Bool), frame.slice(9, 1)));
-        bitsLeft.set(bitsLeft.sub(1).trunc(4));
+        frame.set(frame.shr(1).zext(11));
         baudCount.set(0);
       }).else(() => baudCount.set(baudCount.add(1).trunc(baudCount.width)));
     });
