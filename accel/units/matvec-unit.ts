@@ -624,6 +624,30 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
     };
   }
 
+  // ---- shared by the column sums of every A -------------------------------------------------------
+  /** Sum `name`'s next value: + q[l], - q[l] (= ~q + 1) or itself, as the code of lane `lane` says (01, 11; 00 and 10 add nothing). */
+  function columnNext(sum: Signal, lane: number, ql: Expr, colFire: Expr, name: string): Expr {
+    const en = colFire.and(columnCode(lane, 0));
+    const neg = en.and(columnCode(lane, 1));
+    const addend = mux(en, mux(neg, ql.not(), ql), lit(0, UInt(QACT.bits)));
+    return m.let(name, sum.add(addend.sext(sum.width).asUnsigned()).add(neg).trunc(sum.width));
+  }
+  /** An emission cycle: `out` to acc_data as the next output; after its last (`whenLast`), done if it was the matrix's last chunk. */
+  function emitColumnSum(out: Expr, emitting: Signal, emitLastChunk: Signal, laneSel: Signal | undefined, whenLast: (f: () => void) => void): void {
+    accValid.set(1);
+    accData.set(out.sext(accW));
+    accRow.set(outRow);
+    outRow.set(outRow.add(1).trunc(rW));
+    laneSel?.set(laneSel.add(1).trunc(log2A));
+    whenLast(() => {
+      emitting.set(0);
+      m.if(emitLastChunk, () => {
+        outRow.set(0);
+        done.set(1);
+      });
+    });
+  }
+
   // ---- the column mode with 1 < A < P: sums 1 .. A - 1, emitted after sum 0 ----------------------
   // Like columnSums' (below) but A - 1 of them: after a group's last level sum 0 leaves from the
   // accumulator and these follow one a cycle with w_ready at 0 (A - 1 idle cycles, none after a last
@@ -638,12 +662,7 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
     const groupEnd = m.let('col_group_end', colFire.and(kLast));
     const clear = m.let('col_clear', (emitLast ? emitting.and(emitLast) : emitting).or(groupEnd.and(single)));
     const sums = Array.from({ length: A - 1 }, (_, i) => m.reg(`col_sum${i + 1}`, UInt(aW), { reset: 0 }));
-    const next = sums.map((s, i) => {
-      const en = colFire.and(columnCode(i + 1, 0));
-      const neg = en.and(columnCode(i + 1, 1));
-      const addend = mux(en, mux(neg, ql.not(), ql), lit(0, UInt(QACT.bits)));
-      return m.let(`col_next${i + 1}`, s.add(addend.sext(aW).asUnsigned()).add(neg).trunc(aW));
-    });
+    const next = sums.map((s, i) => columnNext(s, i + 1, ql, colFire, `col_next${i + 1}`));
     // Slot 0 of the multiplexer is never selected (sum 0 is the accumulator): sum 1 fills it.
     const out = m.let('col_out', laneSel ? muxTree(laneSel, [sums[0]!, ...sums]) : sums[0]!);
     const whenLast = (f: () => void) => (emitLast ? m.if(emitLast, f) : f());
@@ -657,20 +676,7 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
         laneSel?.set(1);
         emitLastChunk.set(rLast);
       });
-      m.if(emitting, () => {
-        accValid.set(1);
-        accData.set(out.sext(accW));
-        accRow.set(outRow);
-        outRow.set(outRow.add(1).trunc(rW));
-        laneSel?.set(laneSel.add(1).trunc(log2A));
-        whenLast(() => {
-          emitting.set(0);
-          m.if(emitLastChunk, () => {
-            outRow.set(0);
-            done.set(1);
-          });
-        });
-      });
+      m.if(emitting, () => emitColumnSum(out, emitting, emitLastChunk, laneSel, whenLast));
     };
   }
 
@@ -690,12 +696,7 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
     const emitLast = m.let('col_emit_last', laneSel.andR().or(emitLastChunk.and(laneSel.eq(lastLaneR))));
     const clear = m.let('col_clear', emitting.and(emitLast));
     const sums = Array.from({ length: A }, (_, i) => m.reg(`col_sum${i}`, UInt(aW), { reset: 0 }));
-    const next = sums.map((s, i) => {
-      const en = colFire.and(columnCode(i, 0)); // code 01: +q, 11: -q (= ~q + 1), 00 and 10: nothing
-      const neg = en.and(columnCode(i, 1));
-      const addend = mux(en, mux(neg, ql.not(), ql), lit(0, UInt(QACT.bits)));
-      return m.let(`col_next${i}`, s.add(addend.sext(aW).asUnsigned()).add(neg).trunc(aW));
-    });
+    const next = sums.map((s, i) => columnNext(s, i, ql, colFire, `col_next${i}`));
     const out = m.let('col_out', muxTree(laneSel, sums));
     // Set when a row matrix's last word goes in, cleared when its last result is out.
     const rowMatrixEnd = rowEnd.and(matrixEnd);
@@ -711,20 +712,7 @@ export const matvecUnitModule = defineModule('matvec_unit', (m, p: MatvecUnitPar
         laneSel.set(0);
         emitLastChunk.set(rLast);
       });
-      m.if(emitting, () => {
-        accValid.set(1);
-        accData.set(out.sext(accW));
-        accRow.set(outRow);
-        outRow.set(outRow.add(1).trunc(rW));
-        laneSel.set(laneSel.add(1).trunc(log2A));
-        m.if(emitLast, () => {
-          emitting.set(0);
-          m.if(emitLastChunk, () => {
-            outRow.set(0);
-            done.set(1);
-          });
-        });
-      });
+      m.if(emitting, () => emitColumnSum(out, emitting, emitLastChunk, laneSel, (f) => m.if(emitLast, f)));
     };
   }
 });
