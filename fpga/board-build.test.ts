@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openModel } from '../model/open.ts';
-import { BOARDS } from '../board/boards.ts';
+import { BOARDS, boardProgram } from '../board/boards.ts';
 import { buildBoard } from './board-build.ts';
 import { summaryLines } from './build-page.ts';
 
@@ -16,7 +16,10 @@ describe('board build', () => {
   it('the HX8K breakout refuses the tiny model, naming the bits it needs and has', async () => {
     const r = await buildBoard({ board: BOARDS['hx8k-breakout'], weights: tiny.weights, modelLabel: tiny.label, outDir: out(), seed: 1 });
     expect(r.fits).toBe(false);
-    expect(r.failure).toMatch(/needs 776,704 bits .* iCE40HX8K has 131,072 \(32 EBR, no SPRAM\)/);
+    // the image as the program lays it out: 48,392 words of 16 bits
+    const bits = (boardProgram(BOARDS['hx8k-breakout'], tiny.weights).image.length * 16).toLocaleString('en-US');
+    expect(r.failure).toMatch(new RegExp(`needs ${bits} bits .* iCE40HX8K has 131,072 \\(32 EBR, no SPRAM\\)`));
+    expect(bits).toBe('774,272');
     expect(r.bitstream).toBeNull();
     expect(summaryLines(r).at(-1)).toMatch(/^does not fit: /);
   });
