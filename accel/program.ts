@@ -137,21 +137,21 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
   const tables = { recip: param('table.recip', scalarTable('recip')), rsqrt: param('table.rsqrt', scalarTable('rsqrt')) };
 
   // 1b. An FFF's tree matrices, when C is a power of two: next, each from a multiple of the power of two
-  // above its N C wide words (C wide words of padding, and up to that power once after the parameters), so the controller forms a row's or a column's
-  // address as base | n C | c, with no adder on the path from a row's sum to the weight memory
-  // (accel/top.ts). node_out goes in by column (its transpose's rows): node n's d weights, chunk c of
-  // them at wide word n C + c, as node_in's row n (accel/config.ts FffGeometry). With another C they
-  // follow in program order, and the controller adds.
-  const treeMatrix = (name: string, m: { codes: ArrayLike<number>; rows: number; cols: number }): number => {
-    if (geo.fff?.alignedMatrices) img.align(geo.fff.matrixAlign * B);
-    else img.align();
-    return img.add(name, packWeightHalfwords(m.codes, m.rows, m.cols, config.lanes)).word / B;
-  };
-  const treeMats = (fffFirst: boolean) => (n: number) => {
+  // above its N C wide words (C wide words of padding each, and up to that power once after the
+  // parameters), so the controller forms a row's or a column's address as base | n C | c, with no adder
+  // on the path from a row's sum to the weight memory (accel/control/tree-reader.ts). node_out goes in
+  // by column (its transpose's rows): node n's d weights, chunk c of them at wide word n C + c, as
+  // node_in's row n (accel/config.ts FffGeometry). With another C they follow in program order, and
+  // the controller adds.
+  const trees = (n: number) => {
     const t = params.layers[n]!.fff!;
-    return fffFirst === (geo.fff?.alignedMatrices === true) ? { first: treeMatrix(`layers.${n}.mlp.node_in`, t.nodeIn.weights), second: treeMatrix(`layers.${n}.mlp.node_out (by column)`, t.nodeOutColumns) } : undefined;
+    const at = (name: string, m: { codes: ArrayLike<number>; rows: number; cols: number }): number => {
+      img.align(geo.fff!.alignedMatrices ? geo.fff!.matrixAlign * B : B);
+      return img.add(name, packWeightHalfwords(m.codes, m.rows, m.cols, config.lanes)).word / B;
+    };
+    return { first: at(`layers.${n}.mlp.node_in`, t.nodeIn.weights), second: at(`layers.${n}.mlp.node_out (by column)`, t.nodeOutColumns) };
   };
-  const alignedTrees = geo.fff ? params.layers.map((_, n) => treeMats(true)(n)) : [];
+  const alignedTrees = geo.fff?.alignedMatrices ? params.layers.map((_, n) => trees(n)) : [];
 
   // 2. Ternary matrices in program order, each from a wide-word boundary.
   const matrix = (name: string, p: FixedBitLinearParams): number => {
@@ -165,7 +165,7 @@ export function compileProgram(params: FixedParams, config: AccelConfig & Overla
     g: matrix(`layers.${n}.g_proj`, layer.g),
     o: matrix(`layers.${n}.o_proj`, layer.o),
     mixer: layer.fff
-      ? (alignedTrees[n] ?? treeMats(false)(n)!)
+      ? (alignedTrees[n] ?? trees(n))
       : { first: matrix(`layers.${n}.gate_proj`, layer.gateUp), second: matrix(`layers.${n}.down_proj`, layer.down) },
   }));
   const lmHead = matrix('lm_head', params.lmHead);
