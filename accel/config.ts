@@ -4,6 +4,7 @@ import { clog2 } from '../hdl/core/types.ts';
 import { matvecChunks } from './units/matvec-unit.ts';
 import { scalarTable } from './units/scalar-tables.ts';
 import type { IsaGeometry } from './isa.ts';
+import type { OverlapOption } from './overlap.ts';
 
 export const TARGETS = ['up5k', 'generic', 'external'] as const;
 export type Target = (typeof TARGETS)[number];
@@ -154,10 +155,20 @@ export interface FffGeometry {
   normAlign: number;
   /**
    * C is a power of two: the tree's matrices start at multiples of matrixAlign wide words (the power of
-   * two above N C), so a row's or column's address is base | n C | c (accel/program.ts, accel/top.ts).
+   * two above N C), so a row's or column's address is base | n C | c (accel/program.ts,
+   * accel/control/tree-reader.ts).
    */
   alignedMatrices: boolean;
   matrixAlign: number;
+}
+
+/** An FFF model's tree as the accelerator lays it out; undefined for a GLU model. */
+function fffGeometry(cfg: ModelShape, config: AccelConfig): FffGeometry | undefined {
+  const depth = fffDepthOf(cfg);
+  if (depth === undefined) return undefined;
+  const nodes = cfg.intermediateSize;
+  const chunks = matvecChunks(cfg.hiddenSize, config.lanes);
+  return { depth, nodes, levels: depth + 1, chunks, columnLanes: config.columnLanes ?? config.lanes, normAlign: 2 ** (depth + 1), alignedMatrices: (chunks & (chunks - 1)) === 0, matrixAlign: 2 ** clog2(nodes * chunks) };
 }
 
 function hasLowerBound(cfg: ModelShape, n: number): boolean {
@@ -230,14 +241,13 @@ function weightMemory(cfg: ModelShape, config: AccelConfig): { banks: number; pa
   const mat = (rows: number, cols: number) => Math.ceil((rows * matvecChunks(cols, P) * (P / 8)) / banks);
   // the channel mixer: gate_up and down, or an FFF's node_in and node_out (N rows of d each: node_out by
   // column), and a region of D + 1 zero words (the SiLU's STATE weights, accel/program.ts)
-  const depth = fffDepthOf(cfg);
-  const treeC = matvecChunks(d, P);
   // (aligned, FffGeometry: each from a multiple of the power of two above it, the first after up to that much padding)
-  const aligned = depth !== undefined && (treeC & (treeC - 1)) === 0;
-  const mixer = depth === undefined ? mat(2 * I, d) + mat(d, I) : 2 * (aligned ? 2 ** clog2(mat(I, d)) : mat(I, d));
-  const treePadding = aligned ? 2 ** clog2(mat(I, d)) : 0;
+  const fff = fffGeometry(cfg, config);
+  const tree = fff?.alignedMatrices ? fff.matrixAlign : mat(I, d);
+  const mixer = fff ? 2 * tree : mat(2 * I, d) + mat(d, I);
+  const treePadding = fff?.alignedMatrices ? fff.matrixAlign : 0;
   // (node_out's norms each start at a multiple of 2^(D+1): N words and one of padding, accel/program.ts)
-  if (depth !== undefined) paramWords += depth + 1 + L;
+  if (fff) paramWords += fff.levels + L;
   const embedRowWords = Math.ceil(d / (2 * banks));
   // The program sits at the end of the image: at most PROGRAM_OPS_PER_LAYER L + PROGRAM_OPS_FIXED
   // instructions of at most MAX_INSTRUCTION_BITS each (accel/isa.ts), each from a wide-word boundary.
@@ -252,10 +262,10 @@ function weightMemory(cfg: ModelShape, config: AccelConfig): { banks: number; pa
  * read in program order, and a tree's rows are picked as the token goes: it would need a read port that
  * seeks). Overlap (accel/overlap.ts) is not combined with an FFF tree either.
  */
-function checkChannelMixer(cfg: ModelShape, config: AccelConfig): void {
+function checkChannelMixer(cfg: ModelShape, config: AccelConfig & OverlapOption): void {
   if (cfg.channelMixer !== 'fff') return;
   if (config.target === 'external') throw new RangeError(`the external target does not run Fast FeedForward channel mixers (fff_depth ${cfg.fffDepth}): its weights stream in program order; use the up5k or generic target`);
-  if ((config as { overlap?: boolean }).overlap === true) throw new RangeError(`overlap is not available for Fast FeedForward channel mixers (fff_depth ${cfg.fffDepth})`);
+  if (config.overlap === true) throw new RangeError(`overlap is not available for Fast FeedForward channel mixers (fff_depth ${cfg.fffDepth})`);
 }
 
 /** Whether the model's image fits the target's weight memory (a generic target's is sized to the model). */
@@ -281,11 +291,7 @@ export function accelGeometry(cfg: ModelShape, config: AccelConfig): AccelGeomet
   const weightWords = targetWideWords ?? imageWideWords;
   const rowLanes = config.rowLanes ?? defaultRowLanes(cfg, config);
   if (d % rowLanes !== 0 || I % rowLanes !== 0) throw new RangeError(`row lanes ${rowLanes} must divide the hidden size ${d} and the intermediate size ${I}`);
-  const depth = fffDepthOf(cfg);
-  const chunks = matvecChunks(d, P);
-  const fff = depth === undefined
-    ? undefined
-    : { depth, nodes: I, levels: depth + 1, chunks, columnLanes: config.columnLanes ?? P, normAlign: 2 ** (depth + 1), alignedMatrices: (chunks & (chunks - 1)) === 0, matrixAlign: 2 ** clog2(I * chunks) };
+  const fff = fffGeometry(cfg, config);
   const inner = fff ? fff.levels : I;
   const maxCols = Math.max(d, inner);
   // an FFF's node_in runs D + 1 rows, its node_out d outputs
