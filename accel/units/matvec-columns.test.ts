@@ -32,9 +32,9 @@ import {
 } from './matvec-unit.ts';
 import { TernaryMatrix } from '../../numerics/ternary.ts';
 import { buildRtlModel } from '../../sim/rtl-model.ts';
+import { matvecOutputs, watchMatvecOutputs, type MatvecOutputs } from './matvec-test-support.ts';
 import { StimulusScript, runModel, type VerilatorModel } from '../../flow/verilator.ts';
-import { haveVerilator, testTempDir } from '../../flow/verilator-test-support.ts';
-import { lintVerilator } from '../../flow/verilator-lint.ts';
+import { expectLintClean, haveVerilator, testTempDir } from '../../flow/verilator-test-support.ts';
 import { synthIce40 } from '../../flow/yosys.ts';
 import { elaborate } from '../../hdl/ir/elaborate.ts';
 import { writeVerilog } from '../../hdl/verilog/emit.ts';
@@ -119,17 +119,11 @@ function makeMatrix(c: Case, lanes: number, groupLanes: number, r: () => number,
   return { c, codes, words, expected, writes };
 }
 
-interface SessionResult {
+interface SessionResult extends MatvecOutputs {
   matrices: Matrix[];
   /** Each matrix's outputs from its words' codes times q as it was when each word was accepted. */
   sums: number[][];
-  acc: number[];
-  rows: number[];
-  dones: number;
-  /** Full rate only: every cycle's samples and predictions, and each matrix's start and done cycles. */
-  ready: number[];
-  busy: number[];
-  done: number[];
+  /** Full rate only: every cycle's predictions, and each matrix's start and done cycles. */
   predicted: { ready: number[]; busy: number[]; done: number[] };
   starts: number[];
   doneAt: number[];
@@ -159,14 +153,14 @@ async function runSession(
   const r = seededRandom(seed);
   const s = new StimulusScript(model.ports);
   const accW = matvecAccWidth(p.maxCols);
-  s.monitor('acc', 'acc_valid', 'acc_data').monitor('row', 'acc_valid', 'acc_row').monitor('done', 'done', 'done');
+  const { sampleHandshake } = watchMatvecOutputs(s);
   const qState = new Int8Array(p.maxCols);
   const pred = { ready: [] as number[], busy: [] as number[], done: [] as number[] };
   const at = (a: number[], i: number) => (a[i] = 1);
   let cycle = 0;
   const full = mode === 'full';
   const step = () => {
-    if (full) s.eval().get('r', 'w_ready').get('b', 'busy').get('d', 'done');
+    if (full) sampleHandshake();
     s.tick();
     cycle++;
   };
@@ -298,17 +292,11 @@ async function runSession(
   }
   for (let i = 0; i < 40; i++) step();
   const res = await runModel(model, s);
-  const num = (tag: string) => (res.samples.get(tag) ?? []).map(Number);
   const fill = (a: number[]) => Array.from({ length: cycle }, (_, i) => a[i] ?? 0);
   return {
     matrices,
     sums,
-    acc: (res.monitors.get('acc') ?? []).map((x) => Number(BigInt.asIntN(accW, x))),
-    rows: (res.monitors.get('row') ?? []).map(Number),
-    dones: (res.monitors.get('done') ?? []).length,
-    ready: num('r'),
-    busy: num('b'),
-    done: num('d'),
+    ...matvecOutputs(res, accW),
     predicted: { ready: fill(pred.ready), busy: fill(pred.busy), done: fill(pred.done) },
     starts,
     doneAt,
@@ -428,10 +416,7 @@ for (const o of configs) {
 
     it('verilator -Wall clean', () => {
       const top = matvecUnit(o);
-      const files = writeVerilog(elaborate(top), path.join(tmp(), 'lint', top.name));
-      const lint = lintVerilator(files, top.name);
-      expect(lint.messages).toEqual([]);
-      expect(lint.ok).toBe(true);
+      expectLintClean(top, path.join(tmp(), 'lint', top.name));
     });
   });
 }
@@ -502,10 +487,7 @@ describe.skipIf(!haveVerilator)('matvec unit column mode: lint of the edge shape
   for (const o of shapes) {
     it(`lanes=${o.lanes} maxRows=${o.maxRows} maxCols=${o.maxCols} maxLevels=${o.columns} A=${o.columnLanes ?? o.lanes}: verilator -Wall clean`, () => {
       const top = matvecUnit(o);
-      const files = writeVerilog(elaborate(top), path.join(tmp(), 'lint', top.name));
-      const lint = lintVerilator(files, top.name);
-      expect(lint.messages).toEqual([]);
-      expect(lint.ok).toBe(true);
+      expectLintClean(top, path.join(tmp(), 'lint', top.name));
     });
   }
 });

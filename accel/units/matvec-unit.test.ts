@@ -31,8 +31,9 @@ import {
 } from './matvec-unit.ts';
 import { TernaryMatrix } from '../../numerics/ternary.ts';
 import { buildRtlModel } from '../../sim/rtl-model.ts';
+import { matvecOutputs, watchMatvecOutputs, type MatvecOutputs } from './matvec-test-support.ts';
 import { StimulusScript, runModel, type VerilatorModel } from '../../flow/verilator.ts';
-import { lintVerilator } from '../../flow/verilator-lint.ts';
+import { expectLintClean } from '../../flow/verilator-test-support.ts';
 import { synthIce40 } from '../../flow/yosys.ts';
 import { elaborate } from '../../hdl/ir/elaborate.ts';
 import { writeVerilog } from '../../hdl/verilog/emit.ts';
@@ -130,18 +131,12 @@ function makeMatrix(c: Case, lanes: number, qLanes: number, r: () => number, pre
   return { c, codes, q, expected, words: packWeightWords(codes, c.rows, c.cols, lanes), writes };
 }
 
-interface SessionResult {
+interface SessionResult extends MatvecOutputs {
   matrices: Matrix[];
   /** What each row must be: TernaryMatrix.matvec, or with q writes during the matrix the sum of each
    *  word's products with q as it was when the word was accepted. */
   expected: number[][];
-  acc: number[];
-  rows: number[];
-  dones: number;
-  /** Per-cycle samples and the driver's prediction (full-rate sessions only). */
-  ready: number[];
-  busy: number[];
-  done: number[];
+  /** The driver's prediction of the sampled handshake (full-rate sessions only). */
   predictedReady: number[];
   predictedBusy: number[];
   predictedDone: number[];
@@ -168,7 +163,7 @@ async function runSession(
   const r = rng(seed);
   const s = new StimulusScript(model.ports);
   const accW = matvecAccWidth(p.maxCols);
-  s.monitor('acc', 'acc_valid', 'acc_data').monitor('row', 'acc_valid', 'acc_row').monitor('done', 'done', 'done');
+  const { sampleHandshake } = watchMatvecOutputs(s);
   let cycle = 0;
   const qState = new Int8Array(Math.ceil(p.maxCols / Q) * Q);
   const writeCycles = new Set<number>();
@@ -179,7 +174,7 @@ async function runSession(
   // One clock cycle; the sample of cycle i is taken before its edge, so index i is cycle i.
   const step = (ready = 0, busy = 0) => {
     if (sampled) {
-      s.eval().get('r', 'w_ready').get('b', 'busy').get('d', 'done');
+      sampleHandshake();
       predictedReady.push(ready);
       predictedBusy.push(busy);
     }
@@ -284,17 +279,11 @@ async function runSession(
   }
   for (let i = 0; i < matvecOverhead(p) + 4; i++) step();
   const res = await runModel(model, s);
-  const num = (tag: string) => (res.samples.get(tag) ?? []).map(Number);
   const doneCycles = new Set(predictedDone);
   return {
     matrices,
     expected,
-    acc: (res.monitors.get('acc') ?? []).map((x) => Number(BigInt.asIntN(accW, x))),
-    rows: (res.monitors.get('row') ?? []).map(Number),
-    dones: (res.monitors.get('done') ?? []).length,
-    ready: num('r'),
-    busy: num('b'),
-    done: num('d'),
+    ...matvecOutputs(res, accW),
     predictedReady,
     predictedBusy,
     predictedDone: predictedReady.map((_, i) => (doneCycles.has(i) ? 1 : 0)),
@@ -467,10 +456,7 @@ describe('matvec unit: lint and synthesis', () => {
   for (const o of shapes) {
     it(`lanes=${o.lanes} maxRows=${o.maxRows} maxCols=${o.maxCols} qLanes=${o.qLanes ?? 1}: verilator -Wall clean`, () => {
       const top = matvecUnit(o);
-      const files = writeVerilog(elaborate(top), path.join(buildDir, 'lint', top.name));
-      const lint = lintVerilator(files, top.name);
-      expect(lint.messages).toEqual([]);
-      expect(lint.ok).toBe(true);
+      expectLintClean(top, path.join(buildDir, 'lint', top.name));
     });
   }
 

@@ -5,9 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { elaborate } from '../ir/elaborate.ts';
-import { writeVerilog } from '../verilog/emit.ts';
-import { lintVerilator } from '../../flow/verilator-lint.ts';
+import { expectLintClean } from '../../flow/verilator-test-support.ts';
 import { StimulusScript, runModel } from '../../flow/verilator.ts';
 import { buildRtlModel } from '../../sim/rtl-model.ts';
 import { prng } from '../../sim/prng.ts';
@@ -41,11 +39,7 @@ const num = (xs: bigint[] | undefined) => (xs ?? []).map(Number);
 describe('UART loopback (Verilator)', () => {
   it('the loopback wrapper lints clean with verilator -Wall at both settings', () => {
     for (const { p } of SETTINGS) {
-      const top = uartLoopback(p);
-      const files = writeVerilog(elaborate(top), fs.mkdtempSync(path.join(os.tmpdir(), 'uart-loopback-')));
-      const lint = lintVerilator(files, top.name);
-      expect(lint.messages).toEqual([]);
-      expect(lint.ok).toBe(true);
+      expectLintClean(uartLoopback(p), fs.mkdtempSync(path.join(os.tmpdir(), 'uart-loopback-')));
     }
   });
 
