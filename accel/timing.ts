@@ -1,14 +1,14 @@
 // Predicted cycles per token of the controller in accel/top.ts, op by op (with debug read-out off).
 // The constants are the controller's own sequencing plus the units' published latencies; the
 // co-simulation measures the same count (the top's step_cycles) and a test holds the two equal.
-import { matvecChunks, matvecColumnCycles, matvecOverhead, type MatvecUnitOptions } from './units/matvec-unit.ts';
+import { matvecChunks, matvecColumnCycles, matvecOverhead } from './units/matvec-unit.ts';
+import { matvecUnitOptions } from './datapath/row-side.ts';
 import { rowUnitLatency, rowUnitLateOffset, rowUnitStatsLatency, ROW_LATE_OPS, type RowOp } from './units/row-unit.ts';
 import { startsUnderMatrix } from './overlap.ts';
 import { WALK, WSEL } from './isa.ts';
 import { scalarSerialCycles } from './units/scalar-serial.ts';
 import { trit5GearboxCycles } from './units/trit5-gearbox.ts';
 import type { AccelProgram } from './program.ts';
-import { MATVEC_STAGES } from './config.ts';
 import type { Instruction, OpName } from './isa.ts';
 
 /** fetch, decode and next, plus one cycle per wide word of the instruction: the cost of any instruction besides its own work. */
@@ -34,7 +34,6 @@ export interface CyclePrediction {
  * between these phases.
  */
 export function bitlinearPhases(prog: AccelProgram, ins: Instruction): { pass1: number; stats: number; pass2: number; matvecWords: number; matvecTail: number; tail: number } {
-  const P = prog.geometry.lanes;
   const R = prog.geometry.rowLanes;
   const n = ins.n ?? 0;
   const steps = n / R;
@@ -53,7 +52,7 @@ export function bitlinearPhases(prog: AccelProgram, ins: Instruction): { pass1: 
     stats,
     pass2: Math.max(qReady, scaleReady),
     matvecWords: matvecWordCycles(prog, ins),
-    matvecTail: matvecOverhead({ lanes: P, maxRows: 1, maxCols: 1, stages: Math.min(MATVEC_STAGES, Math.log2(P)) }),
+    matvecTail: matvecOverhead(matvecUnitOptions(prog.geometry)),
     tail: rowLatency('scale') + 2,
   };
 }
@@ -68,21 +67,15 @@ export function matvecWordCycles(prog: AccelProgram, ins: Instruction): number {
   if (g.fff && ins.walk === WALK.tree) {
     // node_in along the walk: each row's C words, then the wait for its sign (the matvec unit's latency
     // from a word to its row's sum, less one: accel/top.ts reads the next row in that sum's cycle)
-    return (ins.rows ?? 0) * g.fff.chunks + ((ins.rows ?? 0) - 1) * (matvecOverhead(matvecOptions(prog)) - 1);
+    return (ins.rows ?? 0) * g.fff.chunks + ((ins.rows ?? 0) - 1) * (matvecOverhead(matvecUnitOptions(g)) - 1);
   }
   if (g.fff && ins.walk === WALK.columns) {
     // node_out by column: the unit's column mode, from start to its last output, less the row mode's tail
-    return matvecColumnCycles(matvecOptions(prog), ins.rows ?? 0, ins.n ?? 0) - matvecOverhead(matvecOptions(prog));
+    return matvecColumnCycles(matvecUnitOptions(g), ins.rows ?? 0, ins.n ?? 0) - matvecOverhead(matvecUnitOptions(g));
   }
   const chunks = (ins.rows ?? 0) * matvecChunks(ins.n ?? 0, g.lanes);
   if (g.packing !== '5trit') return chunks;
   return trit5GearboxCycles({ wordBits: 16 * g.banks, lanes: g.lanes, chunkBits: 32 }, chunks) - 1;
-}
-
-/** The matvec unit's options as accel/datapath/row-side.ts places it (sizes do not change its timing). */
-function matvecOptions(prog: AccelProgram): MatvecUnitOptions {
-  const g = prog.geometry;
-  return { lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: Math.min(MATVEC_STAGES, Math.log2(g.lanes)), ...(g.fff ? { columns: g.fff.levels, columnLanes: g.fff.columnLanes } : {}) };
 }
 
 /**
@@ -91,8 +84,7 @@ function matvecOptions(prog: AccelProgram): MatvecUnitOptions {
  * pass's elements, which entered early rowUnitLateOffset cycles before); one more for margin.
  */
 export function overlapHold(prog: AccelProgram): number {
-  const P = prog.geometry.lanes;
-  const wordToAcc = matvecOverhead({ lanes: P, maxRows: 1, maxCols: 1, stages: Math.min(MATVEC_STAGES, Math.log2(P)) }) - 1;
+  const wordToAcc = matvecOverhead(matvecUnitOptions(prog.geometry)) - 1;
   return Math.max(0, rowUnitLateOffset() - wordToAcc) + 1;
 }
 

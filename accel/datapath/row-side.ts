@@ -16,7 +16,7 @@ import type { Signal } from '../../hdl/core/signal.ts';
 import { Bool, SInt, UInt, clog2 } from '../../hdl/core/types.ts';
 import { ACT, NORM_WEIGHT, QACT } from '../../numerics/formats.ts';
 import { delay, regOf } from '../units/pipeline.ts';
-import { matvecUnit, matvecAccWidth } from '../units/matvec-unit.ts';
+import { matvecUnit, matvecAccWidth, type MatvecUnitOptions } from '../units/matvec-unit.ts';
 import { RECIP_BITS } from '../units/scalar-tables.ts';
 import { MAX_SCALAR_WIDTH, SCALE_EXP_CONST, QUANT_MM_EXP_BITS } from '../units/scalar-widths.ts';
 import { scalarSerial, SCALAR_MODE, SCALAR_SERIAL_EXP_BITS } from '../units/scalar-serial.ts';
@@ -96,6 +96,14 @@ export interface RowSide {
    * or S = 0): numerics/fff.ts then branches as for a zero sum.
    */
   row: { valid: Expr; data: Expr; live: Expr };
+}
+
+/**
+ * The matvec unit as the row side places it, for the geometry (accel/timing.ts reads its timing from the
+ * same options): an FFF model's adds the column mode, node_out's D + 1 levels against d outputs.
+ */
+export function matvecUnitOptions(g: AccelGeometry): MatvecUnitOptions {
+  return { lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: MATVEC_STAGES, qLanes: g.rowLanes, ...(g.fff ? { columns: g.fff.levels, columnLanes: g.fff.columnLanes } : {}) };
 }
 
 /** An unsigned value brought to exactly w bits (its range is known to fit). */
@@ -297,8 +305,7 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   });
   const qAw = Math.max(1, clog2(Math.ceil(g.maxCols / R)));
   const qData = R === 1 ? rowOut.trunc(QACT.bits) : cat(...rowOuts.map((o) => o.trunc(QACT.bits)).reverse());
-  // an FFF model's node_out runs in the unit's column mode (its D + 1 levels against d outputs)
-  const matvec = m.instance('u_matvec', matvecUnit({ lanes: g.lanes, maxRows: g.maxRows, maxCols: g.maxCols, stages: MATVEC_STAGES, qLanes: R, ...(g.fff ? { columns: g.fff.levels, columnLanes: g.fff.columnLanes } : {}) }), {
+  const matvec = m.instance('u_matvec', matvecUnit(matvecUnitOptions(g)), {
     q_wr_en: qWrite,
     q_wr_addr: qIdx.zext(qAw + nW).trunc(qAw),
     q_wr_data: qData,
