@@ -134,37 +134,32 @@ export class Link {
     this.transport.write(slipEncode(encodeRequest(req, seq)));
   }
 
+  /**
+   * Waits for the replies to `seq` until `onReply` says the wait is over. The timeout runs from the
+   * last reply: a stream of tokens may take as long as it likes, so long as each comes in time.
+   */
   private wait(seq: number, timeoutMs: number, onReply: (r: Reply) => boolean, onOther?: (r: Reply) => boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = undefined;
-        reject(new TimeoutError(`no answer from ${this.transport.name} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = () => clearTimeout(timer);
+      let timer: NodeJS.Timeout;
+      const arm = () => {
+        timer = setTimeout(() => {
+          this.waiter = undefined;
+          reject(new TimeoutError(`no answer from ${this.transport.name} within ${timeoutMs} ms`));
+        }, timeoutMs);
+      };
+      arm();
+      const settle = (over: boolean) => {
+        clearTimeout(timer);
+        if (over) resolve();
+        else arm();
+        return over;
+      };
       this.waiter = {
         seq,
-        onReply: (r) => {
-          const over = onReply(r);
-          if (over) {
-            done();
-            resolve();
-          }
-          return over;
-        },
-        ...(onOther
-          ? {
-              onOther: (r: Reply) => {
-                const over = onOther(r);
-                if (over) {
-                  done();
-                  resolve();
-                }
-                return over;
-              },
-            }
-          : {}),
+        onReply: (r) => settle(onReply(r)),
+        ...(onOther ? { onOther: (r: Reply) => settle(onOther(r)) } : {}),
         fail: (e) => {
-          done();
+          clearTimeout(timer);
           this.waiter = undefined;
           reject(e);
         },
@@ -223,30 +218,27 @@ export class Link {
     const seq = this.nextSeq();
     const got: Reply[] = [];
     let error: Reply | undefined;
-    let interrupted = false;
-    // The timeout runs per token: each reply restarts it.
-    for (;;) {
-      const waiting = this.wait(
-        seq,
-        timeoutMs,
-        (r) => {
-          if (r.type === 'error') error = r;
-          else {
-            got.push(r);
-            onToken(r);
-          }
-          return true;
-        },
-        (r) => {
-          this.log(`a ${r.type} reply for seq ${r.seq} came during GENERATE: the board stopped it`);
-          interrupted = true;
-          return true;
-        },
-      );
-      if (got.length === 0 && !error) this.send(req, seq);
-      await waiting;
-      if (error) throw new DeviceError(req.type, ERROR_NAME.get(error.fields.code!) ?? `code ${error.fields.code}`, error.fields.arg!);
-      if (got.length >= count || interrupted) return got;
-    }
+    // One wait for the whole stream: replies that arrive together (one TCP segment, one USB packet)
+    // are all taken, none falls between two waits.
+    const waiting = this.wait(
+      seq,
+      timeoutMs,
+      (r) => {
+        if (r.type === 'error') error = r;
+        else {
+          got.push(r);
+          onToken(r);
+        }
+        return error !== undefined || got.length >= count;
+      },
+      (r) => {
+        this.log(`a ${r.type} reply for seq ${r.seq} came during GENERATE: the board stopped it`);
+        return true;
+      },
+    );
+    this.send(req, seq);
+    await waiting;
+    if (error) throw new DeviceError(req.type, ERROR_NAME.get(error.fields.code!) ?? `code ${error.fields.code}`, error.fields.arg!);
+    return got;
   }
 }
