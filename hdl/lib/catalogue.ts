@@ -25,7 +25,7 @@ export function stdlibCatalogue(): CatalogueEntry[] {
   const lanes = 64;
   return [
     { module: ternaryLane({ n: lanes, stages: clog2(lanes) }), what: `${lanes}-lane int8 x ternary dot product, fully pipelined` },
-    { module: adderTree({ n: 16, width: 12, stages: 2 }), what: '16-input pipelined adder tree' },
+    { module: adderTree({ n: 16, width: 12, stages: 2, carries: 0 }), what: '16-input pipelined adder tree' },
     { module: fifo({ width: 8, depth: 512 }), what: 'byte FIFO on one EBR' },
     { module: uartTx({ clockHz: 12_000_000, baud: 115_200 }), what: 'UART transmitter, 12 MHz / 115200 8N1' },
     { module: uartRx({ clockHz: 12_000_000, baud: 115_200 }), what: 'UART receiver, 12 MHz / 115200 8N1' },

@@ -6,8 +6,9 @@
 // As a 2-bit two's-complement number the three valid codes read as 0, +1 and -1.
 //
 // Negation is split in two: a lane with weight -1 contributes ~a (= -a - 1, still 8 bits, so the tree
-// stays 8 bits wide at its leaves), and the missing +1s are counted by a small popcount tree that runs
-// alongside and is added at the end. The sum lies in [-128 n, 128 n]: 8 + clog2(n) + 1 bits.
+// stays 8 bits wide at its leaves), and the missing +1s enter the adder tree as the carry-ins of its
+// adders (free on a carry chain; before, a popcount tree of its own beside it). The sum lies in
+// [-128 n, 128 n]: 8 + clog2(n) + 1 bits.
 import { defineModule } from '../core/generator.ts';
 import { cat, mux, lit, repeat } from '../core/expr.ts';
 import { Bool, SInt, UInt, clog2 } from '../core/types.ts';
@@ -41,7 +42,7 @@ export const ternaryLane = defineModule('ternary_lane', (m, p: TernaryLaneParams
   const outValid = m.output('out_valid', Bool, { reg: true, reset: 0 });
 
   const terms = [];
-  const carries = [];
+  const negatives = [];
   for (let i = 0; i < p.n; i++) {
     const a = act.slice(ACT_BITS * i + ACT_BITS - 1, ACT_BITS * i);
     const nonzero = codes.bit(2 * i);
@@ -49,21 +50,17 @@ export const ternaryLane = defineModule('ternary_lane', (m, p: TernaryLaneParams
     // a XOR 11111111 = ~a when negative; zero when the weight is zero.
     const flipped = a.xor(repeat(negative, ACT_BITS));
     terms.push(mux(nonzero, flipped, lit(0, UInt(ACT_BITS))));
-    carries.push(cat(lit(0, Bool), nonzero.and(negative)));
+    negatives.push(nonzero.and(negative));
   }
   // Terms are concatenated lane 0 last, so lane i sits at bits [8i+7 : 8i] of the tree input.
-  const sums = m.instance('u_sum', adderTree({ n: p.n, width: ACT_BITS, stages: p.stages }), {
+  const sums = m.instance('u_sum', adderTree({ n: p.n, width: ACT_BITS, stages: p.stages, carries: 1 }), {
     in: m.let('terms', cat(...terms.reverse()).asSigned()),
+    cin: m.let('negatives', cat(...negatives.reverse())),
     in_valid: inValid,
   });
-  const ones = m.instance('u_ones', adderTree({ n: p.n, width: 2, stages: p.stages }), {
-    in: m.let('negatives', cat(...carries.reverse()).asSigned()),
-    in_valid: inValid,
-  });
-  m.sink(ones.out('out_valid')); // both trees have the same latency; one valid bit is enough
 
   m.sync(() => {
-    dot.set(sums.out('sum').add(ones.out('sum')).ext(dot.width));
+    dot.set(sums.out('sum').add(sums.out('carry_out').toSigned()).ext(dot.width));
     outValid.set(sums.out('out_valid'));
   });
 });
