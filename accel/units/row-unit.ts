@@ -213,14 +213,17 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const statsAt8 = delay(m, 'is_stats', is('stats', op).and(inValid), T.prod + 1, 0);
   const firstAt8 = delay(m, 'first', first, T.prod + 1);
   const lastAt8 = delay(m, 'last', last, T.prod + 1);
-  const mRun = m.reg('m_run', UInt(QUANT_M_BITS));
+  // The running max is held inverted (~m): |p| > m is then the carry out of |p| + ~m, one carry chain
+  // with no inverter in front of it; the inversion folds into the register's load multiplexer.
+  const mRunN = m.reg('m_run_n', UInt(QUANT_M_BITS));
+  const above = absP.add(mRunN).msb(); // |p| + ~m >= 2^W <=> |p| > m
   const mLast = m.reg('m_last', Bool, { reset: 0 });
   m.sync(() => {
-    m.if(statsAt8, () => mRun.set(mux(firstAt8.or(absP.gt(mRun)), absP, mRun)));
+    m.if(statsAt8, () => mRunN.set(mux(firstAt8.or(above), absP.not(), mRunN)));
     mLast.set(statsAt8.and(lastAt8));
     mValid.set(mLast);
   });
-  m.assign(mOut, mRun); // final from m_valid on, until the next STATS pass
+  m.assign(mOut, mRunN.not()); // final from m_valid on, until the next STATS pass
 
   // ---- QUANT: p' = shiftRound(x w, e) = (floor(2 p / 2^e) + 1) >> 1, floor(2 p / 2^e) = (p 2^16) >> (e + 15)
   const pWide = cat(prod, lit(0, UInt(RECIP.mantissaBits))).asSigned();
