@@ -37,6 +37,7 @@ import {
   HEADER_BYTES, CRC_BYTES, LOAD_HEADER_BYTES, LOAD_OFFSET_BYTES, POSITION_BITS, type ReplyName,
 } from '../protocol/spec.ts';
 import { crc16Serial, crc16SerialPair } from './crc16-serial.ts';
+import { geConst, gtConst, ltConst } from '../hdl/lib/compare-const.ts';
 
 export interface ProtocolEngineParams {
   /** Words of the weight-load image. */
@@ -406,14 +407,14 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   const hdrErr = m.wire('load_hdr_err', UInt(4));
   m.comb(() => {
     hdrErr.set(lit(0, UInt(4)));
-    m.if(offsetHigh.or(offset.zext(liW + 1).add(count.zext(liW + 1)).trunc(liW + 1).gt(p.imageWords)), () => hdrErr.set(lit(ERROR_CODE.range, UInt(4))));
-    m.if(count.eq(0).or(count.gt(MAX_CHUNK_WORDS)), () => hdrErr.set(lit(ERROR_CODE.length, UInt(4))));
+    m.if(offsetHigh.or(gtConst(offset.zext(liW + 1).add(count.zext(liW + 1)).trunc(liW + 1), p.imageWords)), () => hdrErr.set(lit(ERROR_CODE.range, UInt(4))));
+    m.if(count.eq(0).or(gtConst(count, MAX_CHUNK_WORDS)), () => hdrErr.set(lit(ERROR_CODE.length, UInt(4))));
     m.if(offset.ne(loadIndex).and(offsetZero.not()), () => hdrErr.set(lit(ERROR_CODE.offset, UInt(4))));
     m.if(execIdle.not().or(accepting.not()), () => hdrErr.set(lit(ERROR_CODE.busy, UInt(4))));
   });
   // A rejected LOAD's words are counted all the same, so that its ERROR names the header's fault rather
   // than a length; only an accepted one's words are written.
-  const inData = m.let('load_in_data', byteEv.and(isLoad).and(pos.ge(LOAD_DATA_POS)));
+  const inData = m.let('load_in_data', byteEv.and(isLoad).and(geConst(pos, LOAD_DATA_POS)));
   const dataByte = m.let('load_data_byte', inData.and(wordsLeft.ne(0)));
   const wordDone = m.let('load_word_done', dataByte.and(haveLow));
   // The frame's CRC (a: every byte) and the chunk's (b: a LOAD's words, continuing image_crc) share one
@@ -436,7 +437,7 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
   const lengthOk = m.let(
     'rx_length_ok',
     // A LOAD's word count and CRC bytes are this frame's only once its count byte came (pos past it).
-    mux(isLoad, wordsLeft.eq(0).and(crcBytes.eq(CRC_BYTES)).and(pos.gt(LOAD_COUNT_POS)), mux(typeIs(REQUEST.prompt).or(typeIs(REQUEST.generate)).or(verify ? typeIs(REQUEST.verify) : lit(0, Bool)), frameLen(REQUEST_PAYLOAD_BYTES.prompt), frameLen(0))),
+    mux(isLoad, wordsLeft.eq(0).and(crcBytes.eq(CRC_BYTES)).and(gtConst(pos, LOAD_COUNT_POS)), mux(typeIs(REQUEST.prompt).or(typeIs(REQUEST.generate)).or(verify ? typeIs(REQUEST.verify) : lit(0, Bool)), frameLen(REQUEST_PAYLOAD_BYTES.prompt), frameLen(0))),
   );
   const arg16 = hdr.slice(15, 0);
   const frameEnd = m.let('rx_frame_end', endEv.and(pos.ne(0)));
@@ -451,7 +452,7 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
     const code = (c: number) => lit(c, UInt(4));
     verdict.set(code(0));
     m.if(isLoad, () => verdict.set(loadErr));
-    m.if(isPrompt.and(arg16.zext(17).ge(p.vocabSize)), () => verdict.set(code(ERROR_CODE.token)));
+    m.if(isPrompt.and(geConst(arg16, p.vocabSize)), () => verdict.set(code(ERROR_CODE.token)));
     m.if(isGenerate.and(arg16.eq(0)), () => verdict.set(code(ERROR_CODE.range)));
     m.if(isGenerate.and(position.eq(0)), () => verdict.set(code(ERROR_CODE.noToken)));
     m.if(isPrompt.or(isGenerate).and(stateValid.not()), () => verdict.set(code(ERROR_CODE.noReset)));
@@ -459,7 +460,7 @@ const engineGen = defineModule('protocol_engine', (m: Module, p: EngineGenParams
     m.if(known.and(lengthOk.not()), () => verdict.set(code(ERROR_CODE.length)));
     m.if(known.not(), () => verdict.set(code(ERROR_CODE.type)));
     m.if(crcOk.not(), () => verdict.set(code(ERROR_CODE.crc)));
-    m.if(pos.lt(HEADER_BYTES + CRC_BYTES), () => verdict.set(code(ERROR_CODE.length)));
+    m.if(ltConst(pos, HEADER_BYTES + CRC_BYTES), () => verdict.set(code(ERROR_CODE.length)));
   });
   m.sync(() => {
     execute();
