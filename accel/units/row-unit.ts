@@ -35,14 +35,14 @@
 //   7..10   STATS: |shiftRound(x, 4)| from x as the sigmoid unit's delay brings it
 //   8..10   QUANT: p' = shiftRound(x w, e) by the barrel shift (p << 16) >>> (e + 15), then +1 >> 1
 //   8..10   STATS: |x w|, the running max, the held m (m_valid at 10)
-//   11      MB's operands (per op, table below); 12, 13 the product (its DSP register and one more);
-//           V = MB + addend 2^amt at 14 (the addend is a multiple of 2^amt: shiftRound(V, amt) =
+//   11      MB's operands (per op, table below); 12 the product (its DSP register);
+//           V = MB + addend 2^amt at 13 (the addend is a multiple of 2^amt: shiftRound(V, amt) =
 //           shiftRound(MB, amt) + addend, with no wide adder after the shift)
-//   14      STATS: S += MB (held at `last`, s_valid at 15)
-//   14..18  the final rounding shift of V = MB by amt (per op): Y = floor(2 V / 2^amt) as the staged
+//   13      STATS: S += MB (held at `last`, s_valid at 14)
+//   13..17  the final rounding shift of V = MB by amt (per op): Y = floor(2 V / 2^amt) as the staged
 //           shift (V 2^25) >> (amt + 24), kept to 28 bits, and in parallel the overflow test hb(V) >=
 //           amt + 26 (hb: the highest bit where V differs from its sign); then r = (Y + 1) >> 1
-//   19      out = saturate(r) to 24 bits (8 for QUANT), or the saturated sign on overflow
+//   18      out = saturate(r) to 24 bits (8 for QUANT), or the saturated sign on overflow
 //
 //   op        MB = A x B                 amt     addend
 //   PRESCALE  v x w                      shift   0
@@ -80,8 +80,8 @@ export interface RowUnitParams {
   /** Longest STATS pass: sets the width of S. */
   maxCols: number;
   /**
-   * 1: the longer delay lines (|v|, sig and silu, the addend, the product's second cycle, the early op)
-   * ride block-RAM rings, eleven EBRs for about 220 logic cells; 0: flip-flop chains.
+   * 1: the longer delay lines (|v|, sig and silu, the addend, the early op)
+   * ride block-RAM rings, seven EBRs for about 150 logic cells; 0: flip-flop chains.
    */
   rings: number;
 }
@@ -93,9 +93,9 @@ const T = {
   prod: sigmoidUnitProductLatency(SIG), // 7: x w
   sig: sigmoidUnitLatency(SIG), // 8: sig, silu
   operands: 11,
-  product: 13,
-  /** out_valid: after the final shift (3 registered stages from cycle 14), its result register, and out. */
-  final: 19,
+  product: 12,
+  /** out_valid: after the final shift (3 registered stages from cycle 13), its result register, and out. */
+  final: 18,
 };
 const MB_BITS = 25;
 const V_BITS = 2 * MB_BITS;
@@ -232,7 +232,7 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   if (T.prod + ysh.stages + 1 !== T.operands - 1) throw new RangeError('row unit: the quantiser shift does not fit the schedule');
   const pPrime = yq.add(1).shr(1).trunc(RECIP.mantissaBits + 2); // SInt(18): |p'| <= 2^16
 
-  // ---- MB's operands (cycle 11), product (13) ------------------------------------------------------------
+  // ---- MB's operands (cycle 11), product (12) ------------------------------------------------------------
   const lbP = m.let('lb_eff', mux(hasLb, wAt10, lit(0, UInt(GATE.bits))));
   const g = lit(GATE.one, UInt(GATE.bits + 1)).sub(lbP).trunc(GATE.bits + 1); // 0 .. 32768
   const d = opnd1.sub(siluAt10).trunc(MB_BITS); // s - silu: |d| < 2^24
@@ -260,35 +260,37 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   });
   const mbA = regOf(m, 'mb_a', aIn);
   const mbB = regOf(m, 'mb_b', bIn);
-  // The product's two pipeline cycles in a ring: the second register's 50 bits have no logic to pack with.
-  const mb = delayGroup(m, 'mb_ring', { mb: mbA.mul(mbB) }, 2, p.rings === 1).mb!; // cycle 13: SInt(50)
+  // One register after the product (the DSP's own output register): a second one would only add latency
+  // and 50 flip-flops with no logic to pack with.
+  const mb = regOf(m, 'mb_q', mbA.mul(mbB)); // cycle 12: SInt(50)
 
   // ---- STATS: S = sum v^2 ----------------------------------------------------------------------------
-  const statsAt13 = delay(m, 'is_stats13', statsAt8, T.product - 8, 0);
-  const firstAt13 = delay(m, 'first13', firstAt8, T.product - 8);
-  const lastAt13 = delay(m, 'last13', lastAt8, T.product - 8);
+  const statsAtP = delay(m, 'is_stats_p', statsAt8, T.product - 8, 0);
+  const firstAtP = delay(m, 'first_p', firstAt8, T.product - 8);
+  const lastAtP = delay(m, 'last_p', lastAt8, T.product - 8);
   const sRun = m.reg('s_run', UInt(sW));
   const sLast = m.reg('s_last', Bool, { reset: 0 });
   const sq = mb.trunc(sW).asUnsigned();
   m.sync(() => {
-    m.if(statsAt13, () => sRun.set(mux(firstAt13, sq, sRun.add(sq).trunc(sW))));
-    sLast.set(statsAt13.and(lastAt13));
+    m.if(statsAtP, () => sRun.set(mux(firstAtP, sq, sRun.add(sq).trunc(sW))));
+    sLast.set(statsAtP.and(lastAtP));
     sValid.set(sLast);
   });
   m.assign(sOut, sRun); // final from s_valid on, until the next STATS pass
 
   // ---- the final rounding shift of V = MB -----------------------------------------------------------------
-  const op13 = opAt(T.product);
+  const opP = opAt(T.product);
+  const tV = T.product + 1; // V, k: registered one cycle after the product
   const amtIn = m.wire('amt', SInt(8));
   m.comb(() => {
     amtIn.set(lit(0, SInt(8)));
-    m.if(is('prescale', op13).or(is('scale', op13)), () => amtIn.set(mux(shift.lt(AMT_MIN), lit(AMT_MIN, SInt(8)), mux(shift.gt(AMT_MAX), lit(AMT_MAX, SInt(8)), shift.trunc(8)))));
-    m.if(is('quant', op13), () => amtIn.set(lit(RECIP.frac, SInt(8))));
-    m.if(is('gate', op13).or(is('state', op13)), () => amtIn.set(lit(GATE.frac, SInt(8))));
-    m.if(is('gated', op13), () => amtIn.set(lit(ACT.frac, SInt(8))));
+    m.if(is('prescale', opP).or(is('scale', opP)), () => amtIn.set(mux(shift.lt(AMT_MIN), lit(AMT_MIN, SInt(8)), mux(shift.gt(AMT_MAX), lit(AMT_MAX, SInt(8)), shift.trunc(8)))));
+    m.if(is('quant', opP), () => amtIn.set(lit(RECIP.frac, SInt(8))));
+    m.if(is('gate', opP).or(is('state', opP)), () => amtIn.set(lit(GATE.frac, SInt(8))));
+    m.if(is('gated', opP), () => amtIn.set(lit(ACT.frac, SInt(8))));
   });
   const k = m.let('k', amtIn.sub(AMT_MIN).trunc(K_BITS + 1).asUnsigned().trunc(K_BITS)); // amt + 24 in 0 .. 74
-  const kReg = regOf(m, 'k_q', k); // cycle 14: the shift amount, held for the element's stages
+  const kReg = regOf(m, 'k_q', k); // cycle 13: the shift amount, held for the element's stages
   // The addend (GATE: lb', STATE: silu), 2^15 times, joins V here (amt is 15 for both).
   const addendIn = m.wire('addend', SInt(ACT.bits + 1));
   m.comb(() => {
@@ -296,28 +298,28 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
     m.if(is('gate', op10), () => addendIn.set(lbP.zext(ACT.bits + 1).asSigned()));
     m.if(is('state', op10), () => addendIn.set(siluAt10.ext(ACT.bits + 1)));
   });
-  // The addend waits for the product in a ring too (25 bits, three cycles).
+  // The addend waits for the product in a ring too (25 bits, two cycles).
   const addend = delayGroup(m, 'addend_ring', { addend: addendIn }, T.product - (T.operands - 1), p.rings === 1).addend!;
   const vSum = mb.add(cat(addend, lit(0, UInt(GATE.frac))).asSigned()).trunc(V_BITS); // |V| < 2^41 for GATE, STATE
-  const vReg = regOf(m, 'v_q', vSum); // cycle 14
+  const vReg = regOf(m, 'v_q', vSum); // cycle 13
   // Y = floor(2 V / 2^amt) = (V 2^25) >> (amt + 24), low Y_KEEP bits exact.
   // The amount travels with its element through the stages: the elements behind the last one of a pass
   // (idle cycles with any op on the port) must not change the shift of those still in flight.
   const yFin = stagedShiftRight(m, 'fsh', cat(vReg, lit(0, UInt(ACT.bits + 1))).asSigned(), kReg, Y_KEEP, { delayAmount: true });
   const yReg = regOf(m, 'y_fin', yFin.value);
-  const yAt = 14 + yFin.stages + 1;
+  const yAt = tV + yFin.stages + 1;
   // Overflow: hb(V xor sign) >= amt + 26 means |V / 2^amt| >= 2^25: saturated for every op.
   const signExt = mux(vReg.msb(), lit((1n << BigInt(V_BITS)) - 1n, UInt(V_BITS)), lit(0, UInt(V_BITS)));
   const lod = leadingOne(m, 'ovf', vReg.asUnsigned().xor(signExt));
   const hb = regOf(m, 'ovf_hb', lod.pos);
   const hbAny = regOf(m, 'ovf_any', lod.any);
-  const hbAt = 14 + lod.stages + 1;
-  const kAtHb = delay(m, 'k_hb', kReg, hbAt - 14); // the element's own amount
+  const hbAt = tV + lod.stages + 1;
+  const kAtHb = delay(m, 'k_hb', kReg, hbAt - tV); // the element's own amount
   // hb >= amt + 26 <=> hb >= k + 2
   const ovfNow = hbAny.and(hb.zext(K_BITS + 2).ge(kAtHb.zext(K_BITS + 2).add(2)));
   const ovf = delay(m, 'ovf', regOf(m, 'ovf_q', ovfNow), yAt - hbAt - 1);
   if (yAt - hbAt - 1 < 0 || yAt > T.final - 1) throw new RangeError('row unit: the final shift does not fit the schedule');
-  const signAtY = delay(m, 'v_sign', vReg.msb(), yAt - 14);
+  const signAtY = delay(m, 'v_sign', vReg.msb(), yAt - tV);
 
   // ---- out = saturate(r) ------------------------------------------------------------------------------
   const opY = opAt(yAt);
