@@ -1,7 +1,7 @@
 // Pipeline registers for the accelerator's units. Wrapped in hdlHelper, so each register's
 // `// src:` comment names the unit's line that asked for it, not this file.
 import { hdlHelper } from '../../hdl/core/source.ts';
-import { cat, lit, type Expr } from '../../hdl/core/expr.ts';
+import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
 import { Bool, UInt } from '../../hdl/core/types.ts';
 import type { Module } from '../../hdl/core/module.ts';
 import type { Signal } from '../../hdl/core/signal.ts';
@@ -32,14 +32,30 @@ export const SHIFT_BITS_PER_STAGE = 2;
  * last ends in a register (`prefix`_sh1 ..); the last is returned combinational, so it may feed a ROM
  * address. Each stage reads the amount as it is (a register that holds while values travel through), or
  * with delayAmount the amount that came in with its value (`prefix`_amt2 ..).
+ *
+ * With `sign` (a signed x's sign bit, the value's own: delayAmount), `lost` says whether a bit some stage
+ * dropped at the top differs from the sign, ORed along the stages (`prefix`_lost1 ..) and returned with the
+ * last stage, combinational like the value; `sign` comes back delayed to the last stage as well. The
+ * dropped bits are exactly the result's bits at positions >= keep, so `lost` is "the full result does not
+ * fit keep bits above the kept ones", without a leading-one search over x.
  */
 export const stagedShiftRight = hdlHelper(
-  (m: Module, prefix: string, x: Expr, amount: Expr, keep: number, opts: { scaleLog?: number; delayAmount?: boolean } = {}): { value: Expr; stages: number } => {
+  (
+    m: Module,
+    prefix: string,
+    x: Expr,
+    amount: Expr,
+    keep: number,
+    opts: { scaleLog?: number; delayAmount?: boolean; sign?: Expr } = {},
+  ): { value: Expr; stages: number; lost?: Expr; sign?: Expr } => {
     if (amount.signed) throw new RangeError(`${prefix}: the shift amount must be unsigned`);
+    if (opts.sign && (!opts.delayAmount || !x.signed)) throw new RangeError(`${prefix}: the lost-bits flag needs a signed x and delayAmount`);
     const scaleLog = opts.scaleLog ?? 0;
     const chunks = shiftChunks(amount.width);
     let v = x;
     let lo = amount.width;
+    let lost: Expr | undefined;
+    let sign: Expr | undefined;
     chunks.forEach((size, i) => {
       const hi = lo - 1;
       lo -= size;
@@ -50,9 +66,19 @@ export const stagedShiftRight = hdlHelper(
       const shifted = v.shr(amt); // by a signal: the width stays; the sign (signed x) or 0 fills in
       const w = keep + (((1 << lo) - 1) << scaleLog);
       const kept = w < shifted.width ? shifted.trunc(w) : shifted.ext(w);
-      v = i < chunks.length - 1 ? regOf(m, `${prefix}_sh${i + 1}`, kept) : kept;
+      const last = i === chunks.length - 1;
+      if (opts.sign) {
+        sign = i === 0 ? opts.sign : regOf(m, `${prefix}_sgn${i}`, sign!);
+        if (w < shifted.width) {
+          const top = shifted.slice(shifted.width - 1, w);
+          const differs = mux(sign, top.andR().not(), top.orR());
+          lost = lost ? lost.or(differs) : differs;
+        }
+        if (!last) lost = regOf(m, `${prefix}_lost${i + 1}`, lost ?? lit(0, Bool));
+      }
+      v = last ? kept : regOf(m, `${prefix}_sh${i + 1}`, kept);
     });
-    return { value: v, stages: chunks.length - 1 };
+    return { value: v, stages: chunks.length - 1, ...(opts.sign ? { lost: lost ?? lit(0, Bool), sign: sign! } : {}) };
   },
 );
 

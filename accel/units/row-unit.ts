@@ -40,8 +40,9 @@
 //           shiftRound(MB, amt) + addend, with no wide adder after the shift)
 //   13      STATS: S += MB (held at `last`, s_valid at 14)
 //   13..17  the final rounding shift of V = MB by amt (per op): Y = floor(2 V / 2^amt) as the staged
-//           shift (V 2^25) >> (amt + 24), kept to 28 bits, and in parallel the overflow test hb(V) >=
-//           amt + 26 (hb: the highest bit where V differs from its sign); then r = (Y + 1) >> 1
+//           shift (V 2^25) >> (amt + 24), kept to 28 bits, and with it the overflow test: Y does not
+//           fit 28 bits (a bit a stage drops at the top, or the kept top bit, differs from V's sign);
+//           then r = (Y + 1) >> 1
 //   18      out = saturate(r) to 24 bits (8 for QUANT), or the saturated sign on overflow
 //
 //   op        MB = A x B                 amt     addend
@@ -59,7 +60,6 @@ import type { Module } from '../../hdl/core/module.ts';
 import { Bool, SInt, UInt, bitsFor } from '../../hdl/core/types.ts';
 import { ACT, GATE, NORM_WEIGHT, QACT, RECIP, SUMSQ_SHIFT } from '../../numerics/formats.ts';
 import { sigmoidUnit, sigmoidUnitLatency, sigmoidUnitProductLatency, type SigmoidUnitParams } from './sigmoid-unit.ts';
-import { leadingOne } from './leading-one.ts';
 import { RECIP_BITS } from './scalar-tables.ts';
 import { QUANT_M_BITS, quantSumSqWidth, ELEMENTWISE_SHIFT_BITS, SCALE_E_BITS } from './scalar-widths.ts';
 import { absOf } from './magnitude.ts';
@@ -305,21 +305,14 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   // Y = floor(2 V / 2^amt) = (V 2^25) >> (amt + 24), low Y_KEEP bits exact.
   // The amount travels with its element through the stages: the elements behind the last one of a pass
   // (idle cycles with any op on the port) must not change the shift of those still in flight.
-  const yFin = stagedShiftRight(m, 'fsh', cat(vReg, lit(0, UInt(ACT.bits + 1))).asSigned(), kReg, Y_KEEP, { delayAmount: true });
+  // Overflow (|V / 2^amt| >= 2^25, saturated for every op) is Y not fitting Y_KEEP bits: a bit the shift
+  // drops at the top, or Y's kept top bit, differs from V's sign.
+  const yFin = stagedShiftRight(m, 'fsh', cat(vReg, lit(0, UInt(ACT.bits + 1))).asSigned(), kReg, Y_KEEP, { delayAmount: true, sign: vReg.msb() });
   const yReg = regOf(m, 'y_fin', yFin.value);
   const yAt = tV + yFin.stages + 1;
-  // Overflow: hb(V xor sign) >= amt + 26 means |V / 2^amt| >= 2^25: saturated for every op.
-  const signExt = mux(vReg.msb(), lit((1n << BigInt(V_BITS)) - 1n, UInt(V_BITS)), lit(0, UInt(V_BITS)));
-  const lod = leadingOne(m, 'ovf', vReg.asUnsigned().xor(signExt));
-  const hb = regOf(m, 'ovf_hb', lod.pos);
-  const hbAny = regOf(m, 'ovf_any', lod.any);
-  const hbAt = tV + lod.stages + 1;
-  const kAtHb = delay(m, 'k_hb', kReg, hbAt - tV); // the element's own amount
-  // hb >= amt + 26 <=> hb >= k + 2
-  const ovfNow = hbAny.and(hb.zext(K_BITS + 2).ge(kAtHb.zext(K_BITS + 2).add(2)));
-  const ovf = delay(m, 'ovf', regOf(m, 'ovf_q', ovfNow), yAt - hbAt - 1);
-  if (yAt - hbAt - 1 < 0 || yAt > T.final - 1) throw new RangeError('row unit: the final shift does not fit the schedule');
-  const signAtY = delay(m, 'v_sign', vReg.msb(), yAt - tV);
+  const ovf = regOf(m, 'ovf_q', yFin.lost!.or(yFin.value.msb().xor(yFin.sign!)));
+  const signAtY = regOf(m, 'v_sign', yFin.sign!);
+  if (yAt > T.final - 1) throw new RangeError('row unit: the final shift does not fit the schedule');
 
   // ---- out = saturate(r) ------------------------------------------------------------------------------
   const opY = opAt(yAt);
