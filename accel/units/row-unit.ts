@@ -172,9 +172,11 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
     return line;
   };
   const validEarly = tapped('valid', inValid, 0, LATE, 0);
-  // The op of an early entry rides a ring to the late stage (its valid bit, which must reset, does not).
+  // The op of an early entry rides a ring to the sigmoid unit's outputs (its valid bit, which must reset,
+  // does not), where it picks the one of them the element uses, then registers to the late stage.
   const opEarly: Expr[] = [];
-  opEarly[LATE] = delayGroup(m, 'op_ring', { op }, LATE, p.rings === 1).op!;
+  opEarly[T.sig] = delayGroup(m, 'op_ring', { op }, T.sig, p.rings === 1).op!;
+  for (let k = T.sig + 1; k <= LATE; k++) opEarly[k] = regOf(m, `op_early_d${k}`, opEarly[k - 1]!);
   const valid10 = m.let('valid_late', validEarly[LATE]!.or(inValidLate));
   const op10 = m.let('op_at_late', mux(inValidLate, opLate, opEarly[LATE]!));
   const validLine = tapped('valid', valid10, LATE, T.final - 1, 0);
@@ -192,11 +194,17 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   // STATS: |shiftRound(x, 4)|, from x as the sigmoid unit's own delay line brings it (cycle 7)
   const v = sig.out('x_out').add(1 << (SUMSQ_SHIFT - 1)).shr(SUMSQ_SHIFT); // SInt(21)
   const vAbs8 = regOf(m, 'v_abs_d1', absOf(v, ACT.bits - SUMSQ_SHIFT)); // |v| <= 2^19: UInt(20), cycle 8
-  // |v|, sig and silu wait two cycles for the operand stage in one block-RAM ring: 60 flip-flops
-  // (each a logic cell of its own, nothing to pack with) become a share of four EBRs.
+  // Each op uses one of |v| (STATS), sig (GATE) and silu (STATE, GATED): the element's op picks it here,
+  // and only that one waits the two cycles to the operand stage, 24 bits instead of 60 (in a block-RAM
+  // ring, where flip-flops with nothing to pack with are dearer than a share of two EBRs).
   if (T.prod + 1 !== T.sig) throw new RangeError('row unit: |v| and the sigmoid outputs no longer meet at one cycle');
-  const late = delayGroup(m, 'late_ring', { vAbs: vAbs8, sig: sig.out('sig'), silu: sig.out('silu') } /* cycle 8 */, LATE - T.sig, p.rings === 1);
-  const vAbs = late.vAbs!; // cycle 10
+  const op8 = opEarly[T.sig]!;
+  const pick = m.let(
+    'late_pick',
+    mux(is('stats', op8), vAbs8.zext(ACT.bits), mux(is('gate', op8), sig.out('sig').zext(ACT.bits), sig.out('silu').asUnsigned())),
+  );
+  const late = delayGroup(m, 'late_ring', { v: pick } /* cycle 8 */, LATE - T.sig, p.rings === 1).v!;
+  const vAbs = late.trunc(vAbs8.width); // cycle 10
   const opnd1 = m.wire('opnd1', SInt(MB_BITS));
   m.comb(() => {
     opnd1.set(xLate.ext(MB_BITS));
@@ -205,8 +213,8 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
     m.if(is('state', op10).or(is('gated', op10)), () => opnd1.set(yLate.ext(MB_BITS)));
   });
   const wAt10 = wLate;
-  const sigAt10 = late.sig!;
-  const siluAt10 = late.silu!;
+  const sigAt10 = late.trunc(GATE.bits);
+  const siluAt10 = late.asSigned();
 
   // ---- STATS: m = max |x w| ------------------------------------------------------------------------
   const absP = regOf(m, 'abs_p', absOf(prod, QUANT_M_BITS)); // cycle 8
