@@ -63,6 +63,7 @@ import { sigmoidUnit, sigmoidUnitLatency, sigmoidUnitProductLatency, type Sigmoi
 import { RECIP_BITS } from './scalar-tables.ts';
 import { QUANT_M_BITS, quantSumSqWidth, ELEMENTWISE_SHIFT_BITS, SCALE_E_BITS } from './scalar-widths.ts';
 import { absOf } from './magnitude.ts';
+import { gtConst, ltConst } from '../../hdl/lib/compare-const.ts';
 import { regOf, delay, delayGroup, stagedShiftRight } from './pipeline.ts';
 
 export const ROW_OP = { prescale: 0, residual: 1, stats: 2, quant: 3, gate: 4, state: 5, gated: 6, scale: 7 } as const;
@@ -180,9 +181,12 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const valid10 = m.let('valid_late', validEarly[LATE]!.or(inValidLate));
   const op10 = m.let('op_at_late', mux(inValidLate, opLate, opEarly[LATE]!));
   const validLine = tapped('valid', valid10, LATE, T.final - 1, 0);
-  const opLine = tapped('op', op10, LATE, T.final - 1);
+  // The op travels to the final shift's amount (T.product); after that only "QUANT?" and "STATS?" matter.
+  const opLine = tapped('op', op10, LATE, T.product);
   const valid = (k: number) => validLine[k]!;
   const opAt = (k: number) => opLine[k]!;
+  const quantLine = tapped('is_quant', is('quant', opAt(T.product)), T.product, T.final - 1);
+  const statsLine = tapped('is_stats', is('stats', opAt(T.product)), T.product, T.final - 1);
 
   // ---- the sigmoid unit (and its multiplier, borrowed for x w) --------------------------------------
   const useB = is('stats', op).or(is('quant', op));
@@ -218,7 +222,7 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
 
   // ---- STATS: m = max |x w| ------------------------------------------------------------------------
   const absP = regOf(m, 'abs_p', absOf(prod, QUANT_M_BITS)); // cycle 8
-  const statsAt8 = delay(m, 'is_stats', is('stats', op).and(inValid), T.prod + 1, 0);
+  const statsAt8 = m.let('stats_at8', validEarly[T.sig]!.and(is('stats', opEarly[T.sig]!))); // T.prod + 1
   const firstAt8 = delay(m, 'first', first, T.prod + 1);
   const lastAt8 = delay(m, 'last', last, T.prod + 1);
   // The running max is held inverted (~m): |p| > m is then the carry out of |p| + ~m, one carry chain
@@ -273,7 +277,7 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const mb = regOf(m, 'mb_q', mbA.mul(mbB)); // cycle 12: SInt(50)
 
   // ---- STATS: S = sum v^2 ----------------------------------------------------------------------------
-  const statsAtP = delay(m, 'is_stats_p', statsAt8, T.product - 8, 0);
+  const statsAtP = m.let('stats_at_p', valid(T.product).and(statsLine[T.product]!));
   const firstAtP = delay(m, 'first_p', firstAt8, T.product - 8);
   const lastAtP = delay(m, 'last_p', lastAt8, T.product - 8);
   const sRun = m.reg('s_run', UInt(sW));
@@ -292,7 +296,7 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   const amtIn = m.wire('amt', SInt(8));
   m.comb(() => {
     amtIn.set(lit(0, SInt(8)));
-    m.if(is('prescale', opP).or(is('scale', opP)), () => amtIn.set(mux(shift.lt(AMT_MIN), lit(AMT_MIN, SInt(8)), mux(shift.gt(AMT_MAX), lit(AMT_MAX, SInt(8)), shift.trunc(8)))));
+    m.if(is('prescale', opP).or(is('scale', opP)), () => amtIn.set(mux(ltConst(shift, AMT_MIN), lit(AMT_MIN, SInt(8)), mux(gtConst(shift, AMT_MAX), lit(AMT_MAX, SInt(8)), shift.trunc(8)))));
     m.if(is('quant', opP), () => amtIn.set(lit(RECIP.frac, SInt(8))));
     m.if(is('gate', opP).or(is('state', opP)), () => amtIn.set(lit(GATE.frac, SInt(8))));
     m.if(is('gated', opP), () => amtIn.set(lit(ACT.frac, SInt(8))));
@@ -323,17 +327,22 @@ const rowUnitGen = defineModule('row_unit', (m: Module, p: RowUnitParams) => {
   if (yAt > T.final - 1) throw new RangeError('row unit: the final shift does not fit the schedule');
 
   // ---- out = saturate(r) ------------------------------------------------------------------------------
-  const opY = opAt(yAt);
+
   const r = yReg.add(1).shr(1).trunc(Y_KEEP); // (Y + 1) >> 1
   const sum = r;
-  const qOp = is('quant', opY);
+  const qOp = quantLine[yAt]!;
   const hiLim = mux(qOp, lit(QACT.max, SInt(Y_KEEP)), lit(2 ** (ACT.bits - 1) - 1, SInt(Y_KEEP)));
   const loLim = mux(qOp, lit(QACT.min, SInt(Y_KEEP)), lit(-(2 ** (ACT.bits - 1)), SInt(Y_KEEP)));
-  const high = ovf.and(signAtY.not()).or(ovf.not().and(sum.gt(hiLim)));
-  const low = ovf.and(signAtY).or(ovf.not().and(sum.lt(loLim)));
+  // sum > hiLim / sum < loLim as a sign-extension test: the bits above the output's own sign bit (bit 23,
+  // 7 for QUANT) are not all copies of sum's sign.
+  const upper = (bits: number) => sum.slice(Y_KEEP - 2, bits - 1);
+  const anyOne = mux(qOp, upper(QACT.bits).orR(), upper(ACT.bits).orR());
+  const anyZero = mux(qOp, upper(QACT.bits).andR().not(), upper(ACT.bits).andR().not());
+  const high = mux(ovf, signAtY.not(), sum.msb().not().and(anyOne));
+  const low = mux(ovf, signAtY, sum.msb().and(anyZero));
   m.sync(() => {
     out.set(mux(high, hiLim.trunc(ACT.bits), mux(low, loLim.trunc(ACT.bits), sum.trunc(ACT.bits))));
-    outValid.set(valid(yAt).and(is('stats', opY).not()));
+    outValid.set(valid(yAt).and(statsLine[yAt]!.not()));
   });
   if (yAt + 1 !== T.final) throw new RangeError(`row unit: latency ${yAt + 1}, schedule says ${T.final}`);
 });
