@@ -41,6 +41,7 @@ import { elementStream } from './control/element-stream.ts';
 import { vectorMemories } from './datapath/vector-memories.ts';
 import { fit, placeScalarUnit, rowSide } from './datapath/row-side.ts';
 import { treeReader, treeReaderWires } from './control/tree-reader.ts';
+import { instructionRegister } from './control/instruction-register.ts';
 
 /**
  * Width of the step_cycles counter: four times the predicted cycles per token fit (a counter that
@@ -77,10 +78,9 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
 
     // ---- the program: fetched from the weight memory, instructionWideWords wide words per instruction -----
     const iw = prog.instructionWideWords;
-    const irBits = iw * 16 * B;
-    const ir = m.reg('ir', UInt(irBits), { reset: 0 });
+    const instr = instructionRegister(m, layout, 16 * B, iw);
     const fetchK = m.reg('fetch_k', UInt(Math.max(1, clog2(iw))), { reset: 0 });
-    const dec = decodeFields(m, ir, layout);
+    const dec = decodeFields(m, instr.ir, layout);
     const { f, eq, isOp } = dec;
     const op = f.op;
     const fN = f.n;
@@ -90,7 +90,6 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
     const fWsel = f.wsel;
     const fCmant = f.cmant;
 
-    m.sink(irBits > layout.width ? ir.slice(irBits - 1, layout.width) : lit(0, Bool));
     // With overlap (accel/overlap.ts) the matrix streams beside the phase machine, which meanwhile fetches
     // the next instruction and, if it carries the ovl flag, runs it (a BITLINEAR up to its scalars, waiting
     // in bl_mvwait to start its pass 2; GATE, STATE or GATED whole); without the flag it waits at decode.
@@ -330,8 +329,8 @@ export function accelTop(prog: AccelProgram, name = 'mmf_accel'): Module {
           fsm.goto('fetch_wait');
         },
         fetch_wait: () => {
-          // shifted in from the top: after the last word, word k sits in bits [16 B (k + 1) - 1 : 16 B k]
-          ir.set(iw === 1 ? wideData : cat(wideData, ir.slice(irBits - 1, 16 * B)));
+          // word k into its own slice of the instruction, bits [16 B (k + 1) - 1 : 16 B k]
+          instr.load(fetchK, wideData);
           m.if(fetchLast, () => fsm.goto('decode')).else(() => {
             fetchAddr.set(fetchAddr.add(1).trunc(wAw));
             fetchK.set(fetchK.add(1).trunc(fetchK.width));

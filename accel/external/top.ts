@@ -18,7 +18,7 @@
 //   tok_in_*, tok_in_clear, tok_out_*, debug_en, dbg_*, step_cycles   as accel/top.ts
 //   stream_error                       sticky: the controller popped a word the FIFO did not have
 import { buildModule, type Module } from '../../hdl/index.ts';
-import { cat, lit, mux, type Expr } from '../../hdl/core/expr.ts';
+import { lit, mux, type Expr } from '../../hdl/core/expr.ts';
 import { Fsm } from '../../hdl/core/fsm.ts';
 import { Bool, UInt, clog2 } from '../../hdl/core/types.ts';
 import { scalarTable } from '../units/scalar-tables.ts';
@@ -28,6 +28,7 @@ import { predictCycles } from '../timing.ts';
 import { hostPorts } from '../control/host-ports.ts';
 import { passPhases } from '../control/pass-phases.ts';
 import { decodeFields } from '../control/fields.ts';
+import { instructionRegister } from '../control/instruction-register.ts';
 import { elementStream } from '../control/element-stream.ts';
 import { vectorMemories } from '../datapath/vector-memories.ts';
 import { placeScalarUnit, rowSide } from '../datapath/row-side.ts';
@@ -81,14 +82,12 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
     // ---- the instruction register: iw stream words per instruction ----------------------------------
     const iw = prog.instructionWideWords;
     const W = 16 * B;
-    const irBits = iw * W;
-    const ir = m.reg('ir', UInt(irBits), { reset: 0 });
+    const instr = instructionRegister(m, layout, W, iw);
     const fetchK = m.reg('fetch_k', UInt(Math.max(1, clog2(iw))), { reset: 0 });
     const fetchLast = m.let('fetch_last', fetchK.eq(iw - 1));
-    const dec = decodeFields(m, ir, layout);
+    const dec = decodeFields(m, instr.ir, layout);
     const { f, eq, isOp } = dec;
     m.sink(f.param, f.wbase); // one bit each here: the words follow their instruction in the stream
-    m.sink(irBits > layout.width ? ir.slice(irBits - 1, layout.width) : lit(0, Bool));
     const fsm = new Fsm(m, 'phase', [
       'idle', 'fetch', 'decode', 'emb_scale', 'emb_wait', 'el_stream', 'el_drain',
       'bl_p1', 'bl_stats', 'bl_norm', 'bl_rsqrt', 'bl_p2_wait', 'bl_p2', 'bl_qwait', 'bl_mv', 'dump', 'out', 'next',
@@ -195,9 +194,9 @@ export function externalTop(prog: AccelProgram, name = 'mmf_accel_ext'): Module 
           });
         },
         fetch: () => {
-          // the instruction's words, one a cycle as the FIFO has them; word k ends up in bits [W (k + 1) - 1 : W k]
+          // the instruction's words, one a cycle as the FIFO has them; word k into bits [W (k + 1) - 1 : W k]
           m.if(wValid, () => {
-            ir.set(iw === 1 ? wData : cat(wData, ir.slice(irBits - 1, W)));
+            instr.load(fetchK, wData);
             fetchK.set(fetchK.add(1).trunc(fetchK.width));
             m.if(fetchLast, () => {
               fetchK.set(0);
