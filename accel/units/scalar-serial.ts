@@ -16,7 +16,8 @@
 //   and zero = (value == 0) (numerics never asks for modes 0 and 1 then; their results are unspecified).
 //
 // Mode 2 multiplies on one 16 x 16 multiplier (an SB_MAC16), three products in six cycles:
-// ab = a b, lo = ab[15:0] c, hi = ab[31:16] c, then X = hi 2^16 + lo = a b c.
+// ab = a b, lo = ab[15:0] c, hi = ab[31:16] c, then X = hi 2^16 + lo = a b c (lo's high half added
+// on the multiplier's adder with hi).
 //
 // Normalisation in nine fixed steps, one per cycle: X = value (53 bits); for a = 16, 16, 16, 4, 4, 4, 1,
 // 1, 1, if the top a bits of X are 0, X <<= a and c += a. Then X[52] = 1 and hb = highBit(value) = 52 - c.
@@ -143,8 +144,12 @@ export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Re
         });
       },
       mul: () => {
-        // 0: p = a b   1: ab_high, (a b)[15:0] x c   2: p = lo   3: lo, ab_high x c   4: p = hi   5: X = hi 2^16 + lo
-        pr.set(opA.mul(opB));
+        // 0: p = a b   1: ab_high, (a b)[15:0] x c   2: p = lo   3: lo, ab_high x c   4: p = hi + lo[31:16]
+        // 5: X = p 2^16 + lo[15:0] = hi 2^16 + lo. lo's high half is added in the product's own
+        // expression, which the SB_MAC16's adder takes, instead of a 53-bit adder in logic cells
+        // (hi + lo[31:16] <= (2^16 - 1)^2 + 2^16 - 1 < 2^32: p does not overflow)
+        const loHigh = mux(mulCount.bit(2), lo.slice(31, 16), lit(0, UInt(16)));
+        pr.set(opA.mul(opB).add(loHigh.zext(32)).trunc(32));
         mulCount.set(mulCount.add(1).trunc(3));
         m.if(mulCount.eq(1), () => {
           abHigh.set(pr.slice(31, 16));
@@ -156,7 +161,7 @@ export const scalarSerialUnit = defineModule('scalar_serial', (m: Module, _p: Re
           opA.set(abHigh);
         });
         m.if(mulCount.eq(5), () => {
-          x.set(cat(pr, lit(0, UInt(16))).zext(W).add(lo.zext(W)).trunc(W));
+          x.set(cat(pr, lo.slice(15, 0)).zext(W));
           fsm.goto('step');
         });
       },
