@@ -82,7 +82,7 @@ export interface RowUnitParams {
   maxCols: number;
   /**
    * 1: the longer delay lines (|v|, sig and silu, the addend, the early op)
-   * ride block-RAM rings, seven EBRs for about 150 logic cells; 0: flip-flop chains.
+   * ride block-RAM rings, five EBRs for about 100 flip-flops; 0: flip-flop chains.
    */
   rings: number;
 }
