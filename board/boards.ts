@@ -24,8 +24,10 @@ export interface BoardSpec {
   baud: number;
   button: boolean;
   leds: boolean;
-  /** The accelerator this board's bitstream carries. */
+  /** The accelerator this board's bitstream carries (boardAccel: for an FFF model, fffAccel where set). */
   accel: AccelConfig;
+  /** The accelerator for a model with a Fast FeedForward channel mixer, where it differs from accel. */
+  fffAccel?: AccelConfig;
   /** Where the board's UART usually appears. */
   serialPort: string;
 }
@@ -39,14 +41,17 @@ export const BOARDS = {
     pcf: path.join(CONSTRAINTS, 'icebreaker.pcf'),
     clockHz: 12_000_000,
     // The clock chosen from the routed fmax: with nextpnr aiming at 24 MHz, seed 1 routes the tiny model's
-    // build at 25.6 MHz and tiny-fff8's at 25.8 (docs/architecture.md). 24 MHz is a PLL output the 12 MHz
-    // input makes exactly (DIVF 63, DIVQ 5), and 24 cycles a bit make 1 Mbaud exactly.
+    // build (16 lanes) at 24.21 MHz and tiny-fff8's (8 lanes) at 24.73 (docs/architecture.md). 24 MHz is
+    // a PLL output the 12 MHz input makes exactly (DIVF 63, DIVQ 5), and 24 cycles a bit make 1 Mbaud.
     pllHz: 24_000_000,
     baud: 1_000_000,
     button: true,
     leds: true,
-    // columnLanes: an FFF model's node_out takes one output at a time (its accumulators do not fit beside the host interface)
-    accel: { target: 'up5k', lanes: 8, columnLanes: 1 },
+    // 16 lanes read the SPRAMs as two 16-bit banks (32 lanes, all four every cycle, are 20 logic cells
+    // over the UP5K). An FFF model reads few weights a token: it takes 8 lanes at less logic, and node_out
+    // one output at a time (its accumulators do not fit beside the host interface).
+    accel: { target: 'up5k', lanes: 16 },
+    fffAccel: { target: 'up5k', lanes: 8, columnLanes: 1 },
     serialPort: '/dev/ttyUSB1',
   },
   upduino3: {
@@ -89,8 +94,13 @@ export function boardSpec(name: string): BoardSpec {
 }
 
 /** The accelerator program a board's bitstream carries for these weights: the build and the host both use it. */
-export function boardProgram(board: Pick<BoardSpec, 'accel'>, weights: WeightSource): AccelProgram {
-  return compileProgram(fixedParams(weights), board.accel);
+export function boardProgram(board: Pick<BoardSpec, 'accel' | 'fffAccel'>, weights: WeightSource): AccelProgram {
+  return compileProgram(fixedParams(weights), boardAccel(board, weights.config));
+}
+
+/** The accelerator a board carries for a model of this shape. */
+export function boardAccel(board: Pick<BoardSpec, 'accel' | 'fffAccel'>, shape: ModelShape): AccelConfig {
+  return shape.channelMixer === 'fff' ? (board.fffAccel ?? board.accel) : board.accel;
 }
 
 /**
@@ -107,7 +117,7 @@ export const GENERIC_BOARD = {
   baud: 1_000_000,
 } as const;
 
-export type HostBoard = Pick<BoardSpec, 'name' | 'description' | 'accel' | 'baud'>;
+export type HostBoard = Pick<BoardSpec, 'name' | 'description' | 'accel' | 'fffAccel' | 'baud'>;
 /** The names the host takes for --board: the boards, and `generic`. */
 export const HOST_BOARD_NAMES: readonly string[] = [...Object.keys(BOARDS), GENERIC_BOARD.name];
 export type HostLink = 'serial' | 'sim' | 'xdma';
@@ -125,6 +135,6 @@ export function hostBoard(name: string | undefined, link: HostLink, shape: Model
   }
   if (link === 'xdma') return { board: GENERIC_BOARD };
   const icebreaker: HostBoard = BOARDS.icebreaker;
-  if (link === 'serial' || fitsWeightMemory(shape, icebreaker.accel)) return { board: icebreaker };
+  if (link === 'serial' || fitsWeightMemory(shape, boardAccel(icebreaker, shape))) return { board: icebreaker };
   return { board: GENERIC_BOARD, note: `the model does not fit the ${icebreaker.name}'s SPRAMs: simulating the generic accelerator (weight memory sized to the model, ${GENERIC_BOARD.accel.lanes} lanes)` };
 }

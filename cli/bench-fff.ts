@@ -20,7 +20,7 @@ import { seededRandom } from '../util/prng.ts';
 import { compileProgram } from '../accel/program.ts';
 import { UP5K_LANES } from '../accel/config.ts';
 import { predictCycles, rowUnitFloor } from '../accel/timing.ts';
-import { BOARDS } from '../board/boards.ts';
+import { BOARDS, boardAccel } from '../board/boards.ts';
 
 export const FFF8_MODEL = path.join(path.dirname(EMBEDDED_MODEL), 'tiny-fff8');
 
@@ -105,7 +105,7 @@ export function benchFffAccelerator(): void {
     console.log(`accelerator, up5k, ${lanes} lanes: ${parts.join('; ')}`);
   }
   // the iCEBreaker's accelerator: node_out one output at a time (board/boards.ts)
-  const board = BOARDS.icebreaker.accel;
+  const board = boardAccel(BOARDS.icebreaker, models['tiny-fff8'].config);
   const prog = compileProgram(models['tiny-fff8'], board);
   console.log(`accelerator, the iCEBreaker's (${board.lanes} lanes, ${board.columnLanes} column lane): tiny-fff8 ${predictCycles(prog).total} cycles/token`);
 }

@@ -3,13 +3,13 @@
 // tokens with every layer's input and state and the logits equal to the golden engine's, bit for bit.
 import { describe, expect, it } from 'vitest';
 import { openModel } from '../model/open.ts';
-import { BOARDS } from '../board/boards.ts';
+import { BOARDS, boardAccel } from '../board/boards.ts';
 import { simulateAccel } from './accel-sim.ts';
 
 describe('gate-level co-simulation', () => {
   it('the synthesised netlist of the iCEBreaker accelerator is bit-exact with the golden engine for a few tokens', { timeout: 900_000 }, async () => {
     const m = openModel(undefined);
-    const r = await simulateAccel({ weights: m.weights, config: BOARDS.icebreaker.accel, prompt: m.tokenizer.encode('RO'), tokens: 2, gates: true });
+    const r = await simulateAccel({ weights: m.weights, config: boardAccel(BOARDS.icebreaker, m.weights.config), prompt: m.tokenizer.encode('RO'), tokens: 2, gates: true });
     expect(r.mismatches).toEqual([]);
     expect(r.bitExact).toBe(true);
     expect(r.tokens).toEqual(r.goldenTokens);
