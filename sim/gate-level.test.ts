@@ -1,5 +1,5 @@
 // Synthesis changes no result: the netlist yosys synth_ice40 -dsp -spram makes of the accelerator the
-// iCEBreaker carries (8 lanes), simulated with yosys's iCE40 cell models, generates the tiny model's
+// iCEBreaker carries for it (16 lanes), simulated with yosys's iCE40 cell models, generates the tiny model's
 // tokens with every layer's input and state and the logits equal to the golden engine's, bit for bit.
 import { describe, expect, it } from 'vitest';
 import { openModel } from '../model/open.ts';
