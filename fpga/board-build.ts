@@ -11,7 +11,7 @@ import { predictCycles } from '../accel/timing.ts';
 import type { WeightSource } from '../model/config.ts';
 import { boardTop, designClockHz } from '../board/board-top.ts';
 import { pllSettings, type PllSettings } from '../board/pll.ts';
-import { boardAccel, boardProgram, type BoardSpec } from '../board/boards.ts';
+import { boardProgram, type BoardSpec } from '../board/boards.ts';
 import { modelHash } from '../protocol/model-hash.ts';
 import { synthIce40, type CellCounts } from '../flow/yosys.ts';
 import { icepack, placeAndRouteIce40, toolVersions } from '../flow/nextpnr.ts';
@@ -94,7 +94,7 @@ export async function buildBoard(o: BuildOptions): Promise<BuildReport> {
     device: dev.name,
     package: b.package,
     model: o.modelLabel,
-    accel: { ...boardAccel(b, o.weights.config) },
+    accel: { ...prog.config },
     modelHash: `0x${modelHash(prog.image).toString(16).padStart(8, '0')}`,
     imageWords: prog.image.length,
     fits: false,
