@@ -203,30 +203,38 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   // ---- the BitLinear's scalars: m -> normalize16 and 127 / m, S -> rsqrt, then the output scale's setup
   // With R lanes, m is the lanes' maximum and S their sum, registered (the units hold theirs until the
   // next STATS pass), so they are seen a cycle after the lanes' m_valid and s_valid.
-  const combined = (name: string, out: string, join: (a: Expr, b: Expr) => Expr): Expr => {
-    if (R === 1) return rows[0]!.out(out);
+  // `staged` registers every level of the tree, not only its root: the max tree's levels are a compare's
+  // carry chain and a mux each, and three of them in one cycle (R = 8) were the ECPIX-5's critical path
+  // (74.2 MHz against its 75). Its valid is delayed to match; m is final four cycles before S is
+  // (row-unit.ts), so the extra log2(R) - 1 cycles never delay the normalisation that waits for both.
+  const combined = (name: string, out: string, join: (a: Expr, b: Expr) => Expr, staged: boolean): { value: Expr; latency: number } => {
+    if (R === 1) return { value: rows[0]!.out(out), latency: 0 };
     // a balanced tree, each node named (a max uses its operands twice: unnamed, the expression doubles a level)
     let level: Expr[] = rows.map((row) => row.out(out));
-    for (let depth = 0; level.length > 1; depth++) {
-      level = Array.from({ length: Math.ceil(level.length / 2) }, (_, k) => (2 * k + 1 < level.length ? m.let(`${name}_t${depth}_${k}`, join(level[2 * k]!, level[2 * k + 1]!)) : level[2 * k]!));
+    let depth = 0;
+    for (; level.length > 1; depth++) {
+      const d = depth;
+      const last = level.length <= 2;
+      const node = (k: string, v: Expr): Expr => (last ? v : staged ? regOf(m, k, v) : m.let(k, v));
+      level = Array.from({ length: Math.ceil(level.length / 2) }, (_, k) => (2 * k + 1 < level.length ? node(`${name}_t${d}_${k}`, join(level[2 * k]!, level[2 * k + 1]!)) : level[2 * k]!));
     }
-    return regOf(m, name, level[0]!);
+    return { value: regOf(m, name, level[0]!), latency: staged ? depth : 1 };
   };
-  const statM = combined('stat_m', 'm', (a, b) => mux(a.gt(b), a, b));
-  const statS = combined('stat_s', 's', (a, b) => a.add(b).trunc(a.width));
-  const statValid = (out: string) => {
+  const statM = combined('stat_m', 'm', (a, b) => mux(a.gt(b), a, b), true);
+  const statS = combined('stat_s', 's', (a, b) => a.add(b).trunc(a.width), false);
+  const statValid = (out: string, latency: number) => {
     rows.slice(1).forEach((row) => m.sink(row.out(out)));
-    return R === 1 ? rows[0]!.out(out) : regOf(m, `stat_${out}`, rows[0]!.out(out), 0);
+    return R === 1 ? rows[0]!.out(out) : delay(m, `stat_${out}`, rows[0]!.out(out), latency, 0);
   };
-  const mValid = statValid('m_valid');
-  const sValid = statValid('s_valid');
+  const mValid = statValid('m_valid', statM.latency);
+  const sValid = statValid('s_valid', statS.latency);
   const scalarDone = scalar.inst.out('done');
   const mSeen = m.reg('m_seen', Bool, { reset: 0 });
   const sSeen = m.reg('s_seen', Bool, { reset: 0 });
   const normGo = m.let('norm_go', phase.is('bl_stats').and(mSeen).and(sSeen));
   const rsqrtGo = m.let('rsqrt_go', phase.is('bl_norm').and(scalarDone));
   // m, then S, as the row unit holds them from m_valid and s_valid on
-  m.assign(scalar.value, mux(rsqrtGo, fit(statS, MAX_SCALAR_WIDTH), fit(statM, MAX_SCALAR_WIDTH)));
+  m.assign(scalar.value, mux(rsqrtGo, fit(statS.value, MAX_SCALAR_WIDTH), fit(statM.value, MAX_SCALAR_WIDTH)));
   const qDone = m.reg('q_done', Bool, { reset: 0 });
   const scaleReady = m.reg('scale_ready', Bool, { reset: 0 });
   // With rsqrt done, the same unit computes the output scale (M, E) from mm, t and C while pass 2 runs.
