@@ -1,9 +1,14 @@
 // The default run (make test) leaves out the long checks (*.long.test.ts: real-size co-simulations),
 // which make test-long runs with MMF_LONG_TESTS=1; nothing is skipped silently: each target names what it runs.
+import os from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     exclude: [...configDefaults.exclude, ...(process.env.MMF_LONG_TESTS ? [] : ['**/*.long.test.ts'])],
+    // One test file a core. vitest's default (cores - 1) runs them one at a time on CI's 2 cores, though
+    // most of a file's time goes to one single-threaded child (a Verilator model, nextpnr) or to waiting on
+    // one: the long checks took the sum of their times (over an hour), not half of it.
+    maxWorkers: Math.max(2, os.availableParallelism()),
   },
 });

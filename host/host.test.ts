@@ -132,14 +132,16 @@ describe('mmf host', { timeout: 600_000 }, () => {
   // Models the board's image differs for: one too large for the iCEBreaker (the generic accelerator is
   // simulated instead), and an FFF model, whose accelerator walks the tree.
   it.each([
-    ['a model too large for the iCEBreaker simulates the generic accelerator', SMALL_MODEL, 'KING:', 'generic'],
-    ['an FFF model (tiny-fff8): the iCEBreaker\'s accelerator walks the tree', FFF8_MODEL, 'To be, or not', 'icebreaker'],
+    ['a model too large for the iCEBreaker simulates the generic accelerator', SMALL_MODEL, 'KI', 'generic'],
+    ['an FFF model (tiny-fff8): the iCEBreaker\'s accelerator walks the tree', FFF8_MODEL, 'To', 'icebreaker'],
   ])('--sim with %s and generates what the fixed engine does', (_, model, prompt, board) => {
+    // A two-byte prompt and four tokens: every step is a whole token's work, and five steps carry the
+    // state from one to the next as well as more would.
     const run = (args: string[]) => spawnSync('npx', ['mmf', ...args], { cwd: repo, encoding: 'utf8', timeout: 590_000 });
-    const host = run(['host', '--sim', '--model', model, '--prompt', prompt, '--tokens', '6', '--json']);
+    const host = run(['host', '--sim', '--model', model, '--prompt', prompt, '--tokens', '4', '--json']);
     expect(host.status, host.stderr).toBe(0);
     const j = JSON.parse(host.stdout) as { board: string; tokens: number[]; text: string };
-    const gen = run(['generate', '--model', model, '--engine', 'fixed', '--prompt', prompt, '--max-tokens', '6', '--json']);
+    const gen = run(['generate', '--model', model, '--engine', 'fixed', '--prompt', prompt, '--max-tokens', '4', '--json']);
     expect(gen.status, gen.stderr).toBe(0);
     const g = JSON.parse(gen.stdout) as { tokens: number[]; text: string };
     expect(j.board).toBe(board);

