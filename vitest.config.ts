@@ -10,5 +10,9 @@ export default defineConfig({
     // most of a file's time goes to one single-threaded child (a Verilator model, nextpnr) or to waiting on
     // one: the long checks took the sum of their times (over an hour), not half of it.
     maxWorkers: Math.max(2, os.availableParallelism()),
+    // Two files at once load the machine: a test that spawns the CLI (tsx compiling it first) took 8.8 s
+    // on 2 loaded cores against vitest's default limit of 5. Tests check results, not time.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });
