@@ -206,7 +206,8 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
   // `staged` registers every level of the tree, not only its root: the max tree's levels are a compare's
   // carry chain and a mux each, and three of them in one cycle (R = 8) were the ECPIX-5's critical path
   // (74.2 MHz against its 75). Its valid is delayed to match; m is final four cycles before S is
-  // (row-unit.ts), so the extra log2(R) - 1 cycles never delay the normalisation that waits for both.
+  // (row-unit.ts), so the extra log2(R) - 1 cycles (4 at R = 32, the most a 512-bit port allows) never
+  // delay the normalisation that waits for both.
   const combined = (name: string, out: string, join: (a: Expr, b: Expr) => Expr, staged: boolean): { value: Expr; latency: number } => {
     if (R === 1) return { value: rows[0]!.out(out), latency: 0 };
     // a balanced tree, each node named (a max uses its operands twice: unnamed, the expression doubles a level)
