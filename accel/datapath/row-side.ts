@@ -202,7 +202,7 @@ export function rowSide(m: Module, g: AccelGeometry, dec: Decoded, s: ElementStr
 
   // ---- the BitLinear's scalars: m -> normalize16 and 127 / m, S -> rsqrt, then the output scale's setup
   // With R lanes, m is the lanes' maximum and S their sum, registered (the units hold theirs until the
-  // next STATS pass), so they are seen a cycle after the lanes' m_valid and s_valid.
+  // next STATS pass), so they are seen after the lanes' m_valid and s_valid: S a cycle after, m log2(R).
   // `staged` registers every level of the tree, not only its root: the max tree's levels are a compare's
   // carry chain and a mux each, and three of them in one cycle (R = 8) were the ECPIX-5's critical path
   // (74.2 MHz against its 75). Its valid is delayed to match; m is final four cycles before S is
