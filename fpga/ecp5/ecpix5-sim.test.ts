@@ -1,7 +1,8 @@
 // The simulated ECPIX-5, through the host's own code: the board logic on LiteDRAM's controller (its SDRAM
 // model in place of the PHY) in Verilator generates exactly the fixed engine's tokens, the image uploaded
 // found in DRAM (preloaded) and checked by VERIFY instead of uploaded. The upload over the simulated UART
-// (4 M cycles for the tiny model), the small model are ecpix5-sim.long.test.ts, the 370M shape ecpix5-370m.long.test.ts.
+// (4 M cycles for the tiny model) and the small model are in ecpix5-sim.long.test.ts, the 370M shape in
+// ecpix5-370m.long.test.ts.
 // It makes .venv-ecp5 when missing (LiteDRAM comes from PyPI) and builds one Verilator model of the
 // board (about two minutes on two cores).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
