@@ -1,8 +1,8 @@
 // The ECPIX-5 bitstream through the command a user runs (npm run build -- --board ecpix5 --json): LiteDRAM
 // for the board, the start-up sequencer, the upload path and the accelerator at 64 lanes, synthesised,
 // placed and routed on the LFE5UM5G-85F and packed, meeting LiteDRAM's 75 MHz system clock. Long: the
-// YoWASP tools took 15 minutes on 2 shared cores (synthesis 2, place and route 13). Also: the committed
-// LPF is what litex-boards gives.
+// YoWASP tools took 31 minutes with one core free (synthesis 4, place and route 27), which is why the
+// long run starts it first (vitest.config.ts). Also: the committed LPF is what litex-boards gives.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
