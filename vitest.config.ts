@@ -6,8 +6,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * Place and route first (*-build.long.test.ts): the ECPIX-5's takes half an hour on one core, about as
- * long as the rest of the long checks together on the other (35 minutes), so it must not start last. The rest keep
- * vitest's order (slowest last time first; on a clean clone, largest file first).
+ * long as the rest of the long checks together on the other (35 minutes), so it must not start last.
+ * The rest keep vitest's order (slowest last time first; on a clean clone, largest file first).
  */
 class PlaceAndRouteFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
