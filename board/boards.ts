@@ -41,16 +41,16 @@ export const BOARDS = {
     pcf: path.join(CONSTRAINTS, 'icebreaker.pcf'),
     clockHz: 12_000_000,
     // The clock chosen from the routed fmax: with nextpnr aiming at 24 MHz, seed 1 routes the tiny model's
-    // build (16 lanes) at 24.21 MHz and tiny-fff8's (8 lanes) at 24.73 (docs/architecture.md). 24 MHz is
+    // build (32 lanes) at 24.43 MHz and tiny-fff8's (8 lanes) at 24.73 (docs/architecture.md). 24 MHz is
     // a PLL output the 12 MHz input makes exactly (DIVF 63, DIVQ 5), and 24 cycles a bit make 1 Mbaud.
     pllHz: 24_000_000,
     baud: 1_000_000,
     button: true,
     leds: true,
-    // 16 lanes read the SPRAMs as two 16-bit banks (32 lanes, all four every cycle, are 20 logic cells
-    // over the UP5K). An FFF model reads few weights a token: it takes 8 lanes at less logic, and node_out
-    // one output at a time (its accumulators do not fit beside the host interface).
-    accel: { target: 'up5k', lanes: 16 },
+    // 32 lanes read all four SPRAMs every cycle (64 bits: 32 two-bit codes), with 5,249 of the 5,280 logic
+    // cells and all 30 EBRs. An FFF model reads few weights a token: it takes 8 lanes at less logic, and
+    // node_out one output at a time (its accumulators do not fit beside the host interface).
+    accel: { target: 'up5k', lanes: 32 },
     fffAccel: { target: 'up5k', lanes: 8, columnLanes: 1 },
     serialPort: '/dev/ttyUSB1',
   },
