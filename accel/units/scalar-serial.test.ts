@@ -43,10 +43,11 @@ describe('serial scalar unit', () => {
       ss.push(Math.floor(r() * 2 ** Math.floor(r() * 53)) + 1);
     }
     const s = new StimulusScript(model.ports).set('rst', 1).tick(2).set('rst', 0);
-    const jobs: { mode: number; v: number }[] = [...ms.map((v) => ({ mode: 0, v })), ...ss.map((v) => ({ mode: 1, v }))];
+    // a zero value (an all-zero vector's m or S): flagged, with the words the unit has always given it
+    const jobs: { mode: number; v: number }[] = [...ms.map((v) => ({ mode: 0, v })), ...ss.map((v) => ({ mode: 1, v })), { mode: 0, v: 0 }, { mode: 1, v: 0 }];
     for (const j of jobs) {
       s.set('mode', j.mode).set('value', BigInt(j.v)).set('start', 1).tick(1).set('start', 0).set('value', 12345n);
-      s.tick(scalarSerialCycles() - 1).get('done', 'done').get('mant', 'mant').get('exp', 'exp').get('table', 'table_word').tick(1);
+      s.tick(scalarSerialCycles() - 1).get('done', 'done').get('mant', 'mant').get('exp', 'exp').get('table', 'table_word').get('zero', 'zero').tick(1);
     }
     // mode 2: the output scale of numerics/bitlinear.ts step 6 for normalised mantissas (and the extremes)
     const scales: { a: number; b: number; c: number; e: number }[] = [
@@ -75,7 +76,12 @@ describe('serial scalar unit', () => {
     jobs.forEach((j, i) => {
       expect(g('done')[i], `job ${i} done`).toBe(1n);
       const exp = Number(BigInt.asIntN(SCALAR_SERIAL_EXP_BITS, g('exp')[i]!));
-      if (j.mode === 0) {
+      expect(g('zero')[i], `job ${i} zero`).toBe(j.v === 0 ? 1n : 0n);
+      if (j.v === 0) {
+        // 63 leading zeros counted: hb = 52 - 63 = -11, normalize16's exponent hb - 15, rsqrt's -23 - floor((hb - 14) / 2)
+        if (j.mode === 0) expect([Number(g('mant')[i]), exp], 'normalize 0').toEqual([0, -26]);
+        else expect(exp, 'rsqrt 0').toBe(-23 - Math.floor(-25 / 2));
+      } else if (j.mode === 0) {
         const n = normalize16(j.v);
         expect([Number(g('mant')[i]), exp, Number(g('table')[i])], `normalize ${j.v}`).toEqual([n.mant, n.exp, recip127(n.mant)]);
       } else {
